@@ -1,0 +1,312 @@
+"""The one interface every network adapter implements, and the plain data it speaks.
+
+Adapters import nothing of the app: the caller hands them an ``AccountContext``
+(decrypted credentials and a callback to save refreshed ones) and plain content,
+and gets plain results or one of the four error classes back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+
+# --- the error vocabulary -------------------------------------------------------------
+
+
+class PlatformError(Exception):
+    """Base of the four classes the task layer understands.
+
+    ``message`` is the network's own words (kept for the post's page and the logs);
+    ``user_message`` says it in words a marketer understands.
+    """
+
+    def __init__(self, message: str, *, user_message: str | None = None, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.user_message = user_message or message
+        self.status = status
+
+
+class RateLimited(PlatformError):
+    """The network said "slow down"; ``retry_after`` is seconds, read from its headers."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class Transient(PlatformError):
+    """5xx, timeouts, connection resets: worth retrying with backoff."""
+
+
+class OutcomeUnknown(Transient):
+    """The request may have reached the network but no answer came back (timeout
+    after sending, connection dropped mid-response). Never blindly retried: the
+    caller resolves it through ``lookup_published``."""
+
+
+class AuthExpired(PlatformError):
+    """Token revoked or expired and not refreshable: the account needs reconnecting."""
+
+
+class Permanent(PlatformError):
+    """Validation, duplicate content, missing permission: retrying will not help."""
+
+
+# --- plain data -----------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    """One content-rule problem, in a marketer's words. ``field`` is "text", "media" or "link"."""
+
+    field: str
+    message: str
+    code: str = ""
+
+
+@dataclass
+class MediaItem:
+    """An image (or video) to attach. ``data`` is the file's bytes; ``url`` a public URL
+    for networks that fetch media themselves (Instagram, Threads, Facebook photos)."""
+
+    mime_type: str
+    data: bytes | None = None
+    url: str | None = None
+    alt_text: str = ""
+    size: int | None = None
+    width: int | None = None
+    height: int | None = None
+    filename: str = "image"
+
+    @property
+    def byte_size(self) -> int:
+        if self.size is not None:
+            return self.size
+        return len(self.data or b"")
+
+
+@dataclass
+class PostContent:
+    """What one target publishes: the variant's text, its media and an optional link."""
+
+    text: str
+    media: list[MediaItem] = field(default_factory=list)
+    link: str | None = None
+    in_reply_to: str | None = None  # remote id of the item we answer (replies)
+
+
+@dataclass
+class AccountContext:
+    """Everything an adapter needs about one connected account, with no app import.
+
+    ``credentials`` is the decrypted dict stored on the account (tokens, app
+    passwords, instance URL...). When an adapter refreshes tokens it calls
+    ``save_credentials(new_dict)`` so the caller stores them encrypted; it must never
+    replace a stored refresh token with an empty one.
+    """
+
+    network: str
+    remote_id: str = ""
+    handle: str = ""
+    base_url: str = ""
+    credentials: dict[str, Any] = field(default_factory=dict)
+    save_credentials: Callable[[dict[str, Any]], None] | None = None
+
+    def update_credentials(self, changes: dict[str, Any]) -> None:
+        merged = dict(self.credentials)
+        for key, value in changes.items():
+            if key == "refresh_token" and not value:
+                continue  # keep the one we have
+            merged[key] = value
+        self.credentials = merged
+        if self.save_credentials is not None:
+            self.save_credentials(merged)
+
+
+@dataclass
+class AppCredentials:
+    """The app's own OAuth client registration on a network (from settings)."""
+
+    client_id: str = ""
+    client_secret: str = ""
+
+
+@dataclass
+class ConnectedAccount:
+    """The result of a successful connection flow."""
+
+    remote_id: str
+    handle: str
+    display_name: str = ""
+    avatar_url: str = ""
+    base_url: str = ""
+    credentials: dict[str, Any] = field(default_factory=dict)
+    token_expires_at: dt.datetime | None = None
+
+
+@dataclass
+class PublishAttempt:
+    """One target's publishing identity across retries.
+
+    ``idempotency_key`` is fixed when the target is created. ``state`` carries what a
+    multi-step flow must remember between attempts (Bluesky's chosen record key,
+    Instagram/Threads' container id); ``remember`` saves it (through ``save_state``,
+    in its own transaction) *before* the step that could publish, so a retry or a
+    lookup after a lost answer can tell whether the post went out.
+    """
+
+    idempotency_key: str
+    state: dict[str, Any] = field(default_factory=dict)
+    save_state: Callable[[dict[str, Any]], None] | None = None
+
+    def remember(self, **values: Any) -> None:
+        self.state.update(values)
+        if self.save_state is not None:
+            self.save_state(dict(self.state))
+
+
+@dataclass
+class PublishResult:
+    remote_id: str
+    url: str
+    published_at: dt.datetime
+
+
+@dataclass
+class PostMetrics:
+    """Normalised figures for one post. None means "the network does not report it",
+    never zero."""
+
+    remote_id: str
+    impressions: int | None = None
+    reach: int | None = None
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    saves: int | None = None
+    clicks: int | None = None
+    video_views: int | None = None
+
+
+@dataclass
+class AccountMetrics:
+    followers: int | None = None
+    following: int | None = None
+    posts_count: int | None = None
+    impressions: int | None = None
+    reach: int | None = None
+
+
+@dataclass
+class InboxItem:
+    """A comment, reply, mention or direct message as the network delivered it."""
+
+    remote_id: str
+    kind: str  # "comment" | "reply" | "mention" | "dm"
+    text: str
+    created_at: dt.datetime
+    author_handle: str
+    author_name: str = ""
+    author_avatar: str = ""
+    author_followers: int | None = None
+    url: str = ""
+    post_remote_id: str = ""  # our post it belongs to, when known
+    parent_remote_id: str = ""  # the item it answers, when known
+    conversation_id: str = ""
+
+
+@dataclass
+class InboxPage:
+    items: list[InboxItem]
+    cursor: str  # give back on the next call to fetch only newer items
+
+
+# --- the adapter ----------------------------------------------------------------------
+
+
+class Adapter:
+    """Base class of every network adapter. Subclasses set ``name`` and the flags and
+    override what their network allows; what it does not allow raises ``NotSupported``."""
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+
+    # capability flags
+    supports_images: ClassVar[bool] = True
+    supports_links: ClassVar[bool] = True
+    supports_post_metrics: ClassVar[bool] = True
+    supports_account_metrics: ClassVar[bool] = True
+    supports_inbox: ClassVar[bool] = True
+    supports_reply: ClassVar[bool] = True
+    supports_refresh: ClassVar[bool] = False
+    # how a connection is made: "oauth2" (redirect), "app_password" (form), "oauth2_instance"
+    connect_kind: ClassVar[str] = "oauth2"
+    # how an unknown publish outcome can be resolved: "idempotency_key", "record_key",
+    # "container", "recent_posts" or "" (ask a person)
+    idempotency: ClassVar[str] = ""
+
+    # content limits (validate() uses them; the composer shows them)
+    max_text_length: ClassVar[int] = 0
+    max_images: ClassVar[int] = 4
+    max_image_bytes: ClassVar[int] = 5 * 1024 * 1024
+    image_types: ClassVar[tuple[str, ...]] = ("image/jpeg", "image/png", "image/gif", "image/webp")
+    media_required: ClassVar[bool] = False
+
+    def __init__(self, app: AppCredentials | None = None, *, http=None):
+        from smm.platforms.http import HttpClient
+
+        self.app = app or AppCredentials()
+        self.http = http or HttpClient()
+
+    # content rules
+    def text_length(self, text: str) -> int:
+        """Length as the network counts it."""
+        return len(text)
+
+    def validate(self, content: PostContent) -> list[Problem]:
+        raise NotImplementedError
+
+    # connection
+    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
+        raise NotSupported(f"{self.label} does not connect through a browser redirect")
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = "") -> ConnectedAccount:
+        raise NotSupported(f"{self.label} does not connect through a browser redirect")
+
+    def connect_with_password(self, *, identifier: str, password: str, base_url: str = "") -> ConnectedAccount:
+        raise NotSupported(f"{self.label} does not connect with a password")
+
+    def refresh(self, account: AccountContext) -> None:
+        """Refresh the account's tokens and save them through ``account.update_credentials``."""
+        raise NotSupported(f"{self.label} tokens cannot be refreshed")
+
+    # publishing
+    def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
+        raise NotImplementedError
+
+    def lookup_published(
+        self, account: AccountContext, content: PostContent, attempt: PublishAttempt
+    ) -> PublishResult | None:
+        """After an unknown outcome: the post if it exists on the network, None if it
+        certainly does not. Raise ``OutcomeUnknown`` when the network cannot tell."""
+        raise OutcomeUnknown(f"{self.label} cannot tell whether the post went out")
+
+    # metrics and inbox
+    def fetch_post_metrics(self, account: AccountContext, remote_ids: list[str]) -> dict[str, PostMetrics]:
+        raise NotSupported(f"{self.label} does not report post metrics")
+
+    def fetch_account_metrics(self, account: AccountContext) -> AccountMetrics:
+        raise NotSupported(f"{self.label} does not report account metrics")
+
+    def fetch_inbox(self, account: AccountContext, cursor: str = "") -> InboxPage:
+        raise NotSupported(f"{self.label} has no inbox we can read")
+
+    def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
+        raise NotSupported(f"{self.label} does not allow replies from here")
+
+
+class NotSupported(Permanent):
+    """The network does not offer this."""

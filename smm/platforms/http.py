@@ -1,0 +1,82 @@
+"""The one place adapters speak HTTP: timeouts always, one User-Agent, errors classified.
+
+Network modules call ``HttpClient.request`` and get a ``requests.Response`` back for any
+status; transport failures become ``Transient`` (nothing was sent) or ``OutcomeUnknown``
+(the request may have arrived). Mapping HTTP statuses onto the error vocabulary is each
+adapter's job, because every network words its errors differently.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+import requests
+
+from smm.platforms.base import OutcomeUnknown, Permanent, Transient
+
+USER_AGENT = "SMM/1.0 (+self-hosted social media manager)"
+DEFAULT_TIMEOUT = (5, 20)  # connect, read (seconds)
+
+
+class BlockedAddress(Permanent):
+    """The URL resolves to a private, loopback or link-local address (SSRF guard)."""
+
+
+def _is_public_host(host: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except socket.gaierror:
+        return True  # let requests report the DNS failure itself
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            return False
+    return True
+
+
+class HttpClient:
+    """A thin wrapper around a ``requests.Session``.
+
+    ``allow_private`` is False in production settings: any URL whose host resolves to
+    a non-public address is refused before a socket opens.
+    """
+
+    def __init__(self, *, timeout=DEFAULT_TIMEOUT, allow_private: bool = True, session=None):
+        self.timeout = timeout
+        self.allow_private = allow_private
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+
+    def check_url(self, url: str) -> None:
+        host = urlsplit(url).hostname or ""
+        if not self.allow_private and not _is_public_host(host):
+            raise BlockedAddress(f"Refusing to connect to a private address ({host})")
+
+    def request(self, method: str, url: str, **kwargs) -> requests.Response:
+        self.check_url(url)
+        kwargs.setdefault("timeout", self.timeout)
+        try:
+            return self.session.request(method, url, **kwargs)
+        except requests.ConnectTimeout as exc:
+            raise Transient(f"Could not reach {urlsplit(url).hostname}: connection timed out") from exc
+        except requests.ConnectionError as exc:
+            # A refused connection sent nothing; a reset/read failure after sending may
+            # have been processed by the network.
+            if _sent_nothing(exc):
+                raise Transient(f"Could not reach {urlsplit(url).hostname}") from exc
+            raise OutcomeUnknown(f"The connection to {urlsplit(url).hostname} dropped before it answered") from exc
+        except requests.Timeout as exc:
+            raise OutcomeUnknown(f"{urlsplit(url).hostname} did not answer in time") from exc
+
+    def get(self, url: str, **kwargs) -> requests.Response:
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url: str, **kwargs) -> requests.Response:
+        return self.request("POST", url, **kwargs)
+
+
+def _sent_nothing(exc: requests.ConnectionError) -> bool:
+    text = repr(exc)
+    return any(marker in text for marker in ("NewConnectionError", "Connection refused", "NameResolutionError"))
