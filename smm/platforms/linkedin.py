@@ -1,0 +1,514 @@
+"""LinkedIn members and organization pages through the versioned Posts API (/rest)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import requests
+
+from smm.platforms.base import (
+    AccountContext,
+    AccountMetrics,
+    Adapter,
+    AuthExpired,
+    ConnectedAccount,
+    InboxItem,
+    InboxPage,
+    OutcomeUnknown,
+    Permanent,
+    PlatformError,
+    PostContent,
+    PostMetrics,
+    Problem,
+    PublishAttempt,
+    PublishResult,
+    RateLimited,
+    Transient,
+)
+from smm.platforms.text import grapheme_length
+
+API = "https://api.linkedin.com"
+OAUTH = "https://www.linkedin.com/oauth/v2"
+# LinkedIn sunsets a monthly version about a year after release; bump it here.
+LINKEDIN_VERSION = "202605"
+SCOPES = (
+    "openid",
+    "profile",
+    "w_member_social",
+    "w_organization_social",
+    "r_organization_social",
+    "rw_organization_admin",  # organization share statistics and follower counts
+)
+# LinkedIn answers 429 without Retry-After or rate headers, and its limits are per day
+# (reset at midnight UTC). Fifteen minutes lets a short burst limit clear without
+# hammering a daily one; the task layer's backoff stretches it further.
+DEFAULT_RATE_LIMIT_WAIT = 900.0
+INBOX_POSTS = 10
+
+# Characters that the commentary's "little text" format reserves; unescaped, LinkedIn
+# silently cuts the post at the first one it cannot parse (a "(" for instance).
+_RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
+_HASHTAG = re.compile(r"(?<!\S)#(\w+)")
+
+
+def escape_commentary(text: str) -> str:
+    """Escape reserved characters; keep hashtags as LinkedIn's hashtag template so they
+    stay clickable instead of turning into a literal "\\#tag"."""
+    out: list[str] = []
+    position = 0
+    for match in _HASHTAG.finditer(text):
+        out.append(_RESERVED.sub(r"\\\1", text[position : match.start()]))
+        out.append("{hashtag|\\#|" + _RESERVED.sub(r"\\\1", match.group(1)) + "}")
+        position = match.end()
+    out.append(_RESERVED.sub(r"\\\1", text[position:]))
+    return "".join(out)
+
+
+def post_url(urn: str) -> str:
+    return f"https://www.linkedin.com/feed/update/{urn}/"
+
+
+class LinkedInAdapter(Adapter):
+    name = "linkedin"
+    label = "LinkedIn"
+    # Refresh tokens exist only for LinkedIn's approved partners; refresh() uses one
+    # when the connection got it and otherwise reports that reconnecting is needed.
+    supports_refresh = True
+    idempotency = "recent_posts"
+
+    max_text_length = 3000
+    max_images = 20  # 2..20 go out as a multiImage post
+    max_image_bytes = 5 * 1024 * 1024
+    image_types = ("image/jpeg", "image/png", "image/gif")
+
+    def text_length(self, text: str) -> int:
+        return grapheme_length(text)
+
+    def validate(self, content: PostContent) -> list[Problem]:
+        problems: list[Problem] = []
+        length = self.text_length(content.text)
+        if length > self.max_text_length:
+            problems.append(
+                Problem(
+                    "text", f"This post has {length} characters; LinkedIn allows {self.max_text_length}.", "too_long"
+                )
+            )
+        if not content.text.strip() and not content.media and not content.link:
+            problems.append(Problem("text", "A LinkedIn post needs text, an image or a link.", "empty"))
+        if len(content.media) > self.max_images:
+            problems.append(
+                Problem(
+                    "media",
+                    f"This post has {len(content.media)} images; LinkedIn allows {self.max_images}.",
+                    "media_count",
+                )
+            )
+        for index, item in enumerate(content.media, start=1):
+            if item.mime_type not in self.image_types:
+                problems.append(
+                    Problem("media", f"Image {index} must be a JPEG, PNG or GIF for LinkedIn.", "media_type")
+                )
+            if item.byte_size > self.max_image_bytes:
+                problems.append(Problem("media", f"Image {index} is larger than LinkedIn's 5 MB limit.", "media_size"))
+            if not item.data:
+                problems.append(Problem("media", f"Image {index} has no file to upload to LinkedIn.", "media_missing"))
+        return problems
+
+    # --- HTTP --------------------------------------------------------------------------------
+
+    def call(self, account: AccountContext, method: str, path: str, *, json=None, params=None) -> requests.Response:
+        token = account.credentials.get("access_token")
+        if not token:
+            raise AuthExpired("No access token stored", user_message="This LinkedIn account needs reconnecting.")
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "LinkedIn-Version": LINKEDIN_VERSION,
+            "X-Restli-Protocol-Version": "2.0.0",
+        }
+        url = path if path.startswith("https://") else f"{API}{path}"
+        response = self.http.request(method, url, headers=headers, json=json, params=params)
+        error = linkedin_error(response)
+        if error is not None:
+            raise error
+        return response
+
+    # --- connection ----------------------------------------------------------------------------
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
+        # LinkedIn offers PKCE only to native apps it approves; web apps use the secret.
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.app.client_id,
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "scope": " ".join(SCOPES),
+            }
+        )
+        return f"{OAUTH}/authorization?{query}"
+
+    def exchange_code(
+        self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
+    ) -> ConnectedAccount:
+        tokens = self._token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "client_id": self.app.client_id,
+                "client_secret": self.app.client_secret,
+            }
+        )
+        credentials = _token_credentials(tokens)
+        account = AccountContext(network=self.name, credentials=credentials)
+        me = self.call(account, "GET", "/v2/userinfo").json()
+        person_urn = f"urn:li:person:{me['sub']}"
+        acls = self.call(
+            account,
+            "GET",
+            "/rest/organizationAcls",
+            params={"q": "roleAssignee", "role": "ADMINISTRATOR", "state": "APPROVED"},
+        ).json()
+        organizations = [e["organization"] for e in acls.get("elements") or [] if e.get("organization")]
+        # A brand tool posts as the company page when the person administers one; the
+        # other pages are kept so the author can be switched without another login.
+        author = organizations[0] if organizations else person_urn
+        credentials.update({"author_urn": author, "person_urn": person_urn, "organizations": organizations})
+        return ConnectedAccount(
+            remote_id=author,
+            handle=me.get("name", ""),
+            display_name=me.get("name", ""),
+            avatar_url=me.get("picture", ""),
+            credentials=credentials,
+            token_expires_at=_expiry(tokens.get("expires_in")),
+        )
+
+    def refresh(self, account: AccountContext) -> None:
+        refresh_token = account.credentials.get("refresh_token")
+        if not refresh_token:
+            raise AuthExpired(
+                "No refresh token (LinkedIn issues them to approved partners only)",
+                user_message="The LinkedIn connection has expired. Please reconnect the account.",
+            )
+        tokens = self._token_request(
+            {
+                "grant_type": "refresh_token",
+                "refresh_token": refresh_token,
+                "client_id": self.app.client_id,
+                "client_secret": self.app.client_secret,
+            }
+        )
+        account.update_credentials(_token_credentials(tokens))
+
+    def _token_request(self, form: dict[str, str]) -> dict[str, Any]:
+        response = self.http.request("POST", f"{OAUTH}/accessToken", data=form)
+        if response.status_code in (400, 401):
+            # invalid_grant: the code or refresh token is spent, revoked or expired.
+            raise AuthExpired(
+                f"LinkedIn refused the token request: {_message(response)}",
+                user_message="LinkedIn did not accept the connection. Please reconnect the account.",
+                status=response.status_code,
+            )
+        error = linkedin_error(response)
+        if error is not None:
+            raise error
+        return response.json()
+
+    # --- publishing ------------------------------------------------------------------------------
+
+    def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
+        problems = self.validate(content)
+        if problems:
+            raise Permanent("; ".join(p.message for p in problems), user_message=" ".join(p.message for p in problems))
+        author = self._author(account)
+        body = self.post_body(author, content)
+        if content.media:
+            images = [
+                {"id": self._upload_image(account, author, item), "altText": item.alt_text} for item in content.media
+            ]
+            for image in images:
+                if not image["altText"]:
+                    del image["altText"]
+            body["content"] = {"media": images[0]} if len(images) == 1 else {"multiImage": {"images": images}}
+        response = self.call(account, "POST", "/rest/posts", json=body)
+        urn = response.headers.get("x-restli-id") or response.headers.get("X-RestLi-Id")
+        if not urn:
+            raise OutcomeUnknown("LinkedIn accepted the post but did not say its id")
+        attempt.remember(post_urn=urn)
+        return PublishResult(remote_id=urn, url=post_url(urn), published_at=_now())
+
+    def post_body(self, author: str, content: PostContent) -> dict[str, Any]:
+        text = content.text
+        if content.link and content.media and content.link not in text:
+            # A post carries either images or a link card; with images the link joins the text.
+            text = f"{text}\n\n{content.link}".strip()
+        body: dict[str, Any] = {
+            "author": author,
+            "commentary": escape_commentary(text),
+            "visibility": "PUBLIC",
+            "distribution": {
+                "feedDistribution": "MAIN_FEED",
+                "targetEntities": [],
+                "thirdPartyDistributionChannels": [],
+            },
+            "lifecycleState": "PUBLISHED",
+            "isReshareDisabledByAuthor": False,
+        }
+        if content.link and not content.media:
+            # The Posts API does not scrape the page; the card shows what we send. With
+            # no title of our own, the site's address stands in for it.
+            body["content"] = {"article": {"source": content.link, "title": urlsplit(content.link).netloc}}
+        return body
+
+    def _upload_image(self, account: AccountContext, owner: str, item) -> str:
+        init = self.call(
+            account,
+            "POST",
+            "/rest/images?action=initializeUpload",
+            json={"initializeUploadRequest": {"owner": owner}},
+        ).json()["value"]
+        token = account.credentials["access_token"]
+        response = self.http.request(
+            "PUT",
+            init["uploadUrl"],
+            data=item.data,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": item.mime_type},
+        )
+        error = linkedin_error(response)
+        if error is not None:
+            raise error
+        return init["image"]
+
+    def lookup_published(
+        self, account: AccountContext, content: PostContent, attempt: PublishAttempt
+    ) -> PublishResult | None:
+        """No idempotency key on LinkedIn: list the author's latest posts and match the
+        commentary we would have sent."""
+        if attempt.state.get("post_urn"):
+            urn = attempt.state["post_urn"]
+            return PublishResult(remote_id=urn, url=post_url(urn), published_at=_now())
+        author = self._author(account)
+        try:
+            response = self.call(
+                account,
+                "GET",
+                f"/rest/posts?author={quote(author, safe='')}&q=author&count=20&sortBy=LAST_MODIFIED",
+            )
+        except Permanent as exc:
+            # Reading a member's posts needs r_member_social, which LinkedIn restricts.
+            raise OutcomeUnknown(f"LinkedIn would not list the recent posts: {exc.message}")
+        wanted = self.post_body(author, content)["commentary"].strip()
+        for post in response.json().get("elements") or []:
+            if (post.get("commentary") or "").strip() == wanted:
+                urn = post["id"]
+                published = post.get("publishedAt") or post.get("createdAt")
+                return PublishResult(remote_id=urn, url=post_url(urn), published_at=_from_millis(published))
+        return None
+
+    def _author(self, account: AccountContext) -> str:
+        return str(account.credentials.get("author_urn") or account.remote_id)
+
+    # --- metrics ------------------------------------------------------------------------------------
+
+    def fetch_post_metrics(self, account: AccountContext, remote_ids: list[str]) -> dict[str, PostMetrics]:
+        """Organization posts: organizationalEntityShareStatistics. Member posts: LinkedIn
+        reports figures only to apps with r_member_postAnalytics, so all stay None."""
+        result = {urn: PostMetrics(remote_id=urn) for urn in remote_ids}
+        author = self._author(account)
+        if not author.startswith("urn:li:organization:") or not remote_ids:
+            return result
+        shares = [u for u in remote_ids if u.startswith("urn:li:share:")]
+        ugc_posts = [u for u in remote_ids if u.startswith("urn:li:ugcPost:")]
+        query = f"q=organizationalEntity&organizationalEntity={quote(author, safe='')}"
+        if shares:
+            query += "&shares=" + _restli_list(shares)
+        if ugc_posts:
+            query += "&ugcPosts=" + _restli_list(ugc_posts)
+        data = self.call(account, "GET", f"/rest/organizationalEntityShareStatistics?{query}").json()
+        for element in data.get("elements") or []:
+            urn = element.get("share") or element.get("ugcPost")
+            if urn not in result:
+                continue
+            stats = element.get("totalShareStatistics") or {}
+            result[urn] = PostMetrics(
+                remote_id=urn,
+                impressions=stats.get("impressionCount"),
+                reach=stats.get("uniqueImpressionsCount"),
+                clicks=stats.get("clickCount"),
+                likes=stats.get("likeCount"),
+                comments=stats.get("commentCount"),
+                shares=stats.get("shareCount"),
+            )
+        return result
+
+    def fetch_account_metrics(self, account: AccountContext) -> AccountMetrics:
+        author = self._author(account)
+        if not author.startswith("urn:li:organization:"):
+            return AccountMetrics()  # a member's follower count is not offered to apps
+        data = self.call(
+            account,
+            "GET",
+            f"/rest/networkSizes/{quote(author, safe='')}?edgeType=COMPANY_FOLLOWED_BY_MEMBER",
+        ).json()
+        return AccountMetrics(followers=data.get("firstDegreeSize"))
+
+    # --- inbox ----------------------------------------------------------------------------------------
+
+    def fetch_inbox(self, account: AccountContext, cursor: str = "") -> InboxPage:
+        """Comments on the author's recent posts (socialActions/{urn}/comments) newer than
+        ``cursor``, which is the newest comment's time in epoch milliseconds."""
+        author = self._author(account)
+        since = int(cursor) if cursor.isdigit() else 0
+        posts = self.call(
+            account,
+            "GET",
+            f"/rest/posts?author={quote(author, safe='')}&q=author&count={INBOX_POSTS}&sortBy=LAST_MODIFIED",
+        ).json()
+        items: list[tuple[int, InboxItem]] = []
+        for post in posts.get("elements") or []:
+            post_urn = post["id"]
+            comments = self.call(account, "GET", f"/rest/socialActions/{quote(post_urn, safe='')}/comments").json()
+            for comment in comments.get("elements") or []:
+                created_ms = int((comment.get("created") or {}).get("time") or 0)
+                if created_ms <= since or comment.get("actor") == author:
+                    continue
+                comment_urn = (
+                    comment.get("commentUrn") or comment.get("$URN") or f"urn:li:comment:({post_urn},{comment['id']})"
+                )
+                items.append(
+                    (
+                        created_ms,
+                        InboxItem(
+                            remote_id=comment_urn,
+                            kind="comment",
+                            text=(comment.get("message") or {}).get("text", ""),
+                            created_at=_from_millis(created_ms),
+                            # Names need the profile APIs LinkedIn restricts; the URN
+                            # identifies the person.
+                            author_handle=comment.get("actor", ""),
+                            url=post_url(post_urn),
+                            post_remote_id=post_urn,
+                            parent_remote_id=comment.get("parentComment") or "",
+                            conversation_id=post_urn,
+                        ),
+                    )
+                )
+        items.sort(key=lambda pair: pair[0])
+        newest = str(items[-1][0]) if items else cursor
+        return InboxPage(items=[item for _ms, item in items], cursor=newest)
+
+    def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
+        """A nested comment: posted under the parent comment's URN, ``object`` naming the post."""
+        author = self._author(account)
+        body = {
+            "actor": author,
+            "object": item.post_remote_id,
+            "message": {"text": text},
+            "parentComment": item.remote_id,
+        }
+        response = self.call(
+            account, "POST", f"/rest/socialActions/{quote(item.remote_id, safe='')}/comments", json=body
+        )
+        comment_id = response.headers.get("x-restli-id") or ""
+        if not comment_id:
+            try:
+                payload = response.json()
+            except ValueError:
+                payload = {}
+            comment_id = str(payload.get("commentUrn") or payload.get("$URN") or payload.get("id") or "")
+        return PublishResult(remote_id=comment_id, url=post_url(item.post_remote_id), published_at=_now())
+
+
+# --- errors ------------------------------------------------------------------------------------------
+
+
+def linkedin_error(response: requests.Response) -> PlatformError | None:
+    status = response.status_code
+    if status < 400:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    message = _message(response, body)
+    code = body.get("code") or ""
+    if status == 401:
+        return AuthExpired(
+            f"{message} ({code or 'unauthorized'})",
+            user_message="LinkedIn no longer accepts this connection. Please reconnect the account.",
+            status=status,
+        )
+    if status == 429:
+        retry = response.headers.get("Retry-After")
+        return RateLimited(
+            message,
+            retry_after=float(retry) if retry and retry.isdigit() else DEFAULT_RATE_LIMIT_WAIT,
+            user_message="LinkedIn asked us to slow down; we will try again later.",
+            status=status,
+        )
+    if status >= 500:
+        return Transient(message, user_message="LinkedIn had a temporary problem; we will retry.", status=status)
+    input_codes = [e.get("code") for e in ((body.get("errorDetails") or {}).get("inputErrors") or [])]
+    if status == 422 and ("DUPLICATE_POST" in input_codes or "duplicate" in message.lower()):
+        error = Permanent(
+            message,
+            user_message="LinkedIn refused this post because the same text was posted recently.",
+            status=status,
+        )
+        match = re.search(r"urn:li:(?:share|ugcPost):\d+", message)
+        error.duplicate_of = match.group(0) if match else None  # the post it repeats
+        return error
+    return Permanent(message, user_message=f"LinkedIn refused the request: {message}", status=status)
+
+
+def _message(response: requests.Response, body: dict | None = None) -> str:
+    if body is None:
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+    if isinstance(body, dict):
+        text = body.get("message") or body.get("error_description") or body.get("error")
+        if text:
+            return str(text)
+    return f"LinkedIn answered HTTP {response.status_code}"
+
+
+def _restli_list(urns: list[str]) -> str:
+    return "List(" + ",".join(quote(urn, safe="") for urn in urns) + ")"
+
+
+def _token_credentials(tokens: dict[str, Any]) -> dict[str, Any]:
+    credentials: dict[str, Any] = {"access_token": tokens["access_token"]}
+    expiry = _expiry(tokens.get("expires_in"))
+    if expiry is not None:
+        credentials["expires_at"] = expiry.isoformat()
+    if tokens.get("refresh_token"):
+        credentials["refresh_token"] = tokens["refresh_token"]
+        refresh_expiry = _expiry(tokens.get("refresh_token_expires_in"))
+        if refresh_expiry is not None:
+            credentials["refresh_expires_at"] = refresh_expiry.isoformat()
+    return credentials
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _expiry(seconds) -> dt.datetime | None:
+    try:
+        return _now() + dt.timedelta(seconds=int(seconds))
+    except (TypeError, ValueError):
+        return None
+
+
+def _from_millis(value) -> dt.datetime:
+    try:
+        return dt.datetime.fromtimestamp(int(value) / 1000, dt.UTC)
+    except (TypeError, ValueError):
+        return _now()

@@ -1,0 +1,351 @@
+"""What Facebook, Instagram and Threads share: Graph API errors, containers, token exchange.
+
+The three networks run on the same Graph API machinery: the same error envelope, the
+same throttling codes and usage headers, and (Instagram, Threads) the same two-step
+"create a container, then publish it" flow. Each network's module subclasses
+``MetaGraphAdapter`` and keeps only what differs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from typing import Any, ClassVar
+
+import requests
+
+from smm.platforms.base import (
+    AccountContext,
+    Adapter,
+    AuthExpired,
+    OutcomeUnknown,
+    Permanent,
+    PlatformError,
+    Problem,
+    PublishAttempt,
+    PublishResult,
+    RateLimited,
+    Transient,
+)
+
+# Graph API version for graph.facebook.com and graph.instagram.com. Meta supports a
+# version for about two years; bump it here, in one place.
+GRAPH_VERSION = "v23.0"
+
+# When Meta throttles without saying for how long (no usage header, or a zero estimate),
+# wait five minutes: its rolling windows are an hour long, and retrying sooner only
+# burns more of the same budget (every throttled call still counts).
+DEFAULT_RATE_LIMIT_WAIT = 300.0
+
+# Graph error codes. 4 = app-level throttle, 17 = user-level, 32 = page-level,
+# 613 = custom (per-endpoint) limit; 80001-80014 are the business-use-case throttles
+# (Pages, Instagram, Threads...) that carry X-Business-Use-Case-Usage.
+THROTTLE_CODES = frozenset({4, 17, 32, 613}) | frozenset(range(80001, 80015))
+AUTH_CODES = frozenset({190, 102})  # 190 expired/invalid token, 102 session invalid
+DUPLICATE_CODE = 506
+# 1 "unknown error" and 2 "service temporarily unavailable" are documented as retryable.
+TRANSIENT_CODES = frozenset({1, 2})
+
+USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-App-Usage", "X-Ad-Account-Usage")
+
+
+def retry_after_from_usage(headers) -> float:
+    """Seconds to wait, read from Meta's usage headers.
+
+    ``X-Business-Use-Case-Usage`` looks like ``{"<id>": [{"type": "pages",
+    "call_count": 100, "estimated_time_to_regain_access": 14}]}`` with the estimate in
+    minutes; ``X-App-Usage`` is a flat dict that usually lacks the estimate. The longest
+    estimate found wins; without one, ``DEFAULT_RATE_LIMIT_WAIT``.
+    """
+    minutes: list[float] = []
+    for name in USAGE_HEADERS:
+        raw = headers.get(name) if headers is not None else None
+        if not raw:
+            continue
+        try:
+            minutes.extend(_find_estimates(json.loads(raw)))
+        except (ValueError, TypeError):
+            continue  # a malformed header must not turn a throttle into a crash
+    longest = max(minutes, default=0)
+    return longest * 60.0 if longest > 0 else DEFAULT_RATE_LIMIT_WAIT
+
+
+def _find_estimates(value: Any) -> list[float]:
+    found: list[float] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "estimated_time_to_regain_access" and isinstance(item, int | float):
+                found.append(float(item))
+            else:
+                found.extend(_find_estimates(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_find_estimates(item))
+    return found
+
+
+def graph_error(response: requests.Response, *, label: str = "The network") -> PlatformError | None:
+    """The error class for a Graph API response, or None when it succeeded."""
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if status < 400 and not error:
+        return None
+    if not isinstance(error, dict):
+        error = {}
+    message = error.get("message") or f"{label} answered HTTP {status}"
+    code = error.get("code")
+    subcode = error.get("error_subcode")
+    trace = error.get("fbtrace_id")
+    detail = f"{message} (code {code}" + (f", subcode {subcode}" if subcode else "") + ")" if code else message
+    if trace:
+        detail += f" [fbtrace_id {trace}]"
+
+    if code in AUTH_CODES:
+        return AuthExpired(
+            detail,
+            user_message=f"{label} no longer accepts this connection. Please reconnect the account.",
+            status=status,
+        )
+    if code in THROTTLE_CODES or status == 429:
+        return RateLimited(
+            detail,
+            retry_after=retry_after_from_usage(response.headers),
+            user_message=f"{label} asked us to slow down; we will try again later.",
+            status=status,
+        )
+    if code == DUPLICATE_CODE:
+        return Permanent(
+            detail,
+            user_message=f"{label} refused this post because the same text was posted recently.",
+            status=status,
+        )
+    if status >= 500 or error.get("is_transient") or code in TRANSIENT_CODES:
+        return Transient(detail, user_message=f"{label} had a temporary problem; we will retry.", status=status)
+    user_text = error.get("error_user_msg") or message
+    return Permanent(detail, user_message=f"{label} refused the request: {user_text}", status=status)
+
+
+class MetaGraphAdapter(Adapter):
+    """Base of the Graph-API adapters: one request helper, container polling, tokens."""
+
+    graph_base: ClassVar[str] = f"https://graph.facebook.com/{GRAPH_VERSION}"
+
+    # Container polling (Instagram, Threads). Meta suggests checking about once a
+    # minute for video, but images and text usually finish within seconds, so poll
+    # briefly and let a still-processing container become a Transient retry that
+    # reuses the stored container id.
+    container_status_field: ClassVar[str] = "status_code"
+    container_poll_attempts: ClassVar[int] = 10
+    container_poll_interval: ClassVar[float] = 3.0
+
+    def __init__(self, app=None, *, http=None):
+        super().__init__(app, http=http)
+        # An attribute rather than a call to time.sleep, so tests pass a no-op.
+        self.sleep = time.sleep
+
+    # --- HTTP ------------------------------------------------------------------------
+
+    def graph(
+        self,
+        method: str,
+        path: str,
+        token: str | None,
+        *,
+        params: dict[str, Any] | None = None,
+        data: dict[str, Any] | None = None,
+        files=None,
+        base: str | None = None,
+    ) -> dict[str, Any]:
+        """One Graph call. The token goes in the query for reads and in the form body
+        for writes, so it never sits in a POST's URL (and in proxy logs)."""
+        url = path if path.startswith("https://") else f"{base or self.graph_base}/{path.lstrip('/')}"
+        params = dict(params or {})
+        if method == "GET":
+            if token:
+                params["access_token"] = token
+            response = self.http.request(method, url, params=params)
+        else:
+            body = dict(data or {})
+            if token:
+                body["access_token"] = token
+            response = self.http.request(method, url, params=params or None, data=body, files=files)
+        error = graph_error(response, label=self.label)
+        if error is not None:
+            raise error
+        try:
+            return response.json()
+        except ValueError:
+            raise Transient(f"{self.label} answered with something that is not JSON", status=response.status_code)
+
+    def token(self, account: AccountContext) -> str:
+        token = account.credentials.get("access_token")
+        if not token:
+            raise AuthExpired(
+                "No access token stored",
+                user_message=f"This {self.label} account has no access token. Please reconnect it.",
+            )
+        return token
+
+    # --- content rules ---------------------------------------------------------------
+
+    def raise_problems(self, problems: list[Problem]) -> None:
+        if problems:
+            raise Permanent("; ".join(p.message for p in problems), user_message=" ".join(p.message for p in problems))
+
+    # --- containers (Instagram, Threads) -----------------------------------------------
+
+    def container_status(self, token: str, container_id: str) -> tuple[str, str]:
+        """(status, network's explanation) of a media container."""
+        field = self.container_status_field
+        data = self.graph("GET", container_id, token, params={"fields": f"{field},{self._container_detail_field}"})
+        return str(data.get(field) or ""), str(data.get(self._container_detail_field) or "")
+
+    _container_detail_field: ClassVar[str] = "status"
+
+    def wait_for_container(self, token: str, container_id: str) -> str:
+        """Poll until the container can be published. Returns "FINISHED" or "PUBLISHED"
+        (a retry found it already out); raises when it failed or never finished."""
+        for attempt in range(self.container_poll_attempts):
+            status, detail = self.container_status(token, container_id)
+            if status in ("FINISHED", "PUBLISHED"):
+                return status
+            if status == "ERROR":
+                raise Permanent(
+                    f"Media container {container_id} failed: {detail or 'no reason given'}",
+                    user_message=f"{self.label} could not process the media: {detail or 'no reason given'}.",
+                )
+            if status == "EXPIRED":
+                raise Permanent(
+                    f"Media container {container_id} expired before it was published",
+                    user_message=f"{self.label} dropped the prepared post because it waited too long.",
+                )
+            if attempt + 1 < self.container_poll_attempts:
+                self.sleep(self.container_poll_interval)
+        raise Transient(
+            f"Media container {container_id} is still processing",
+            user_message=f"{self.label} is still processing the media; we will try again shortly.",
+        )
+
+    def publish_container(
+        self,
+        account: AccountContext,
+        attempt: PublishAttempt,
+        *,
+        create,
+        publish_path: str,
+        find_published,
+    ) -> PublishResult:
+        """The container flow shared by Instagram and Threads.
+
+        ``create()`` makes the container and returns its id; it is remembered *before*
+        the publish call, so a retry reuses it and a lost answer can be resolved by
+        asking the container's status. ``find_published()`` locates the media of a
+        container that turns out to be PUBLISHED already.
+        """
+        token = self.token(account)
+        container_id = attempt.state.get("container_id")
+        if container_id:
+            status, _detail = self.container_status(token, container_id)
+            if status == "PUBLISHED":
+                found = find_published()
+                if found is not None:
+                    return found
+                raise OutcomeUnknown(f"Container {container_id} is published but its post was not found")
+            if status in ("EXPIRED", "ERROR"):
+                container_id = None  # never published: a fresh container is safe
+        if not container_id:
+            container_id = create()
+            attempt.remember(container_id=container_id)
+        if self.wait_for_container(token, container_id) == "PUBLISHED":
+            found = find_published()
+            if found is not None:
+                return found
+            raise OutcomeUnknown(f"Container {container_id} is published but its post was not found")
+        result = self.graph("POST", publish_path, token, data={"creation_id": container_id})
+        media_id = str(result["id"])
+        attempt.remember(media_id=media_id)
+        return self.media_result(token, media_id)
+
+    def media_result(self, token: str, media_id: str) -> PublishResult:
+        data = self.graph("GET", media_id, token, params={"fields": "permalink,timestamp"})
+        return PublishResult(
+            remote_id=media_id,
+            url=data.get("permalink") or "",
+            published_at=parse_time(data.get("timestamp")) or now(),
+        )
+
+    # --- tokens --------------------------------------------------------------------------
+
+    def exchange_long_lived(self, url: str, grant_type: str, short_token: str, *, token_param: str = "access_token"):  # noqa: S107 (a parameter name)
+        """Swap a short-lived token (about an hour) for a long-lived one (about 60 days).
+        Returns (token, expires_at or None)."""
+        params = {"grant_type": grant_type, "client_secret": self.app.client_secret, token_param: short_token}
+        if grant_type == "fb_exchange_token":
+            params["client_id"] = self.app.client_id
+        data = self.graph("GET", url, None, params=params)
+        return data["access_token"], expires_at(data.get("expires_in"))
+
+    def refresh_long_lived(self, account: AccountContext, url: str, grant_type: str) -> None:
+        """Refresh a long-lived Instagram/Threads token (it must be at least 24 h old and
+        not yet expired) and save it; an expired one can only be replaced by reconnecting."""
+        data = self.graph("GET", url, None, params={"grant_type": grant_type, "access_token": self.token(account)})
+        changes: dict[str, Any] = {"access_token": data["access_token"]}
+        expiry = expires_at(data.get("expires_in"))
+        if expiry is not None:
+            changes["expires_at"] = expiry.isoformat()
+        account.update_credentials(changes)
+
+
+# --- small shared helpers ---------------------------------------------------------------
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def expires_at(expires_in) -> dt.datetime | None:
+    try:
+        seconds = int(expires_in)
+    except (TypeError, ValueError):
+        return None
+    return now() + dt.timedelta(seconds=seconds)
+
+
+def parse_time(value) -> dt.datetime | None:
+    """Graph timestamps look like "2026-03-01T10:00:00+0000"."""
+    if not value:
+        return None
+    text = str(value)
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = f"{text[:-2]}:{text[-2:]}"
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+def insight_values(payload: dict[str, Any]) -> dict[str, int]:
+    """``{"data": [{"name": "views", "values": [{"value": 12}]}]}`` (or ``total_value``)
+    as ``{"views": 12}``. Metrics the network left out stay absent, never zero."""
+    values: dict[str, int] = {}
+    for entry in payload.get("data") or []:
+        name = entry.get("name")
+        value = None
+        if isinstance(entry.get("total_value"), dict):
+            value = entry["total_value"].get("value")
+        elif entry.get("values"):
+            value = entry["values"][-1].get("value")
+        if name and isinstance(value, int | float):
+            values[name] = int(value)
+    return values
+
+
+def matches_text(remote: str | None, sent: str) -> bool:
+    """Whether a post the network lists is the one we sent (networks trim whitespace)."""
+    return (remote or "").strip() == sent.strip()

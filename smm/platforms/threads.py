@@ -1,0 +1,311 @@
+"""Threads profiles through the Threads API (graph.threads.net)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import regex
+
+from smm.platforms.base import (
+    AccountContext,
+    AccountMetrics,
+    ConnectedAccount,
+    InboxItem,
+    InboxPage,
+    OutcomeUnknown,
+    PostContent,
+    PostMetrics,
+    Problem,
+    PublishAttempt,
+    PublishResult,
+)
+from smm.platforms.meta_graph import MetaGraphAdapter, insight_values, matches_text, now, parse_time
+from smm.platforms.text import find_urls
+
+GRAPH = "https://graph.threads.net"
+SCOPES = (
+    "threads_basic",
+    "threads_content_publish",
+    "threads_manage_insights",
+    "threads_read_replies",
+    "threads_manage_replies",
+)
+MAX_LINKS = 5
+MAX_CAROUSEL = 20
+POST_METRICS = "views,likes,replies,reposts,quotes"
+INBOX_POSTS = 10
+
+_GRAPHEME = regex.compile(r"\X")
+_EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}]")
+
+
+def threads_length(text: str) -> int:
+    """Threads' count: "Emojis are counted as the number of UTF-8 bytes" (Threads Posts
+    documentation), so an emoji (with its modifiers and joiners, as one grapheme) counts
+    its UTF-8 bytes and everything else counts one per character; CJK counts one."""
+    total = 0
+    for grapheme in _GRAPHEME.findall(text):
+        if _EMOJI.search(grapheme):
+            total += len(grapheme.encode("utf-8"))
+        else:
+            total += len(grapheme)
+    return total
+
+
+def count_links(text: str, link: str | None = None) -> int:
+    """Links as Threads counts them: unique URLs in the text, plus the attached link
+    when it is not one of them."""
+    urls = set(find_urls(text, bare_domains=True))
+    if link and link not in urls:
+        urls.add(link)
+    return len(urls)
+
+
+class ThreadsAdapter(MetaGraphAdapter):
+    name = "threads"
+    label = "Threads"
+    supports_refresh = True
+    idempotency = "container"
+    graph_base = f"{GRAPH}/v1.0"
+    container_status_field = "status"
+    _container_detail_field = "error_message"
+
+    max_text_length = 500
+    max_images = MAX_CAROUSEL
+    max_image_bytes = 8 * 1024 * 1024
+    image_types = ("image/jpeg", "image/png")
+
+    def text_length(self, text: str) -> int:
+        return threads_length(text)
+
+    def validate(self, content: PostContent) -> list[Problem]:
+        problems: list[Problem] = []
+        length = self.text_length(content.text)
+        if length > self.max_text_length:
+            problems.append(
+                Problem(
+                    "text",
+                    f"This post counts {length} characters (emoji count extra); Threads allows {self.max_text_length}.",
+                    "too_long",
+                )
+            )
+        links = count_links(content.text, content.link)
+        if links > MAX_LINKS:
+            problems.append(Problem("link", f"This post has {links} links; Threads allows {MAX_LINKS}.", "links"))
+        if not content.text.strip() and not content.media:
+            problems.append(Problem("text", "A Threads post needs text or an image.", "empty"))
+        if len(content.media) > self.max_images:
+            problems.append(
+                Problem(
+                    "media",
+                    f"This post has {len(content.media)} images; Threads allows {self.max_images}.",
+                    "media_count",
+                )
+            )
+        for index, item in enumerate(content.media, start=1):
+            if item.mime_type not in self.image_types:
+                problems.append(Problem("media", f"Image {index} must be a JPEG or PNG for Threads.", "media_type"))
+            if item.byte_size > self.max_image_bytes:
+                problems.append(Problem("media", f"Image {index} is larger than Threads' 8 MB limit.", "media_size"))
+            if not item.url:
+                problems.append(Problem("media", f"Image {index} needs a public URL for Threads.", "media_url"))
+        return problems
+
+    # --- connection ----------------------------------------------------------------------
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
+        # No PKCE on Threads; the code is bound to our client secret.
+        query = urlencode(
+            {
+                "client_id": self.app.client_id,
+                "redirect_uri": redirect_uri,
+                "scope": ",".join(SCOPES),
+                "response_type": "code",
+                "state": state,
+            }
+        )
+        return f"https://threads.net/oauth/authorize?{query}"
+
+    def exchange_code(
+        self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
+    ) -> ConnectedAccount:
+        short = self.graph(
+            "POST",
+            f"{GRAPH}/oauth/access_token",
+            None,
+            data={
+                "client_id": self.app.client_id,
+                "client_secret": self.app.client_secret,
+                "grant_type": "authorization_code",
+                "redirect_uri": redirect_uri,
+                "code": code,
+            },
+        )
+        token, expiry = self.exchange_long_lived(f"{GRAPH}/access_token", "th_exchange_token", short["access_token"])
+        me = self.graph("GET", "me", token, params={"fields": "id,username,name,threads_profile_picture_url"})
+        user_id = str(me.get("id") or short.get("user_id"))
+        return ConnectedAccount(
+            remote_id=user_id,
+            handle=me.get("username", ""),
+            display_name=me.get("name", ""),
+            avatar_url=me.get("threads_profile_picture_url", ""),
+            credentials={"access_token": token, "user_id": user_id},
+            token_expires_at=expiry,
+        )
+
+    def refresh(self, account: AccountContext) -> None:
+        self.refresh_long_lived(account, f"{GRAPH}/refresh_access_token", "th_refresh_token")
+
+    # --- publishing ------------------------------------------------------------------------
+
+    def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
+        self.raise_problems(self.validate(content))
+        token = self.token(account)
+        user_id = self._user_id(account)
+        return self.publish_container(
+            account,
+            attempt,
+            create=lambda: self._create(token, user_id, content),
+            publish_path=f"{user_id}/threads_publish",
+            find_published=lambda: self._find_recent(token, user_id, content.text),
+        )
+
+    def _create(self, token: str, user_id: str, content: PostContent, **extra: str) -> str:
+        if len(content.media) > 1:
+            children = []
+            for item in content.media:
+                body = {"media_type": "IMAGE", "image_url": item.url, "is_carousel_item": "true"}
+                if item.alt_text:
+                    body["alt_text"] = item.alt_text
+                children.append(str(self.graph("POST", f"{user_id}/threads", token, data=body)["id"]))
+            for child in children:
+                self.wait_for_container(token, child)
+            body = {"media_type": "CAROUSEL", "children": ",".join(children), "text": content.text, **extra}
+        elif content.media:
+            item = content.media[0]
+            body = {"media_type": "IMAGE", "image_url": item.url, "text": content.text, **extra}
+            if item.alt_text:
+                body["alt_text"] = item.alt_text
+        else:
+            body = {"media_type": "TEXT", "text": content.text, **extra}
+            if content.link and content.link not in content.text:
+                # A text post can carry one link preview card.
+                body["link_attachment"] = content.link
+        return str(self.graph("POST", f"{user_id}/threads", token, data=body)["id"])
+
+    def lookup_published(
+        self, account: AccountContext, content: PostContent, attempt: PublishAttempt
+    ) -> PublishResult | None:
+        token = self.token(account)
+        if attempt.state.get("media_id"):
+            return self.media_result(token, attempt.state["media_id"])
+        container_id = attempt.state.get("container_id")
+        if not container_id:
+            return None
+        status, _detail = self.container_status(token, container_id)
+        if status != "PUBLISHED":
+            return None
+        found = self._find_recent(token, self._user_id(account), content.text)
+        if found is None:
+            raise OutcomeUnknown("The container is published but the post is not among the recent ones")
+        return found
+
+    def _find_recent(self, token: str, user_id: str, text: str) -> PublishResult | None:
+        data = self.graph(
+            "GET", f"{user_id}/threads", token, params={"fields": "id,text,permalink,timestamp", "limit": 25}
+        )
+        for post in data.get("data") or []:
+            if matches_text(post.get("text"), text):
+                return PublishResult(
+                    remote_id=str(post["id"]),
+                    url=post.get("permalink", ""),
+                    published_at=parse_time(post.get("timestamp")) or now(),
+                )
+        return None
+
+    def _user_id(self, account: AccountContext) -> str:
+        return str(account.credentials.get("user_id") or account.remote_id)
+
+    # --- metrics ---------------------------------------------------------------------------
+
+    def fetch_post_metrics(self, account: AccountContext, remote_ids: list[str]) -> dict[str, PostMetrics]:
+        token = self.token(account)
+        result: dict[str, PostMetrics] = {}
+        for media_id in remote_ids:
+            values = insight_values(self.graph("GET", f"{media_id}/insights", token, params={"metric": POST_METRICS}))
+            shares = None
+            if "reposts" in values or "quotes" in values:
+                # A quote spreads the post like a repost does; both count as shares.
+                shares = values.get("reposts", 0) + values.get("quotes", 0)
+            result[media_id] = PostMetrics(
+                remote_id=media_id,
+                impressions=values.get("views"),
+                likes=values.get("likes"),
+                comments=values.get("replies"),
+                shares=shares,
+            )
+        return result
+
+    def fetch_account_metrics(self, account: AccountContext) -> AccountMetrics:
+        data = self.graph(
+            "GET",
+            f"{self._user_id(account)}/threads_insights",
+            self.token(account),
+            params={"metric": "followers_count"},
+        )
+        return AccountMetrics(followers=insight_values(data).get("followers_count"))
+
+    # --- inbox -----------------------------------------------------------------------------
+
+    def fetch_inbox(self, account: AccountContext, cursor: str = "") -> InboxPage:
+        """Replies to the profile's recent posts newer than ``cursor`` (ISO timestamp)."""
+        token = self.token(account)
+        user_id = self._user_id(account)
+        since = parse_time(cursor) if cursor else None
+        posts = self.graph("GET", f"{user_id}/threads", token, params={"fields": "id,permalink", "limit": INBOX_POSTS})
+        items: list[InboxItem] = []
+        for post in posts.get("data") or []:
+            replies = self.graph(
+                "GET",
+                f"{post['id']}/replies",
+                token,
+                params={"fields": "id,text,username,permalink,timestamp,is_reply_owned_by_me,replied_to,root_post"},
+            )
+            for reply in replies.get("data") or []:
+                created = parse_time(reply.get("timestamp"))
+                if created is None or (since is not None and created <= since):
+                    continue
+                if reply.get("is_reply_owned_by_me"):
+                    continue  # our own answers are not inbox items
+                items.append(_reply_item(reply, created, post))
+        items.sort(key=lambda item: item.created_at)
+        newest = items[-1].created_at.isoformat() if items else cursor
+        return InboxPage(items=items, cursor=newest)
+
+    def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
+        """A reply is a post of its own: a container with ``reply_to_id``, then publish.
+        Replies are not retried through a stored container, so the wait happens here."""
+        token = self.token(account)
+        user_id = self._user_id(account)
+        container_id = self._create(token, user_id, PostContent(text=text), reply_to_id=item.remote_id)
+        self.wait_for_container(token, container_id)
+        media_id = str(
+            self.graph("POST", f"{user_id}/threads_publish", token, data={"creation_id": container_id})["id"]
+        )
+        return self.media_result(token, media_id)
+
+
+def _reply_item(reply: dict[str, Any], created, post: dict[str, Any]) -> InboxItem:
+    parent = reply.get("replied_to") or {}
+    return InboxItem(
+        remote_id=str(reply["id"]),
+        kind="reply",
+        text=reply.get("text", ""),
+        created_at=created,
+        author_handle=reply.get("username", ""),
+        url=reply.get("permalink", ""),
+        post_remote_id=str(post["id"]),
+        parent_remote_id=str(parent.get("id") or post["id"]),
+        conversation_id=str(post["id"]),
+    )
