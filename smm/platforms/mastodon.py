@@ -1,0 +1,554 @@
+"""Mastodon (and any server speaking its API): connect per instance, publish, metrics, inbox.
+
+Every instance is its own OAuth server, so the app registers itself on each one
+(``register_app``) and the caller keeps those client credentials per instance. Access
+tokens do not expire; there is nothing to refresh.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import time
+from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import requests
+
+from smm.platforms import text as post_text
+from smm.platforms.base import (
+    AccountContext,
+    AccountMetrics,
+    Adapter,
+    AppCredentials,
+    AuthExpired,
+    ConnectedAccount,
+    InboxItem,
+    InboxPage,
+    MediaItem,
+    OutcomeUnknown,
+    Permanent,
+    PostContent,
+    PostMetrics,
+    Problem,
+    PublishAttempt,
+    PublishResult,
+    RateLimited,
+    Transient,
+)
+
+SCOPES = "write:statuses write:media read:statuses read:notifications read:accounts"
+
+# Mastodon remembers an Idempotency-Key for one hour after the first success. We stop
+# trusting it a little earlier so clock skew between us and the instance cannot turn a
+# "lookup" into a second post.
+IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)
+
+# Media processing (thumbnails, blurhash) takes seconds for images; a status that
+# references unprocessed media is refused with 422, so we wait for it.
+MEDIA_POLL_ATTEMPTS = 30
+MEDIA_POLL_INTERVAL = 1.0
+
+
+class MastodonAdapter(Adapter):
+    name = "mastodon"
+    label = "Mastodon"
+    connect_kind = "oauth2_instance"
+    idempotency = "idempotency_key"
+    supports_refresh = False
+
+    # Defaults of a stock instance; ``load_instance_limits`` reads the real ones.
+    max_text_length = 500
+    max_images = 4
+    max_image_bytes = 16 * 1024 * 1024
+    characters_reserved_per_url = post_text.URL_LENGTH
+
+    def __init__(self, app: AppCredentials | None = None, *, http=None):
+        super().__init__(app, http=http)
+        # Injected so tests neither sleep nor depend on the wall clock.
+        self.sleep = time.sleep
+        self.now = lambda: dt.datetime.now(dt.UTC)
+
+    # --- content rules ---------------------------------------------------------------
+
+    def load_instance_limits(self, base_url: str) -> None:
+        """Read this instance's own limits (``GET /api/v2/instance``); many raise 500."""
+        response = self._send("GET", _api(base_url, "/api/v2/instance"))
+        configuration = response.json().get("configuration", {})
+        statuses = configuration.get("statuses", {})
+        media = configuration.get("media_attachments", {})
+        self.max_text_length = int(statuses.get("max_characters", self.max_text_length))
+        self.max_images = int(statuses.get("max_media_attachments", self.max_images))
+        self.characters_reserved_per_url = int(
+            statuses.get("characters_reserved_per_url", self.characters_reserved_per_url)
+        )
+        self.max_image_bytes = int(media.get("image_size_limit", self.max_image_bytes))
+        types = media.get("supported_mime_types")
+        if types:
+            self.image_types = tuple(t for t in types if t.startswith("image/"))
+
+    def text_length(self, text: str) -> int:
+        return post_text.mastodon_length(text)
+
+    def validate(self, content: PostContent) -> list[Problem]:
+        problems = []
+        status = _status_text(content)
+        if not status.strip() and not content.media:
+            problems.append(Problem("text", "Mastodon will not publish an empty post: write something.", "empty"))
+        over = self.text_length(status) - self.max_text_length
+        if over > 0:
+            problems.append(
+                Problem(
+                    "text",
+                    f"This is {over} character{'s' if over != 1 else ''} over Mastodon's "
+                    f"{self.max_text_length:,}-character limit.",
+                    "too_long",
+                )
+            )
+        if len(content.media) > self.max_images:
+            problems.append(
+                Problem(
+                    "media",
+                    f"Mastodon takes at most {self.max_images} images; this post has {len(content.media)}.",
+                    "too_many_images",
+                )
+            )
+        for number, item in enumerate(content.media, start=1):
+            if item.mime_type not in self.image_types:
+                problems.append(
+                    Problem(
+                        "media", f"Image {number} is a {item.mime_type} file, which Mastodon does not take.", "type"
+                    )
+                )
+            if item.byte_size > self.max_image_bytes:
+                problems.append(
+                    Problem(
+                        "media",
+                        f"Image {number} is {_megabytes(item.byte_size)}; Mastodon takes images up to "
+                        f"{_megabytes(self.max_image_bytes)}.",
+                        "image_too_big",
+                    )
+                )
+        return problems
+
+    # --- connection ----------------------------------------------------------------------
+
+    def register_app(self, base_url: str, redirect_uri: str) -> AppCredentials:
+        """Register SMM as an OAuth client on this instance (once per instance)."""
+        response = self._send(
+            "POST",
+            _api(base_url, "/api/v1/apps"),
+            data={
+                "client_name": "SMM",
+                "redirect_uris": redirect_uri,
+                "scopes": SCOPES,
+            },
+        )
+        body = response.json()
+        return AppCredentials(client_id=body["client_id"], client_secret=body.get("client_secret", ""))
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.app.client_id,
+                "redirect_uri": redirect_uri,
+                "scope": SCOPES,
+                "state": state,
+                "code_challenge": pkce_challenge(code_verifier),
+                "code_challenge_method": "S256",
+            }
+        )
+        return f"{_base(base_url)}/oauth/authorize?{query}"
+
+    def exchange_code(
+        self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
+    ) -> ConnectedAccount:
+        base = _base(base_url)
+        response = self._send(
+            "POST",
+            f"{base}/oauth/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_id": self.app.client_id,
+                "client_secret": self.app.client_secret,
+                "redirect_uri": redirect_uri,
+                "code_verifier": code_verifier,
+                "scope": SCOPES,
+            },
+        )
+        token = response.json()["access_token"]
+        me = self._send(
+            "GET",
+            f"{base}/api/v1/accounts/verify_credentials",
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+        return ConnectedAccount(
+            remote_id=str(me["id"]),
+            handle=f"@{me['username']}@{urlsplit(base).hostname}",
+            display_name=me.get("display_name") or me["username"],
+            avatar_url=me.get("avatar", ""),
+            base_url=base,
+            credentials={"access_token": token},
+        )
+
+    # --- publishing ----------------------------------------------------------------------
+
+    def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
+        # Uploaded media ids are kept between attempts: a retry after the status call
+        # failed reuses them instead of uploading the images again.
+        media_ids = attempt.state.get("media_ids")
+        if not media_ids or len(media_ids) != len(content.media):
+            media_ids = [self._upload_media(account, item) for item in content.media]
+            attempt.remember(media_ids=media_ids)
+        # The time we first sent the status bounds how long the Idempotency-Key is
+        # still honoured when ``lookup_published`` runs.
+        if "status_sent_at" not in attempt.state:
+            attempt.remember(status_sent_at=self.now().isoformat())
+        return self._post_status(account, _status_payload(content, media_ids), attempt.idempotency_key)
+
+    def lookup_published(
+        self, account: AccountContext, content: PostContent, attempt: PublishAttempt
+    ) -> PublishResult | None:
+        """Resolve a lost answer by sending the same status with the same Idempotency-Key.
+
+        This is the way Mastodon documents: within the key's lifetime the server answers
+        with the status it already created instead of creating another. It means the
+        lookup *completes* a publish that never arrived rather than reporting None; one
+        post exists afterwards either way, which is what the caller wants.
+
+        - No status was ever sent (the attempt never got that far): None.
+        - The key may have expired on the server (sent over ~an hour ago): a re-send
+          could post twice, and Mastodon returns statuses as HTML, which we cannot match
+          reliably against the text, so we raise ``OutcomeUnknown`` and a person decides.
+        - Caveat from Mastodon's implementation: the key is recorded after success, so a
+          re-send while the first request is *still being processed* is not deduplicated.
+          The caller only looks up after the publishing lease expired, long after a
+          request's read timeout, which makes that window practically closed.
+        """
+        sent_at = attempt.state.get("status_sent_at")
+        if not sent_at:
+            return None
+        if self.now() - dt.datetime.fromisoformat(sent_at) > IDEMPOTENCY_WINDOW:
+            raise OutcomeUnknown(
+                "Mastodon's idempotency key has expired; cannot tell whether the post went out",
+                user_message="We could not confirm whether this post reached Mastodon. "
+                "Please check the account and mark it published or retry.",
+            )
+        media_ids = attempt.state.get("media_ids") or []
+        return self._post_status(account, _status_payload(content, media_ids), attempt.idempotency_key)
+
+    # --- metrics -------------------------------------------------------------------------
+
+    def fetch_post_metrics(self, account: AccountContext, remote_ids: list[str]) -> dict[str, PostMetrics]:
+        metrics = {}
+        for remote_id in remote_ids:
+            try:
+                status = self._call(account, "GET", f"/api/v1/statuses/{remote_id}").json()
+            except Permanent as exc:
+                if exc.status == 404:
+                    continue  # deleted on the network: nothing to measure
+                raise
+            reblogs = status.get("reblogs_count")
+            quotes = status.get("quotes_count")
+            metrics[remote_id] = PostMetrics(
+                remote_id=remote_id,
+                likes=status.get("favourites_count"),
+                comments=status.get("replies_count"),
+                # Quotes are re-shares with a comment, so they count as shares; older
+                # servers do not report quotes at all.
+                shares=None if reblogs is None else reblogs + (quotes or 0),
+                # Mastodon reports no impressions, reach, saves or clicks: None, not 0.
+            )
+        return metrics
+
+    def fetch_account_metrics(self, account: AccountContext) -> AccountMetrics:
+        me = self._call(account, "GET", "/api/v1/accounts/verify_credentials").json()
+        return AccountMetrics(
+            followers=me.get("followers_count"),
+            following=me.get("following_count"),
+            posts_count=me.get("statuses_count"),
+        )
+
+    # --- inbox ---------------------------------------------------------------------------
+
+    def fetch_inbox(self, account: AccountContext, cursor: str = "") -> InboxPage:
+        # min_id (not since_id) returns the notifications *immediately* after the
+        # cursor, so a burst of more than one page is read in order without a gap.
+        params: list[tuple[str, str]] = [("types[]", "mention"), ("limit", "40")]
+        if cursor:
+            params.append(("min_id", cursor))
+        notifications = self._call(account, "GET", "/api/v1/notifications", params=params).json()
+        items = []
+        newest = cursor
+        for notification in notifications:
+            newest = _max_id(newest, str(notification["id"]))
+            status = notification.get("status")
+            if notification.get("type") != "mention" or not status:
+                continue
+            items.append(self._inbox_item(account, notification, status))
+        items.sort(key=lambda item: item.created_at)
+        return InboxPage(items=items, cursor=newest)
+
+    def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
+        # Mastodon only notifies people who are mentioned, so the reply starts with the
+        # author's handle unless the writer already put it in.
+        handle = item.author_handle if item.author_handle.startswith("@") else f"@{item.author_handle}"
+        status = text if handle.lower() in text.lower() else f"{handle} {text}"
+        payload = {
+            "status": status,
+            "in_reply_to_id": item.remote_id,
+            "visibility": "direct" if item.kind == "dm" else "public",
+        }
+        # A reply has no stored attempt; a key derived from what is answered and how
+        # keeps a double click (or a retried request) from answering twice.
+        key = hashlib.sha256(f"reply:{item.remote_id}:{status}".encode()).hexdigest()
+        return self._post_status(account, payload, key)
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _post_status(self, account: AccountContext, payload: dict[str, Any], idempotency_key: str) -> PublishResult:
+        status = self._call(
+            account,
+            "POST",
+            "/api/v1/statuses",
+            json=payload,
+            headers={"Idempotency-Key": idempotency_key},
+        ).json()
+        return PublishResult(
+            remote_id=str(status["id"]),
+            url=status.get("url") or status.get("uri", ""),
+            published_at=_parse_time(status["created_at"]),
+        )
+
+    def _upload_media(self, account: AccountContext, item: MediaItem) -> str:
+        data = item.data if item.data is not None else self._download(item.url or "")
+        response = self._call(
+            account,
+            "POST",
+            "/api/v2/media",
+            files={"file": (item.filename, data, item.mime_type)},
+            data={"description": item.alt_text} if item.alt_text else None,
+        )
+        media = response.json()
+        media_id = str(media["id"])
+        if response.status_code == 200 and media.get("url"):
+            return media_id
+        # 202: accepted, still processing. Poll until 200 (206 means "not yet").
+        for _ in range(MEDIA_POLL_ATTEMPTS):
+            self.sleep(MEDIA_POLL_INTERVAL)
+            polled = self._call(account, "GET", f"/api/v1/media/{media_id}")
+            if polled.status_code == 200:
+                return media_id
+        raise Transient(
+            f"Mastodon is still processing media {media_id}",
+            user_message="Mastodon is taking a long time to process an image; we will try again shortly.",
+        )
+
+    def _download(self, url: str) -> bytes:
+        response = self.http.get(url)
+        if response.status_code >= 400:
+            raise Transient(f"Could not download the image at {url} ({response.status_code})")
+        return response.content
+
+    def _inbox_item(self, account: AccountContext, notification: dict, status: dict) -> InboxItem:
+        author = status.get("account") or notification.get("account") or {}
+        answers_us = account.remote_id and str(status.get("in_reply_to_account_id") or "") == account.remote_id
+        if status.get("visibility") == "direct":
+            kind = "dm"
+        elif answers_us:
+            kind = "reply"
+        else:
+            kind = "mention"
+        parent = str(status.get("in_reply_to_id") or "")
+        return InboxItem(
+            remote_id=str(status["id"]),
+            kind=kind,
+            text=html_to_text(status.get("content", "")),
+            created_at=_parse_time(status.get("created_at") or notification["created_at"]),
+            author_handle=f"@{author.get('acct', '')}",
+            author_name=author.get("display_name") or author.get("username", ""),
+            author_avatar=author.get("avatar", ""),
+            author_followers=author.get("followers_count"),
+            url=status.get("url") or status.get("uri", ""),
+            post_remote_id=parent if answers_us else "",
+            parent_remote_id=parent,
+        )
+
+    def _call(self, account: AccountContext, method: str, path: str, **kwargs) -> requests.Response:
+        token = account.credentials.get("access_token", "")
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        return self._send(method, _api(account.base_url, path), headers=headers, **kwargs)
+
+    def _send(self, method: str, url: str, **kwargs) -> requests.Response:
+        response = self.http.request(method, url, **kwargs)
+        self._raise_for_status(response)
+        return response
+
+    def _raise_for_status(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        message = _error_message(response)
+        if status == 401:
+            raise AuthExpired(
+                message,
+                user_message="Mastodon no longer accepts SMM's access to this account. Please reconnect it.",
+                status=status,
+            )
+        if status == 429:
+            raise RateLimited(
+                message,
+                retry_after=self._retry_after(response),
+                user_message="Mastodon asked us to slow down; we will try again when it allows.",
+                status=status,
+            )
+        if status >= 500 or status == 408:
+            raise Transient(message, user_message="Mastodon had a problem on its side; we will retry.", status=status)
+        if status == 422:
+            raise Permanent(message, user_message=f"Mastodon refused the post: {_strip_prefix(message)}", status=status)
+        if status == 403:
+            raise Permanent(
+                message,
+                user_message=f"Mastodon does not allow this for this account: {message}",
+                status=status,
+            )
+        if status == 404:
+            raise Permanent(message, user_message="Mastodon could not find what we asked for.", status=status)
+        raise Permanent(message, user_message=f"Mastodon refused the request: {message}", status=status)
+
+    def _retry_after(self, response: requests.Response) -> float | None:
+        # Mastodon sends the reset moment as an ISO-8601 timestamp, not a number of
+        # seconds; Retry-After is only a fallback for proxies in front of it.
+        reset = response.headers.get("X-RateLimit-Reset")
+        if reset:
+            try:
+                moment = _parse_time(reset)
+            except ValueError:
+                moment = None
+            if moment is not None:
+                return max(0.0, (moment - self.now()).total_seconds())
+        return _retry_after_header(response, self.now())
+
+
+# --- module helpers ------------------------------------------------------------------------
+
+
+def pkce_challenge(code_verifier: str) -> str:
+    """RFC 7636 S256: base64url(sha256(verifier)) without padding."""
+    digest = hashlib.sha256(code_verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def html_to_text(html: str) -> str:
+    """Mastodon delivers statuses as HTML; the inbox shows plain text with line breaks."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts).strip()
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._paragraphs = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "br":
+            self.parts.append("\n")
+        elif tag == "p":
+            if self._paragraphs:
+                self.parts.append("\n\n")
+            self._paragraphs += 1
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def _status_text(content: PostContent) -> str:
+    # Mastodon has no separate link field: the link goes at the end of the text,
+    # unless the writer already put it in.
+    text = content.text
+    if content.link and content.link not in text:
+        text = f"{text.rstrip()}\n\n{content.link}" if text.strip() else content.link
+    return text
+
+
+def _status_payload(content: PostContent, media_ids: list[str]) -> dict[str, Any]:
+    payload: dict[str, Any] = {"status": _status_text(content), "visibility": "public"}
+    if media_ids:
+        payload["media_ids"] = list(media_ids)
+    if content.in_reply_to:
+        payload["in_reply_to_id"] = content.in_reply_to
+    return payload
+
+
+def _base(base_url: str) -> str:
+    if not base_url:
+        raise Permanent("A Mastodon account needs its instance URL", user_message="Enter your Mastodon server.")
+    base = base_url.strip().rstrip("/")
+    if "://" not in base:
+        base = f"https://{base}"
+    return base
+
+
+def _api(base_url: str, path: str) -> str:
+    return f"{_base(base_url)}{path}"
+
+
+def _error_message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}: {response.text[:200]}".strip()
+    if isinstance(body, dict):
+        message = body.get("error_description") or body.get("error")
+        if message:
+            return str(message)
+    return f"HTTP {response.status_code}"
+
+
+def _strip_prefix(message: str) -> str:
+    # "Validation failed: Text character limit of 500 exceeded" -> the part that matters.
+    prefix = "Validation failed: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+def _parse_time(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment
+
+
+def _retry_after_header(response: requests.Response, now: dt.datetime) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - now).total_seconds())
+
+
+def _max_id(current: str, candidate: str) -> str:
+    # Mastodon ids are numeric strings of varying length: compare as numbers.
+    if not current:
+        return candidate
+    if current.isdigit() and candidate.isdigit():
+        return candidate if int(candidate) > int(current) else current
+    return max(current, candidate)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
