@@ -1,0 +1,1 @@
+"""Metric snapshots, rollups, KPI computation, dashboards, exports and reports."""

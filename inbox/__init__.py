@@ -1,0 +1,1 @@
+"""One inbox for comments, mentions and DMs: ingestion, priority, assignment, replies."""

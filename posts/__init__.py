@@ -1,0 +1,1 @@
+"""Posts: composer, per-account targets, media library, approvals and the publishing engine."""

@@ -1,0 +1,41 @@
+"""Roles and what each may do. Views ask ``membership.can(...)``; menus only mirror it."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MANAGER = "manager", "Manager"
+    EDITOR = "editor", "Editor"
+    CONTRIBUTOR = "contributor", "Contributor"
+    CLIENT = "client", "Client"
+
+
+# One named right per kind of action; a view states the right it needs.
+RIGHTS: dict[str, set[str]] = {
+    "view": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR, Role.CLIENT},
+    "manage_members": {Role.OWNER},
+    "manage_workspace": {Role.OWNER},
+    "manage_brands": {Role.OWNER, Role.MANAGER},
+    "connect_accounts": {Role.OWNER, Role.MANAGER},
+    "write_posts": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR},
+    "schedule_posts": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR},
+    "approve_posts": {Role.OWNER, Role.MANAGER, Role.CLIENT},
+    "reply_inbox": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR},
+    "manage_inbox": {Role.OWNER, Role.MANAGER, Role.EDITOR},
+    "view_analytics": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR, Role.CLIENT},
+    "manage_api": {Role.OWNER, Role.MANAGER, Role.EDITOR},
+    "view_operations": {Role.OWNER},
+}
+
+# Whose posts go through approval when the workspace requires it.
+NEEDS_APPROVAL = {Role.CONTRIBUTOR, Role.EDITOR}
+
+ROLE_RANK = {Role.CLIENT: 0, Role.CONTRIBUTOR: 1, Role.EDITOR: 2, Role.MANAGER: 3, Role.OWNER: 4}
+
+
+def role_can(role: str, right: str) -> bool:
+    try:
+        return role in RIGHTS[right]
+    except KeyError:
+        raise LookupError(f"Unknown right {right!r}") from None

@@ -1,0 +1,46 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from smm import views
+from smm.health import healthz
+
+workspace_patterns = [
+    path("", views.workspace_home, name="workspace"),
+    path("brands/new/", views.brand_create, name="brand_create"),
+    path("brands/<int:brand_id>/", views.brand_detail, name="brand"),
+    path("brands/<int:brand_id>/edit/", views.brand_edit, name="brand_edit"),
+    path("brands/<int:brand_id>/pause/", views.brand_toggle_pause, name="brand_toggle_pause"),
+    path("accounts/<int:account_id>/status/", views.account_set_status, name="account_set_status"),
+    path("members/", views.members, name="members"),
+    path("members/<int:membership_id>/", views.member_update, name="member_update"),
+    path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path("settings/", views.workspace_settings, name="workspace_settings"),
+    path("audit/", views.audit_log, name="audit_log"),
+    # Reserved for the apps that build on the core.
+    path("posts/", include("posts.urls")),
+    path("calendar/", include("content_calendar.urls")),
+    path("analytics/", include("analytics.urls")),
+    path("inbox/", include("inbox.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("workspaces/", views.workspace_list, name="workspace_list"),
+    path("profile/", views.profile, name="profile"),
+    path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
+    path("w/<slug:ws>/", include(workspace_patterns)),
+    path("admin/", admin.site.urls),
+]
+
+if settings.SANDBOX_ENABLED:
+    urlpatterns.append(path("sandbox/", include("sandbox.urls")))
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,134 @@
+"""Shared test fixtures, the CI service guard, and the no-internet guard."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def pytest_sessionstart(session):
+    """In CI, PostgreSQL and Redis are required: missing means failure, not skip."""
+    if not IN_CI:
+        return
+    problems = []
+    db_url = os.environ.get("DATABASE_URL", "")
+    if not db_url.startswith(("postgres://", "postgresql://")):
+        problems.append("DATABASE_URL must point at PostgreSQL in CI")
+    else:
+        import psycopg
+
+        try:
+            psycopg.connect(db_url.replace("postgresql://", "postgres://"), connect_timeout=5).close()
+        except Exception as exc:
+            problems.append(f"PostgreSQL unreachable at DATABASE_URL: {exc}")
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url:
+        problems.append("REDIS_URL must be set in CI")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url, socket_connect_timeout=5).ping()
+        except Exception as exc:
+            problems.append(f"Redis unreachable at REDIS_URL: {exc}")
+    if problems:
+        pytest.exit("CI services missing:\n  " + "\n  ".join(problems), returncode=3)
+
+
+_real_connect = socket.socket.connect
+
+
+def _loopback_only_connect(sock, address):
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            ip = ipaddress.ip_address(host.split("%")[0])
+        except ValueError:
+            ip = None
+        if ip is None or not ip.is_loopback:
+            raise OSError(f"Tests may only talk to loopback; refused connection to {host}")
+    return _real_connect(sock, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_internet():
+    socket.socket.connect = _loopback_only_connect
+    yield
+    socket.socket.connect = _real_connect
+
+
+# --- data builders --------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    counter = {"n": 0}
+
+    def make(username=None, **extra):
+        counter["n"] += 1
+        username = username or f"user{counter['n']}"
+        extra.setdefault("email", f"{username}@example.com")
+        return django_user_model.objects.create_user(username=username, password="pw-for-tests-1", **extra)
+
+    return make
+
+
+@pytest.fixture
+def make_workspace():
+    from smm.models import Workspace
+
+    def make(name="Acme", **extra):
+        return Workspace.objects.create(name=name, **extra)
+
+    return make
+
+
+@pytest.fixture
+def make_member(make_user):
+    from smm.models import Membership
+
+    def make(workspace, role="owner", user=None, **user_extra):
+        user = user or make_user(**user_extra)
+        Membership.objects.create(workspace=workspace, user=user, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_brand():
+    from smm.models import Brand
+
+    def make(workspace, name="Acme Coffee", **extra):
+        return Brand.objects.create(workspace=workspace, name=name, **extra)
+
+    return make
+
+
+@pytest.fixture
+def make_account():
+    from smm.models import SocialAccount
+
+    def make(brand, network="mastodon", handle="@acme", **extra):
+        extra.setdefault("remote_id", handle.lstrip("@"))
+        extra.setdefault("credentials", {"access_token": "secret-token-value"})
+        return SocialAccount.objects.create(brand=brand, network=network, handle=handle, **extra)
+
+    return make
+
+
+@pytest.fixture
+def two_workspaces(make_workspace, make_member, make_brand, make_account):
+    """Workspace A (with an owner, a brand and an account) and B with its own owner."""
+    ws_a = make_workspace("Alpha")
+    ws_b = make_workspace("Beta")
+    owner_a = make_member(ws_a, "owner", username="alice")
+    owner_b = make_member(ws_b, "owner", username="bob")
+    brand_a = make_brand(ws_a, "Alpha Brand", time_zone="Europe/Paris")
+    account_a = make_account(brand_a, handle="@alpha")
+    return {"a": ws_a, "b": ws_b, "owner_a": owner_a, "owner_b": owner_b, "brand_a": brand_a, "account_a": account_a}
