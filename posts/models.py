@@ -1,0 +1,262 @@
+"""Posts, their per-account targets, media, campaigns and posting slots.
+
+A Post is written once for a brand; each selected account gets a PostTarget carrying
+that network's variant of the text and its own publishing state. The target is the
+unit the engine publishes; the post's status is derived from its targets.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from smm.models import Brand, SocialAccount, TenantQuerySet, Workspace
+
+
+class Campaign(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="campaigns")
+    name = models.CharField(max_length=120)
+    colour = models.CharField(max_length=7, default="#0ea5e9")
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="campaign_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+def media_upload_to(instance, filename):
+    return f"media/{instance.workspace_id}/{uuid.uuid4().hex}/{filename}"
+
+
+def thumbnail_upload_to(instance, filename):
+    return f"media/{instance.workspace_id}/thumbs/{uuid.uuid4().hex}.jpg"
+
+
+class MediaAsset(models.Model):
+    """An image in the workspace's media library (validated and re-encoded on upload)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="media_assets")
+    file = models.FileField(upload_to=media_upload_to, max_length=300)
+    thumbnail = models.FileField(upload_to=thumbnail_upload_to, max_length=300, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    mime_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    alt_text = models.CharField(max_length=1500, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_name or self.file.name
+
+
+class PostStatus(models.TextChoices):
+    """A post's status, derived from its targets (see ``Post.refresh_status``)."""
+
+    DRAFT = "draft", "Draft"
+    PENDING_APPROVAL = "pending_approval", "Pending approval"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    SCHEDULED = "scheduled", "Scheduled"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    PARTIALLY_PUBLISHED = "partially_published", "Partially published"
+    FAILED = "failed", "Failed"
+    NEEDS_ATTENTION = "needs_attention", "Needs attention"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Post(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="posts")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts")
+    text = models.TextField(blank=True, help_text="The text written once; each target may adapt it")
+    link = models.URLField(max_length=1000, blank=True)
+    media = models.ManyToManyField(MediaAsset, through="PostMedia", blank=True, related_name="posts")
+    scheduled_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="UTC")
+    status = models.CharField(max_length=24, choices=PostStatus.choices, default=PostStatus.DRAFT, db_index=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-scheduled_at", "-created_at"]
+        indexes = [models.Index(fields=["workspace", "scheduled_at"]), models.Index(fields=["brand", "scheduled_at"])]
+
+    def __str__(self):
+        return (self.text[:60] or "(no text)").replace("\n", " ")
+
+    def get_absolute_url(self):
+        return reverse("posts:detail", kwargs={"ws": self.workspace.slug, "post_id": self.pk})
+
+
+class PostMedia(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE)
+    asset = models.ForeignKey(MediaAsset, on_delete=models.CASCADE)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["post", "asset"], name="post_media_once")]
+
+
+class TargetState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PENDING_APPROVAL = "pending_approval", "Pending approval"
+    SCHEDULED = "scheduled", "Scheduled"
+    QUEUED = "queued", "Queued"
+    PUBLISHING = "publishing", "Publishing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    UNKNOWN = "unknown", "Outcome unknown"
+
+
+# The only legal moves of a target (DESIGN.md "Publishing: the invariants"). Every change
+# of ``PostTarget.state`` goes through posts.publishing.transition(), which checks this.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    TargetState.DRAFT: {TargetState.PENDING_APPROVAL, TargetState.SCHEDULED, TargetState.CANCELLED},
+    TargetState.PENDING_APPROVAL: {TargetState.DRAFT, TargetState.SCHEDULED, TargetState.CANCELLED},
+    TargetState.SCHEDULED: {
+        TargetState.QUEUED,
+        TargetState.DRAFT,
+        TargetState.PENDING_APPROVAL,
+        TargetState.SCHEDULED,
+        TargetState.CANCELLED,
+    },
+    TargetState.QUEUED: {TargetState.PUBLISHING, TargetState.SCHEDULED, TargetState.QUEUED, TargetState.CANCELLED},
+    TargetState.PUBLISHING: {
+        TargetState.PUBLISHED,
+        TargetState.FAILED,
+        TargetState.SCHEDULED,  # retry later (rate limited / transient)
+        TargetState.QUEUED,  # lease expired before the call was made: safe to re-queue
+        TargetState.UNKNOWN,
+    },
+    TargetState.FAILED: {TargetState.SCHEDULED, TargetState.CANCELLED},  # "retry" by a person
+    TargetState.UNKNOWN: {TargetState.PUBLISHED, TargetState.FAILED, TargetState.SCHEDULED},  # resolved by a person
+    TargetState.PUBLISHED: set(),
+    TargetState.CANCELLED: {TargetState.DRAFT},
+}
+
+
+class PostTargetQuerySet(TenantQuerySet):
+    def due(self, now=None):
+        """Targets the dispatcher may claim: scheduled, due, brand not paused, account usable."""
+        now = now or timezone.now()
+        return self.filter(
+            state=TargetState.SCHEDULED,
+            due_at__lte=now,
+            post__brand__paused=False,
+            account__status=SocialAccount.Status.CONNECTED,
+        )
+
+    def lease_expired(self, now=None):
+        now = now or timezone.now()
+        return self.filter(state__in=[TargetState.QUEUED, TargetState.PUBLISHING], locked_until__lt=now)
+
+
+class PostTarget(models.Model):
+    """One post on one account: the network's variant of the text and its publishing state."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="targets")
+    text = models.TextField(blank=True, help_text="This network's variant of the post's text")
+    state = models.CharField(max_length=20, choices=TargetState.choices, default=TargetState.DRAFT, db_index=True)
+    # When the dispatcher may next claim it: the scheduled time, or the retry time.
+    due_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    publish_state = models.JSONField(default=dict, blank=True, help_text="What a multi-step publish remembers")
+    attempts = models.PositiveIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    remote_id = models.CharField(max_length=255, blank=True)
+    remote_url = models.URLField(max_length=1000, blank=True)
+    error_kind = models.CharField(max_length=20, blank=True)  # rate_limited | transient | auth | permanent | unknown
+    error_message = models.TextField(blank=True, help_text="The network's own words")
+    error_user_message = models.TextField(blank=True, help_text="The same, in a marketer's words")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_path = "post__workspace"
+    objects = PostTargetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["account__network", "account__handle"]
+        constraints = [models.UniqueConstraint(fields=["post", "account"], name="one_target_per_account")]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="target_dispatch_idx"),
+            models.Index(fields=["state", "locked_until"], name="target_lease_idx"),
+            models.Index(fields=["account", "published_at"], name="target_account_published_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.post_id} -> {self.account}"
+
+    @property
+    def network(self) -> str:
+        return self.account.network
+
+
+class PostComment(models.Model):
+    """An internal comment on a post (team discussion, approval feedback)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    text = models.TextField()
+    kind = models.CharField(max_length=20, default="comment")  # comment | changes_requested | approval
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    tenant_path = "post__workspace"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class PostingSlot(models.Model):
+    """A weekly posting time of a brand, in the brand's time zone ("Add to queue" fills them).
+
+    Lives here rather than in content_calendar because the composer (posts) must pick
+    the next free slot and posts imports no app above it.
+    """
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="posting_slots")
+    weekday = models.PositiveSmallIntegerField(
+        choices=[
+            (i, d) for i, d in enumerate(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"])
+        ]
+    )
+    time = models.TimeField(help_text="Local time in the brand's time zone")
+
+    tenant_path = "brand__workspace"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["weekday", "time"]
+        constraints = [models.UniqueConstraint(fields=["brand", "weekday", "time"], name="slot_once")]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.time:%H:%M}"
