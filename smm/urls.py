@@ -35,6 +35,9 @@ urlpatterns = [
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("w/<slug:ws>/", include(workspace_patterns)),
     path("admin/", admin.site.urls),
+    path("api/", include("smm.api_urls")),
+    path("feeds/", include("content_calendar.feed_urls")),
+    path("hooks/", include("inbox.webhook_urls")),
 ]
 
 if settings.SANDBOX_ENABLED:
