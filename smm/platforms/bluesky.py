@@ -1,0 +1,601 @@
+"""Bluesky (AT Protocol) on the account's PDS: app-password sessions, records, facets, inbox.
+
+Publishing is made safe to repeat by choosing the record key (a TID) ourselves and
+saving it before ``createRecord``: a second create with the same key cannot make a
+second post, and ``getRecord`` with that key tells whether the first one landed.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import secrets
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from smm.platforms import text as post_text
+from smm.platforms.base import (
+    AccountContext,
+    AccountMetrics,
+    Adapter,
+    AuthExpired,
+    ConnectedAccount,
+    InboxItem,
+    InboxPage,
+    MediaItem,
+    Permanent,
+    PostContent,
+    PostMetrics,
+    Problem,
+    PublishAttempt,
+    PublishResult,
+    RateLimited,
+    Transient,
+)
+
+DEFAULT_PDS = "https://bsky.social"
+POST_COLLECTION = "app.bsky.feed.post"
+MAX_TEXT_BYTES = 3000
+GET_POSTS_BATCH = 25  # app.bsky.feed.getPosts takes at most 25 URIs
+INBOX_REASONS = ("mention", "reply", "quote")
+INBOX_MAX_PAGES = 5
+
+# Errors with which the PDS says "this token is no good", as opposed to "expired".
+_EXPIRED = {"ExpiredToken"}
+_INVALID = {"InvalidToken", "AuthenticationRequired", "AccountTakedown", "AuthMissing"}
+
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+
+
+class BlueskyAdapter(Adapter):
+    name = "bluesky"
+    label = "Bluesky"
+    connect_kind = "app_password"
+    idempotency = "record_key"
+    supports_refresh = True
+
+    max_text_length = 300  # graphemes; also at most 3,000 UTF-8 bytes
+    max_images = 4
+    max_image_bytes = 2_000_000
+    image_types = ("image/jpeg", "image/png", "image/webp", "image/gif")
+
+    def __init__(self, app=None, *, http=None):
+        super().__init__(app, http=http)
+        self.now = lambda: dt.datetime.now(dt.UTC)
+
+    # --- content rules -----------------------------------------------------------------
+
+    def text_length(self, text: str) -> int:
+        return post_text.grapheme_length(text)
+
+    def validate(self, content: PostContent) -> list[Problem]:
+        problems = []
+        text = _post_text(content)
+        if not text.strip() and not content.media and not content.link:
+            problems.append(Problem("text", "Bluesky will not publish an empty post: write something.", "empty"))
+        over = self.text_length(text) - self.max_text_length
+        if over > 0:
+            problems.append(
+                Problem(
+                    "text",
+                    f"This is {over} character{'s' if over != 1 else ''} over Bluesky's "
+                    f"{self.max_text_length}-character limit.",
+                    "too_long",
+                )
+            )
+        elif post_text.utf8_length(text) > MAX_TEXT_BYTES:
+            # Rare (it takes many multi-byte characters), but Bluesky refuses it.
+            problems.append(
+                Problem("text", "This text is too long for Bluesky once encoded; please shorten it.", "too_many_bytes")
+            )
+        if len(content.media) > self.max_images:
+            problems.append(
+                Problem(
+                    "media",
+                    f"Bluesky takes at most {self.max_images} images; this post has {len(content.media)}.",
+                    "too_many_images",
+                )
+            )
+        if any(not item.alt_text.strip() for item in content.media):
+            problems.append(Problem("media", "Bluesky needs alt text on every image.", "alt_missing"))
+        for number, item in enumerate(content.media, start=1):
+            if item.mime_type not in self.image_types:
+                problems.append(
+                    Problem("media", f"Image {number} is a {item.mime_type} file, which Bluesky does not take.", "type")
+                )
+            if item.byte_size > self.max_image_bytes:
+                problems.append(
+                    Problem(
+                        "media",
+                        f"Image {number} is {item.byte_size / 1_000_000:.1f} MB; Bluesky takes images up to 2 MB.",
+                        "image_too_big",
+                    )
+                )
+        return problems
+
+    # --- connection ------------------------------------------------------------------
+
+    def connect_with_password(self, *, identifier: str, password: str, base_url: str = "") -> ConnectedAccount:
+        pds = _base(base_url)
+        session = self._create_session(pds, identifier, password)
+        account = AccountContext(
+            network=self.name,
+            remote_id=session["did"],
+            handle=session["handle"],
+            base_url=pds,
+            credentials=_session_credentials(session, password),
+        )
+        profile = {}
+        try:
+            profile = self._call(account, "GET", "app.bsky.actor.getProfile", params={"actor": session["did"]})
+        except Transient:
+            pass  # the profile is cosmetic; the connection itself worked
+        return ConnectedAccount(
+            remote_id=session["did"],
+            handle=session["handle"],
+            display_name=profile.get("displayName") or session["handle"],
+            avatar_url=profile.get("avatar", ""),
+            base_url=pds,
+            credentials=account.credentials,
+            token_expires_at=_jwt_expiry(session.get("refreshJwt", "")),
+        )
+
+    def refresh(self, account: AccountContext) -> None:
+        """New access token from the refresh token; when that one has run out too (about
+        90 days), sign in again with the stored app password so nobody has to reconnect."""
+        refresh_token = account.credentials.get("refresh_token", "")
+        pds = _base(account.base_url)
+        if refresh_token:
+            response = self.http.post(
+                _xrpc(pds, "com.atproto.server.refreshSession"),
+                headers={"Authorization": f"Bearer {refresh_token}"},
+            )
+            if response.status_code < 400:
+                session = response.json()
+                account.update_credentials(_session_credentials(session))
+                return
+            error, _ = _error_parts(response)
+            if not (error in _EXPIRED | _INVALID or response.status_code == 401):
+                self._raise_for_status(response)
+        app_password = account.credentials.get("app_password", "")
+        if not app_password:
+            raise AuthExpired(
+                "Bluesky session expired and no app password is stored",
+                user_message="Bluesky signed SMM out of this account. Please reconnect it with an app password.",
+            )
+        identifier = account.credentials.get("did") or account.remote_id or account.handle
+        try:
+            session = self._create_session(pds, identifier, app_password)
+        except Permanent as exc:
+            raise AuthExpired(
+                exc.message,
+                user_message="Bluesky no longer accepts the app password for this account. Please reconnect it.",
+                status=exc.status,
+            )
+        account.update_credentials(_session_credentials(session))
+
+    # --- publishing ----------------------------------------------------------------------
+
+    def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
+        rkey = attempt.state.get("rkey")
+        if rkey:
+            # An earlier attempt chose this key and may have created the record: never
+            # create twice (the PDS would answer an opaque 500 anyway).
+            existing = self._get_post_record(account, rkey)
+            if existing is not None:
+                return existing
+        else:
+            rkey = new_tid(self.now())
+        record = self._build_record(account, content)
+        attempt.remember(rkey=rkey)  # saved before the call that can publish
+        self._call(
+            account,
+            "POST",
+            "com.atproto.repo.createRecord",
+            json={"repo": _did(account), "collection": POST_COLLECTION, "rkey": rkey, "record": record},
+        )
+        return PublishResult(
+            remote_id=_at_uri(_did(account), rkey),
+            url=post_url(account, rkey),
+            published_at=_parse_time(record["createdAt"]),
+        )
+
+    def lookup_published(
+        self, account: AccountContext, content: PostContent, attempt: PublishAttempt
+    ) -> PublishResult | None:
+        rkey = attempt.state.get("rkey")
+        if not rkey:
+            return None  # createRecord was never sent
+        return self._get_post_record(account, rkey)
+
+    # --- metrics -----------------------------------------------------------------------
+
+    def fetch_post_metrics(self, account: AccountContext, remote_ids: list[str]) -> dict[str, PostMetrics]:
+        metrics = {}
+        for start in range(0, len(remote_ids), GET_POSTS_BATCH):
+            batch = remote_ids[start : start + GET_POSTS_BATCH]
+            body = self._call(account, "GET", "app.bsky.feed.getPosts", params=[("uris", uri) for uri in batch])
+            for post in body.get("posts", []):
+                reposts = post.get("repostCount")
+                metrics[post["uri"]] = PostMetrics(
+                    remote_id=post["uri"],
+                    likes=post.get("likeCount"),
+                    comments=post.get("replyCount"),
+                    # Quotes are re-shares with a comment, so they count as shares.
+                    shares=None if reposts is None else reposts + (post.get("quoteCount") or 0),
+                    # Bluesky reports no impressions, reach, saves or clicks: None, not 0.
+                )
+        return metrics
+
+    def fetch_account_metrics(self, account: AccountContext) -> AccountMetrics:
+        profile = self._call(account, "GET", "app.bsky.actor.getProfile", params={"actor": _did(account)})
+        return AccountMetrics(
+            followers=profile.get("followersCount"),
+            following=profile.get("followsCount"),
+            posts_count=profile.get("postsCount"),
+        )
+
+    # --- inbox ---------------------------------------------------------------------------
+
+    def fetch_inbox(self, account: AccountContext, cursor: str = "") -> InboxPage:
+        """Notifications newer than ``cursor`` (the newest ``indexedAt`` seen last time).
+
+        listNotifications pages backwards in time, so we read from the newest until we
+        reach what we had already seen (or a page limit, for a very first read)."""
+        seen_until = _parse_time(cursor) if cursor else None
+        items: list[InboxItem] = []
+        newest = cursor
+        page_cursor = ""
+        for _ in range(INBOX_MAX_PAGES):
+            params: list[tuple[str, str]] = [("limit", "50")] + [("reasons", reason) for reason in INBOX_REASONS]
+            if page_cursor:
+                params.append(("cursor", page_cursor))
+            body = self._call(account, "GET", "app.bsky.notification.listNotifications", params=params)
+            reached_seen = False
+            for notification in body.get("notifications", []):
+                indexed_at = _parse_time(notification["indexedAt"])
+                if seen_until is not None and indexed_at <= seen_until:
+                    reached_seen = True
+                    continue
+                if not newest or indexed_at > _parse_time(newest):
+                    newest = notification["indexedAt"]
+                if notification.get("reason") in INBOX_REASONS:
+                    items.append(self._inbox_item(account, notification))
+            page_cursor = body.get("cursor", "")
+            if reached_seen or not page_cursor or seen_until is None:
+                break
+        items.sort(key=lambda item: item.created_at)
+        return InboxPage(items=items, cursor=newest)
+
+    def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
+        content = PostContent(text=text, in_reply_to=item.remote_id)
+        rkey = new_tid(self.now())
+        record = self._build_record(account, content)
+        self._call(
+            account,
+            "POST",
+            "com.atproto.repo.createRecord",
+            json={"repo": _did(account), "collection": POST_COLLECTION, "rkey": rkey, "record": record},
+        )
+        return PublishResult(
+            remote_id=_at_uri(_did(account), rkey),
+            url=post_url(account, rkey),
+            published_at=_parse_time(record["createdAt"]),
+        )
+
+    # --- records ---------------------------------------------------------------------------
+
+    def _build_record(self, account: AccountContext, content: PostContent) -> dict[str, Any]:
+        text = _post_text(content)
+        record: dict[str, Any] = {
+            "$type": POST_COLLECTION,
+            "text": text,
+            "createdAt": _iso(self.now()),
+        }
+        facets = self._facets(account, text)
+        if facets:
+            record["facets"] = facets
+        if content.media:
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [self._image(account, item) for item in content.media],
+            }
+        elif content.link:
+            # A card without fetching the page: the URL stands in for the title.
+            record["embed"] = {
+                "$type": "app.bsky.embed.external",
+                "external": {"uri": content.link, "title": content.link, "description": ""},
+            }
+        if content.in_reply_to:
+            record["reply"] = self._reply_ref(account, content.in_reply_to)
+        return record
+
+    def _facets(self, account: AccountContext, text: str) -> list[dict[str, Any]]:
+        facets = []
+        for span in post_text.bluesky_spans(text):
+            if span.kind == "link":
+                feature = {"$type": "app.bsky.richtext.facet#link", "uri": span.value}
+            elif span.kind == "tag":
+                feature = {"$type": "app.bsky.richtext.facet#tag", "tag": span.value}
+            else:
+                did = self._resolve_handle(account, span.value)
+                if not did:
+                    continue  # an unknown handle stays plain text, as in Bluesky's own app
+                feature = {"$type": "app.bsky.richtext.facet#mention", "did": did}
+            facets.append(
+                {
+                    "index": {"byteStart": span.byte_start, "byteEnd": span.byte_end},
+                    "features": [feature],
+                }
+            )
+        return facets
+
+    def _resolve_handle(self, account: AccountContext, handle: str) -> str:
+        try:
+            body = self._call(account, "GET", "com.atproto.identity.resolveHandle", params={"handle": handle})
+        except Permanent:
+            return ""
+        return body.get("did", "")
+
+    def _image(self, account: AccountContext, item: MediaItem) -> dict[str, Any]:
+        data = item.data if item.data is not None else self._download(item.url or "")
+        body = self._call(
+            account,
+            "POST",
+            "com.atproto.repo.uploadBlob",
+            data=data,
+            headers={"Content-Type": item.mime_type},
+        )
+        image: dict[str, Any] = {"alt": item.alt_text, "image": body["blob"]}
+        if item.width and item.height:
+            image["aspectRatio"] = {"width": item.width, "height": item.height}
+        return image
+
+    def _reply_ref(self, account: AccountContext, parent_uri: str) -> dict[str, Any]:
+        # A reply names both its parent and the thread's root; the parent's own record
+        # tells us the root (or is the root).
+        body = self._call(account, "GET", "app.bsky.feed.getPosts", params=[("uris", parent_uri)])
+        posts = body.get("posts", [])
+        if not posts:
+            raise Permanent(
+                f"Bluesky post {parent_uri} not found",
+                user_message="The post you are answering no longer exists on Bluesky.",
+            )
+        parent = {"uri": posts[0]["uri"], "cid": posts[0]["cid"]}
+        root = (posts[0].get("record", {}).get("reply") or {}).get("root") or parent
+        return {"root": {"uri": root["uri"], "cid": root["cid"]}, "parent": parent}
+
+    def _get_post_record(self, account: AccountContext, rkey: str) -> PublishResult | None:
+        try:
+            body = self._call(
+                account,
+                "GET",
+                "com.atproto.repo.getRecord",
+                params={"repo": _did(account), "collection": POST_COLLECTION, "rkey": rkey},
+            )
+        except Permanent as exc:
+            if getattr(exc, "error", "") == "RecordNotFound":
+                return None
+            raise
+        created = (body.get("value") or {}).get("createdAt")
+        return PublishResult(
+            remote_id=body.get("uri") or _at_uri(_did(account), rkey),
+            url=post_url(account, rkey),
+            published_at=_parse_time(created) if created else self.now(),
+        )
+
+    def _inbox_item(self, account: AccountContext, notification: dict[str, Any]) -> InboxItem:
+        record = notification.get("record") or {}
+        author = notification.get("author") or {}
+        reason = notification.get("reason")
+        reply = record.get("reply") or {}
+        parent_uri = (reply.get("parent") or {}).get("uri", "")
+        root_uri = (reply.get("root") or {}).get("uri", "")
+        ours = f"at://{_did(account)}/"
+        if reason == "quote":
+            post_remote_id = notification.get("reasonSubject", "")
+        elif root_uri.startswith(ours):
+            post_remote_id = root_uri
+        elif parent_uri.startswith(ours):
+            post_remote_id = parent_uri
+        else:
+            post_remote_id = ""
+        rkey = notification["uri"].rsplit("/", 1)[-1]
+        return InboxItem(
+            remote_id=notification["uri"],
+            kind="reply" if reason == "reply" else "mention",
+            text=record.get("text", ""),
+            created_at=_parse_time(record.get("createdAt") or notification["indexedAt"]),
+            author_handle=f"@{author.get('handle', '')}",
+            author_name=author.get("displayName", ""),
+            author_avatar=author.get("avatar", ""),
+            url=f"https://bsky.app/profile/{author.get('handle') or author.get('did')}/post/{rkey}",
+            post_remote_id=post_remote_id,
+            parent_remote_id=parent_uri,
+            conversation_id=root_uri or notification["uri"],
+        )
+
+    # --- HTTP --------------------------------------------------------------------------------
+
+    def _create_session(self, pds: str, identifier: str, password: str) -> dict[str, Any]:
+        response = self.http.post(
+            _xrpc(pds, "com.atproto.server.createSession"),
+            json={"identifier": identifier.lstrip("@"), "password": password},
+        )
+        if response.status_code in (400, 401):
+            error, message = _error_parts(response)
+            if error == "AuthFactorTokenRequired":
+                user_message = "This account uses two-factor sign-in: create an app password in Bluesky's settings."
+            else:
+                user_message = "Bluesky did not accept that handle and app password."
+            raise Permanent(message or error, user_message=user_message, status=response.status_code)
+        self._raise_for_status(response)
+        return response.json()
+
+    def _call(self, account: AccountContext, method: str, nsid: str, **kwargs) -> dict[str, Any]:
+        """One XRPC call with the access token; an expired token is refreshed once and
+        the call repeated once (the request was refused, so repeating is safe)."""
+        url = _xrpc(_base(account.base_url), nsid)
+        extra_headers = kwargs.pop("headers", {})
+        for already_refreshed in (False, True):
+            headers = {"Authorization": f"Bearer {account.credentials.get('access_token', '')}", **extra_headers}
+            response = self.http.request(method, url, headers=headers, **kwargs)
+            error, _ = _error_parts(response) if response.status_code in (400, 401) else ("", "")
+            if error in _EXPIRED and not already_refreshed:
+                self.refresh(account)
+                continue
+            self._raise_for_status(response)
+            if not response.content:
+                return {}
+            return response.json()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _download(self, url: str) -> bytes:
+        response = self.http.get(url)
+        if response.status_code >= 400:
+            raise Transient(f"Could not download the image at {url} ({response.status_code})")
+        return response.content
+
+    def _raise_for_status(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        error, message = _error_parts(response)
+        text = message or error or f"HTTP {status}"
+        if error in _EXPIRED | _INVALID or status == 401:
+            raise AuthExpired(
+                text,
+                user_message="Bluesky signed SMM out of this account. Please reconnect it.",
+                status=status,
+            )
+        if status == 429 or error == "RateLimitExceeded":
+            raise RateLimited(
+                text,
+                retry_after=self._retry_after(response),
+                user_message="Bluesky asked us to slow down; we will try again when it allows.",
+                status=status,
+            )
+        if status >= 500 or status == 408:
+            # Includes the PDS's 500 for "a record with this key exists", which we never
+            # interpret: publish checks getRecord before creating again.
+            raise Transient(text, user_message="Bluesky had a problem on its side; we will retry.", status=status)
+        if status == 413 or error in ("BlobTooLarge", "PayloadTooLarge"):
+            failure = Permanent(text, user_message="An image is too large for Bluesky (2 MB at most).", status=status)
+        else:
+            failure = Permanent(text, user_message=f"Bluesky refused the post: {text}", status=status)
+        failure.error = error  # the XRPC error name, for callers that branch on it
+        raise failure
+
+    def _retry_after(self, response: requests.Response) -> float | None:
+        # RateLimit-Reset is the epoch second at which the window resets.
+        reset = response.headers.get("RateLimit-Reset")
+        if reset:
+            try:
+                return max(0.0, float(reset) - self.now().timestamp())
+            except ValueError:
+                pass
+        value = response.headers.get("Retry-After")
+        if not value:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                return max(0.0, (parsedate_to_datetime(value) - self.now()).total_seconds())
+            except (TypeError, ValueError):
+                return None
+
+
+# --- module helpers ---------------------------------------------------------------------------
+
+
+def new_tid(moment: dt.datetime, clock_id: int | None = None) -> str:
+    """A record key in the TID format: 53 bits of microseconds since the epoch and 10
+    bits of clock id, in sortable base32, 13 characters. Keys sort by creation time,
+    as the AT Protocol expects of post record keys."""
+    micros = int(moment.timestamp() * 1_000_000)
+    if clock_id is None:
+        clock_id = secrets.randbelow(1024)
+    value = ((micros & ((1 << 53) - 1)) << 10) | (clock_id & 0x3FF)
+    chars = []
+    for _ in range(13):
+        chars.append(_TID_ALPHABET[value & 0x1F])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def post_url(account: AccountContext, rkey: str) -> str:
+    who = account.handle.lstrip("@") or _did(account)
+    return f"https://bsky.app/profile/{who}/post/{rkey}"
+
+
+def _post_text(content: PostContent) -> str:
+    # A post carries one embed: with images there is no room for a link card, so the
+    # link goes into the text (where a facet makes it clickable).
+    text = content.text
+    if content.link and content.media and content.link not in text:
+        text = f"{text.rstrip()}\n\n{content.link}" if text.strip() else content.link
+    return text
+
+
+def _session_credentials(session: dict[str, Any], app_password: str = "") -> dict[str, Any]:
+    credentials = {
+        "access_token": session["accessJwt"],
+        "refresh_token": session.get("refreshJwt", ""),
+        "did": session["did"],
+        "handle": session.get("handle", ""),
+    }
+    if app_password:
+        credentials["app_password"] = app_password
+    return credentials
+
+
+def _did(account: AccountContext) -> str:
+    return account.credentials.get("did") or account.remote_id
+
+
+def _at_uri(did: str, rkey: str) -> str:
+    return f"at://{did}/{POST_COLLECTION}/{rkey}"
+
+
+def _base(base_url: str) -> str:
+    base = (base_url or DEFAULT_PDS).strip().rstrip("/")
+    return base if "://" in base else f"https://{base}"
+
+
+def _xrpc(base: str, nsid: str) -> str:
+    return f"{base}/xrpc/{quote(nsid)}"
+
+
+def _error_parts(response: requests.Response) -> tuple[str, str]:
+    try:
+        body = response.json()
+    except ValueError:
+        return "", response.text[:200]
+    if not isinstance(body, dict):
+        return "", ""
+    return str(body.get("error") or ""), str(body.get("message") or "")
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse_time(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _jwt_expiry(token: str) -> dt.datetime | None:
+    """Read ``exp`` from a JWT without verifying it: only to tell the owner when the
+    session will need renewing, never to trust anything."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return dt.datetime.fromtimestamp(int(claims["exp"]), dt.UTC)
+    except (IndexError, ValueError, KeyError, TypeError):
+        return None
