@@ -1,0 +1,530 @@
+"""X (API v2): OAuth 2 with PKCE and refresh, posts with images, metrics, mentions, reply.
+
+X offers no idempotency key. An unknown outcome is resolved by listing the account's
+own recent posts since the moment we sent and matching the text; only when that list
+certainly covers the window do we say "not published".
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import unicodedata
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import requests
+
+from smm.platforms import text as post_text
+from smm.platforms.base import (
+    AccountContext,
+    AccountMetrics,
+    Adapter,
+    AuthExpired,
+    ConnectedAccount,
+    InboxItem,
+    InboxPage,
+    MediaItem,
+    OutcomeUnknown,
+    Permanent,
+    PostContent,
+    PostMetrics,
+    Problem,
+    PublishAttempt,
+    PublishResult,
+    RateLimited,
+    Transient,
+)
+
+API = "https://api.x.com"
+AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
+SCOPES = "tweet.read tweet.write users.read media.write offline.access"
+
+# Refresh a little before the stated expiry so a request does not die mid-flight.
+EXPIRY_MARGIN = dt.timedelta(seconds=60)
+# A new post can take a moment to show in the author's own timeline; before this has
+# passed since sending, "not in the list" proves nothing.
+TIMELINE_SETTLE = dt.timedelta(seconds=30)
+LOOKUP_MAX_PAGES = 3
+INBOX_MAX_PAGES = 5
+TWEETS_LOOKUP_BATCH = 100
+
+# X's ids are snowflakes: milliseconds since this epoch, shifted left by 22 bits.
+SNOWFLAKE_EPOCH_MS = 1288834974657
+
+DUPLICATE_MARKER = "duplicate content"
+
+
+class XAdapter(Adapter):
+    name = "x"
+    label = "X"
+    connect_kind = "oauth2"
+    idempotency = "recent_posts"
+    supports_refresh = True
+
+    max_text_length = 280  # weighted
+    max_images = 4
+    max_image_bytes = 5 * 1024 * 1024
+    image_types = ("image/jpeg", "image/png", "image/gif", "image/webp")
+
+    def __init__(self, app=None, *, http=None):
+        super().__init__(app, http=http)
+        self.now = lambda: dt.datetime.now(dt.UTC)
+
+    # --- content rules -----------------------------------------------------------------
+
+    def text_length(self, text: str) -> int:
+        return post_text.x_weighted_length(text)
+
+    def validate(self, content: PostContent) -> list[Problem]:
+        problems = []
+        text = _post_text(content)
+        if not text.strip() and not content.media:
+            problems.append(Problem("text", "X will not publish an empty post: write something.", "empty"))
+        over = self.text_length(text) - self.max_text_length
+        if over > 0:
+            problems.append(
+                Problem(
+                    "text",
+                    f"This is {over} character{'s' if over != 1 else ''} over X's {self.max_text_length}-character "
+                    "limit (links count as 23, emoji and CJK characters as 2).",
+                    "too_long",
+                )
+            )
+        gifs = [item for item in content.media if item.mime_type == "image/gif"]
+        if gifs and len(content.media) > 1:
+            problems.append(Problem("media", "X takes one GIF on its own, not together with other images.", "gif_mix"))
+        elif len(content.media) > self.max_images:
+            problems.append(
+                Problem(
+                    "media",
+                    f"X takes at most {self.max_images} images; this post has {len(content.media)}.",
+                    "too_many_images",
+                )
+            )
+        for number, item in enumerate(content.media, start=1):
+            if item.mime_type not in self.image_types:
+                problems.append(
+                    Problem("media", f"Image {number} is a {item.mime_type} file, which X does not take.", "type")
+                )
+            elif item.mime_type != "image/gif" and item.byte_size > self.max_image_bytes:
+                problems.append(
+                    Problem(
+                        "media",
+                        f"Image {number} is {item.byte_size / (1024 * 1024):.1f} MB; X takes images up to 5 MB.",
+                        "image_too_big",
+                    )
+                )
+        return problems
+
+    # --- connection ----------------------------------------------------------------------
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": self.app.client_id,
+                "redirect_uri": redirect_uri,
+                "scope": SCOPES,
+                "state": state,
+                "code_challenge": pkce_challenge(code_verifier),
+                "code_challenge_method": "S256",
+            }
+        )
+        return f"{AUTHORIZE_URL}?{query}"
+
+    def exchange_code(
+        self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
+    ) -> ConnectedAccount:
+        token = self._token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "code_verifier": code_verifier,
+                "client_id": self.app.client_id,
+            }
+        )
+        credentials = self._token_credentials(token)
+        account = AccountContext(network=self.name, credentials=credentials)
+        me = self._call(
+            account,
+            "GET",
+            "/2/users/me",
+            params={"user.fields": "profile_image_url,public_metrics"},
+        )["data"]
+        return ConnectedAccount(
+            remote_id=str(me["id"]),
+            handle=f"@{me['username']}",
+            display_name=me.get("name", ""),
+            avatar_url=me.get("profile_image_url", ""),
+            credentials=account.credentials,
+            token_expires_at=_parse_optional_time(credentials.get("expires_at")),
+        )
+
+    def refresh(self, account: AccountContext) -> None:
+        refresh_token = account.credentials.get("refresh_token", "")
+        if not refresh_token:
+            raise AuthExpired(
+                "X access token expired and there is no refresh token",
+                user_message="X signed SMM out of this account. Please reconnect it.",
+            )
+        token = self._token_request(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": self.app.client_id}
+        )
+        # X rotates refresh tokens; update_credentials keeps the old one if none came back.
+        account.update_credentials(self._token_credentials(token))
+
+    # --- publishing ----------------------------------------------------------------------
+
+    def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
+        media_ids = attempt.state.get("media_ids")
+        if not media_ids or len(media_ids) != len(content.media):
+            media_ids = [self._upload_media(account, item) for item in content.media]
+            attempt.remember(media_ids=media_ids)
+        # Recorded before the first send: lookup_published searches from here, so a
+        # later retry must not move it past an earlier send that may have landed.
+        if "sent_at" not in attempt.state:
+            attempt.remember(sent_at=self.now().isoformat())
+        payload: dict[str, Any] = {"text": _post_text(content)}
+        if media_ids:
+            payload["media"] = {"media_ids": list(media_ids)}
+        if content.in_reply_to:
+            payload["reply"] = {"in_reply_to_tweet_id": content.in_reply_to}
+        data = self._call(account, "POST", "/2/tweets", json=payload)["data"]
+        return self._result(account, str(data["id"]))
+
+    def lookup_published(
+        self, account: AccountContext, content: PostContent, attempt: PublishAttempt
+    ) -> PublishResult | None:
+        sent_at_text = attempt.state.get("sent_at")
+        if not sent_at_text:
+            return None  # the post request was never sent
+        sent_at = dt.datetime.fromisoformat(sent_at_text)
+        wanted = _comparable(_post_text(content))
+        params: dict[str, Any] = {
+            "max_results": 100,
+            # Start a minute early: our clock and X's may disagree a little.
+            "start_time": _x_time(sent_at - dt.timedelta(minutes=1)),
+            "tweet.fields": "created_at,entities,text",
+        }
+        for _ in range(LOOKUP_MAX_PAGES):
+            body = self._call(account, "GET", f"/2/users/{account.remote_id}/tweets", params=params)
+            for tweet in body.get("data", []):
+                if _comparable(_expanded_text(tweet)) == wanted:
+                    return self._result(account, str(tweet["id"]))
+            next_token = (body.get("meta") or {}).get("next_token")
+            if not next_token:
+                break
+            params["pagination_token"] = next_token
+        else:
+            raise OutcomeUnknown(
+                "Too many posts since the attempt to be sure the post is not among them",
+                user_message="We could not confirm whether this post reached X. Please check the account.",
+            )
+        if self.now() - sent_at < TIMELINE_SETTLE:
+            raise OutcomeUnknown(
+                "Too soon after sending to rely on the timeline",
+                user_message="We could not confirm yet whether this post reached X.",
+            )
+        return None
+
+    # --- metrics -----------------------------------------------------------------------
+
+    def fetch_post_metrics(self, account: AccountContext, remote_ids: list[str]) -> dict[str, PostMetrics]:
+        metrics = {}
+        for start in range(0, len(remote_ids), TWEETS_LOOKUP_BATCH):
+            batch = remote_ids[start : start + TWEETS_LOOKUP_BATCH]
+            try:
+                body = self._tweets(account, batch, "public_metrics,non_public_metrics")
+            except Permanent:
+                # Non-public metrics exist only for our own posts under 30 days old; for
+                # older ones X refuses the whole request, so ask for public figures only.
+                body = self._tweets(account, batch, "public_metrics")
+            for tweet in body.get("data", []):
+                metrics[str(tweet["id"])] = _post_metrics(tweet)
+        return metrics
+
+    def fetch_account_metrics(self, account: AccountContext) -> AccountMetrics:
+        me = self._call(account, "GET", "/2/users/me", params={"user.fields": "public_metrics"})["data"]
+        public = me.get("public_metrics") or {}
+        return AccountMetrics(
+            followers=public.get("followers_count"),
+            following=public.get("following_count"),
+            posts_count=public.get("tweet_count"),
+        )
+
+    # --- inbox ---------------------------------------------------------------------------
+
+    def fetch_inbox(self, account: AccountContext, cursor: str = "") -> InboxPage:
+        params: dict[str, Any] = {
+            "max_results": 100,
+            "tweet.fields": "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets",
+            "expansions": "author_id",
+            "user.fields": "username,name,profile_image_url,public_metrics",
+        }
+        if cursor:
+            params["since_id"] = cursor
+        items: list[InboxItem] = []
+        newest = cursor
+        for _ in range(INBOX_MAX_PAGES):
+            body = self._call(account, "GET", f"/2/users/{account.remote_id}/mentions", params=params)
+            users = {user["id"]: user for user in (body.get("includes") or {}).get("users", [])}
+            for tweet in body.get("data", []):
+                items.append(_inbox_item(account, tweet, users.get(tweet.get("author_id"), {})))
+            meta = body.get("meta") or {}
+            if meta.get("newest_id") and (not newest or int(meta["newest_id"]) > int(newest)):
+                newest = meta["newest_id"]
+            # Only page on when resuming from a cursor: a first read takes the latest page.
+            if not cursor or not meta.get("next_token"):
+                break
+            params["pagination_token"] = meta["next_token"]
+        items.sort(key=lambda item: item.created_at)
+        return InboxPage(items=items, cursor=newest)
+
+    def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
+        payload = {"text": text, "reply": {"in_reply_to_tweet_id": item.remote_id}}
+        data = self._call(account, "POST", "/2/tweets", json=payload)["data"]
+        return self._result(account, str(data["id"]))
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _upload_media(self, account: AccountContext, item: MediaItem) -> str:
+        data = item.data if item.data is not None else self._download(item.url or "")
+        category = "tweet_gif" if item.mime_type == "image/gif" else "tweet_image"
+        body = self._call(
+            account,
+            "POST",
+            "/2/media/upload",
+            files={"media": (item.filename, data, item.mime_type)},
+            data={"media_category": category, "media_type": item.mime_type},
+        )
+        media_id = str(body["data"]["id"])
+        if item.alt_text:
+            self._call(
+                account,
+                "POST",
+                "/2/media/metadata",
+                json={"id": media_id, "metadata": {"alt_text": {"text": item.alt_text[:1000]}}},
+            )
+        return media_id
+
+    def _tweets(self, account: AccountContext, ids: list[str], fields: str) -> dict[str, Any]:
+        return self._call(account, "GET", "/2/tweets", params={"ids": ",".join(ids), "tweet.fields": fields})
+
+    def _result(self, account: AccountContext, tweet_id: str) -> PublishResult:
+        username = account.handle.lstrip("@")
+        url = f"https://x.com/{username}/status/{tweet_id}" if username else f"https://x.com/i/web/status/{tweet_id}"
+        return PublishResult(remote_id=tweet_id, url=url, published_at=snowflake_time(tweet_id) or self.now())
+
+    def _download(self, url: str) -> bytes:
+        response = self.http.get(url)
+        if response.status_code >= 400:
+            raise Transient(f"Could not download the image at {url} ({response.status_code})")
+        return response.content
+
+    def _token_request(self, form: dict[str, str]) -> dict[str, Any]:
+        # Confidential clients authenticate with HTTP Basic; public clients send only
+        # client_id in the form (already there).
+        auth = (self.app.client_id, self.app.client_secret) if self.app.client_secret else None
+        response = self.http.post(f"{API}/2/oauth2/token", data=form, auth=auth)
+        if response.status_code in (400, 401):
+            message = _error_message(response)
+            raise AuthExpired(
+                message,
+                user_message="X did not accept SMM's sign-in for this account. Please reconnect it.",
+                status=response.status_code,
+            )
+        self._raise_for_status(response)
+        return response.json()
+
+    def _token_credentials(self, token: dict[str, Any]) -> dict[str, Any]:
+        credentials = {"access_token": token["access_token"], "refresh_token": token.get("refresh_token", "")}
+        if token.get("expires_in"):
+            credentials["expires_at"] = (self.now() + dt.timedelta(seconds=int(token["expires_in"]))).isoformat()
+        return credentials
+
+    def _call(self, account: AccountContext, method: str, path: str, **kwargs) -> dict[str, Any]:
+        """One API call with the user's token: refreshed first when we know it has
+        expired, and once more (with one repeat) when X answers 401."""
+        expires_at = _parse_optional_time(account.credentials.get("expires_at"))
+        if expires_at and expires_at - EXPIRY_MARGIN <= self.now() and account.credentials.get("refresh_token"):
+            self.refresh(account)
+        extra_headers = kwargs.pop("headers", {})
+        for already_refreshed in (False, True):
+            headers = {"Authorization": f"Bearer {account.credentials.get('access_token', '')}", **extra_headers}
+            response = self.http.request(method, f"{API}{path}", headers=headers, **kwargs)
+            if response.status_code == 401 and not already_refreshed and account.credentials.get("refresh_token"):
+                # A refused token: the request was not processed, so repeating is safe.
+                self.refresh(account)
+                continue
+            self._raise_for_status(response)
+            return response.json() if response.content else {}
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _raise_for_status(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        message = _error_message(response)
+        if status == 401:
+            raise AuthExpired(
+                message,
+                user_message="X no longer accepts SMM's access to this account. Please reconnect it.",
+                status=status,
+            )
+        if status == 429:
+            raise RateLimited(
+                message,
+                retry_after=self._retry_after(response),
+                user_message="X asked us to slow down; we will try again when it allows.",
+                status=status,
+            )
+        if status >= 500 or status == 408:
+            raise Transient(message, user_message="X had a problem on its side; we will retry.", status=status)
+        if status == 403 and DUPLICATE_MARKER in message.lower():
+            raise Permanent(
+                message,
+                user_message="X refused this post because the account already posted the same text.",
+                status=status,
+            )
+        if status == 403:
+            raise Permanent(message, user_message=f"X does not allow this for this account: {message}", status=status)
+        raise Permanent(message, user_message=f"X refused the post: {message}", status=status)
+
+    def _retry_after(self, response: requests.Response) -> float | None:
+        reset = response.headers.get("x-rate-limit-reset")
+        if reset:
+            try:
+                return max(0.0, float(reset) - self.now().timestamp())
+            except ValueError:
+                pass
+        value = response.headers.get("Retry-After")
+        if not value:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                return max(0.0, (parsedate_to_datetime(value) - self.now()).total_seconds())
+            except (TypeError, ValueError):
+                return None
+
+
+# --- module helpers ---------------------------------------------------------------------------
+
+
+def pkce_challenge(code_verifier: str) -> str:
+    """RFC 7636 S256: base64url(sha256(verifier)) without padding."""
+    digest = hashlib.sha256(code_verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def snowflake_time(tweet_id: str) -> dt.datetime | None:
+    """When X created the post, read from its id (no extra request needed)."""
+    if not tweet_id.isdigit():
+        return None
+    millis = (int(tweet_id) >> 22) + SNOWFLAKE_EPOCH_MS
+    return dt.datetime.fromtimestamp(millis / 1000, dt.UTC)
+
+
+def _post_text(content: PostContent) -> str:
+    # X has no separate link field: the link goes at the end, where X turns it into a card.
+    text = content.text
+    if content.link and content.link not in text:
+        text = f"{text.rstrip()}\n\n{content.link}" if text.strip() else content.link
+    return text
+
+
+def _expanded_text(tweet: dict[str, Any]) -> str:
+    """The post's text as we sent it: X returns links as t.co, appends a t.co link for
+    attached media, and HTML-escapes &, < and >."""
+    text = tweet.get("text", "")
+    for url in (tweet.get("entities") or {}).get("urls", []):
+        short = url.get("url", "")
+        if not short:
+            continue
+        if url.get("media_key"):
+            text = text.replace(short, "")
+        else:
+            text = text.replace(short, url.get("expanded_url") or short)
+    return html.unescape(text)
+
+
+def _comparable(text: str) -> str:
+    # X normalises to NFC and may trim surrounding whitespace.
+    return unicodedata.normalize("NFC", text).replace("\r\n", "\n").strip()
+
+
+def _post_metrics(tweet: dict[str, Any]) -> PostMetrics:
+    public = tweet.get("public_metrics") or {}
+    private = tweet.get("non_public_metrics") or {}
+    reposts = public.get("retweet_count", public.get("repost_count"))
+    impressions = private.get("impression_count", public.get("impression_count"))
+    return PostMetrics(
+        remote_id=str(tweet["id"]),
+        impressions=impressions,
+        likes=public.get("like_count"),
+        comments=public.get("reply_count"),
+        # Quotes are re-shares with a comment, so they count as shares.
+        shares=None if reposts is None else reposts + (public.get("quote_count") or 0),
+        saves=public.get("bookmark_count"),
+        clicks=private.get("url_link_clicks"),
+    )
+
+
+def _inbox_item(account: AccountContext, tweet: dict[str, Any], author: dict[str, Any]) -> InboxItem:
+    replied_to = next(
+        (ref["id"] for ref in tweet.get("referenced_tweets", []) if ref.get("type") == "replied_to"),
+        "",
+    )
+    answers_us = bool(account.remote_id) and tweet.get("in_reply_to_user_id") == account.remote_id
+    username = author.get("username", "")
+    return InboxItem(
+        remote_id=str(tweet["id"]),
+        kind="reply" if answers_us else "mention",
+        text=html.unescape(tweet.get("text", "")),
+        created_at=_parse_time(tweet["created_at"]) if tweet.get("created_at") else snowflake_time(str(tweet["id"])),
+        author_handle=f"@{username}" if username else "",
+        author_name=author.get("name", ""),
+        author_avatar=author.get("profile_image_url", ""),
+        author_followers=(author.get("public_metrics") or {}).get("followers_count"),
+        url=f"https://x.com/{username or 'i/web'}/status/{tweet['id']}",
+        post_remote_id=replied_to if answers_us else "",
+        parent_remote_id=replied_to,
+        conversation_id=str(tweet.get("conversation_id", "")),
+    )
+
+
+def _error_message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}: {response.text[:200]}".strip()
+    if not isinstance(body, dict):
+        return f"HTTP {response.status_code}"
+    errors = body.get("errors") or []
+    return str(
+        body.get("detail")
+        or body.get("error_description")
+        or (errors[0].get("message") if errors and isinstance(errors[0], dict) else "")
+        or body.get("title")
+        or body.get("error")
+        or f"HTTP {response.status_code}"
+    )
+
+
+def _x_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(value: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _parse_optional_time(value: str | None) -> dt.datetime | None:
+    return _parse_time(value) if value else None
