@@ -1,3 +1,5 @@
+"""The content calendar (app label "calendar"): views, JSON feed, posting slots, notes, iCal."""
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,5 @@ class CalendarConfig(AppConfig):
     name = "content_calendar"
     label = "calendar"
     verbose_name = "Content calendar"
+    # (label, url name, right, order): picked up by smm.context_processors.workspace_menu
+    nav_entries = [("Calendar", "calendar:view", "view", 10)]

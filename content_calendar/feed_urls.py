@@ -1,5 +1,10 @@
 """Calendar subscription feeds (iCal), outside the workspace URL space: the secret token is the key."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from content_calendar import views
+
+app_name = "calendar_feeds"
+urlpatterns = [
+    path("ical/<str:token>.ics", views.ical_feed, name="ical"),
+]

@@ -1,0 +1,214 @@
+"""Calendar pages: the calendar itself, its JSON feed, drag-to-reschedule, notes, iCal."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from content_calendar.events import (
+    CalendarFilters,
+    calendar_events,
+    card_posts,
+    parse_moment,
+    post_event,
+    post_url_builder,
+)
+from content_calendar.forms import CalendarNoteForm
+from content_calendar.ical import build_feed
+from content_calendar.models import CalendarFeedToken, CalendarNote
+from posts.models import Campaign, Post, PostStatus
+from smm.models import Brand, SocialAccount
+from smm.platforms import NETWORK_LABELS
+from smm.tenancy import scoped, scoped_or_404, workspace_view
+
+VIEWS = {"month": "dayGridMonth", "week": "timeGridWeek", "list": "listMonth"}
+FEED_SECRET_SESSION_KEY = "calendar_feed_secret"
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+@workspace_view()
+def calendar_view(request, ws):
+    workspace = request.workspace
+    try:
+        filters = CalendarFilters.from_query(request.GET)
+    except ValidationError:
+        filters = CalendarFilters()
+    brands = list(scoped(request, Brand))
+    selected_brand = next((b for b in brands if filters.brands and b.pk == filters.brands[0]), None)
+    members = get_user_model().objects.filter(memberships__workspace=workspace).order_by("username")
+    feed_tokens = CalendarFeedToken.objects.filter(user=request.user, workspace=workspace)
+    active_token = feed_tokens.filter(revoked_at__isnull=True).first()
+    fresh_secret = request.session.pop(FEED_SECRET_SESSION_KEY, None)
+    feed_url = (
+        request.build_absolute_uri(reverse("calendar_feeds:ical", kwargs={"token": fresh_secret}))
+        if fresh_secret and active_token
+        else ""
+    )
+    view = request.GET.get("view", "month")
+    tz = timezone.get_current_timezone()
+    config = {
+        "eventsUrl": reverse("calendar:events", kwargs={"ws": ws}),
+        "rescheduleUrl": reverse("calendar:reschedule", kwargs={"ws": ws, "post_id": 0}),
+        "composerUrl": _composer_url(ws),
+        "timeZone": tz.key,
+        "initialView": VIEWS.get(view, VIEWS["month"]),
+        "initialDate": request.GET.get("date", ""),
+        "canSchedule": request.membership.can("schedule_posts"),
+        "canWrite": request.membership.can("write_posts"),
+        "brandColours": {b.pk: b.colour for b in brands},
+    }
+    context = {
+        "brands": brands,
+        "selected_brand": selected_brand,
+        "accounts": scoped(request, SocialAccount).select_related("brand").order_by("brand__name", "network"),
+        "networks": sorted(NETWORK_LABELS.items(), key=lambda item: item[1]),
+        "campaigns": scoped(request, Campaign),
+        "states": PostStatus.choices,
+        "authors": members,
+        "filters": filters,
+        "colour_by": "network" if request.GET.get("colour") == "network" else "brand",
+        "config": config,
+        "time_zone": tz.key,
+        "active_token": active_token,
+        "feed_url": feed_url,
+        "notes": CalendarNote.objects.for_workspace(workspace)
+        .filter(ends_on__gte=timezone.localdate())
+        .select_related("brand")[:8],
+    }
+    return render(request, "calendar/calendar.html", context)
+
+
+def _composer_url(ws: str) -> str:
+    try:
+        return reverse("posts:create", kwargs={"ws": ws})
+    except Exception:  # the composer is another app's page; without it, clicks do nothing
+        return ""
+
+
+@never_cache
+@require_GET
+@workspace_view()
+def events_feed(request, ws):
+    """FullCalendar's JSON event source: only the requested range, in the viewer's zone."""
+    try:
+        events, start, end = calendar_events(
+            request.workspace, request.membership, request.GET, timezone.get_current_timezone()
+        )
+    except ValidationError as exc:
+        return JsonResponse({"error": _errors(exc)}, status=400)
+    return JsonResponse(
+        {
+            "timeZone": timezone.get_current_timezone().key,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "events": events,
+        }
+    )
+
+
+@require_POST
+@workspace_view()
+def reschedule(request, ws, post_id):
+    """A drag on the calendar: JSON in ({"start": ISO}), JSON out; the composer's rules decide."""
+    if not request.membership.can("schedule_posts"):
+        role = request.membership.get_role_display()
+        return JsonResponse({"ok": False, "error": f"Your role ({role}) cannot move posts."}, status=403)
+    post = scoped_or_404(request, Post, pk=post_id)
+    tz = timezone.get_current_timezone()
+    try:
+        payload = json.loads(request.body or b"{}")
+        if not isinstance(payload, dict):
+            raise ValueError
+    except ValueError:
+        return JsonResponse({"ok": False, "error": 'Send a JSON object like {"start": "2026-01-31T09:00"}.'}, 400)
+    try:
+        when = parse_moment(payload.get("start"), tz, name="start")
+        from posts.actions import reschedule_post  # the composer's rules (another app, imported late)
+
+        reschedule_post(post, when.astimezone(UTC), request.user, request.membership)
+    except ValidationError as exc:
+        return JsonResponse({"ok": False, "error": _errors(exc)}, status=400)
+    moved = card_posts(request.workspace).get(pk=post.pk)
+    event = post_event(moved, tz, editable=True, url_for=post_url_builder(request.workspace))
+    message = f"Moved to {moved.scheduled_at.astimezone(tz):%a %d %b, %H:%M}."
+    if moved.status == PostStatus.PENDING_APPROVAL:
+        message += " It needs approval again."
+    return JsonResponse({"ok": True, "message": message, "event": event})
+
+
+# --- notes ---------------------------------------------------------------------------
+
+
+@workspace_view()
+def note_list(request, ws):
+    notes = CalendarNote.objects.for_workspace(request.workspace).select_related("brand").order_by("-starts_on")
+    return render(request, "calendar/note_list.html", {"notes": notes})
+
+
+@workspace_view("write_posts")
+def note_edit(request, ws, note_id=None):
+    note = scoped_or_404(request, CalendarNote, pk=note_id) if note_id else None
+    form = CalendarNoteForm(request.POST or None, instance=note, workspace=request.workspace)
+    if request.method == "POST" and form.is_valid():
+        note = form.save(commit=False)
+        if note.created_by_id is None:
+            note.created_by = request.user
+        note.save()
+        messages.success(request, f"Note “{note.title}” saved.")
+        return redirect(f"{reverse('calendar:view', kwargs={'ws': ws})}?date={note.starts_on.isoformat()}")
+    return render(request, "calendar/note_form.html", {"form": form, "note": note})
+
+
+@require_POST
+@workspace_view("write_posts")
+def note_delete(request, ws, note_id):
+    note = scoped_or_404(request, CalendarNote, pk=note_id)
+    note.delete()
+    messages.success(request, f"Note “{note.title}” deleted.")
+    return redirect("calendar:notes", ws=ws)
+
+
+# --- iCal subscription ---------------------------------------------------------------
+
+
+@require_POST
+@workspace_view()
+def feed_token(request, ws):
+    """Generate (or regenerate) or revoke the user's secret iCal URL for this workspace."""
+    action = request.POST.get("action")
+    if action == "revoke":
+        if CalendarFeedToken.revoke_all(request.user, request.workspace):
+            messages.success(request, "Your calendar subscription URL is revoked: it no longer works.")
+    elif action == "generate":
+        _, raw = CalendarFeedToken.issue(request.user, request.workspace)
+        request.session[FEED_SECRET_SESSION_KEY] = raw  # shown once, on the next page
+        messages.success(request, "New subscription URL created. Any older URL stopped working.")
+    else:
+        messages.error(request, "Unknown action.")
+    return redirect(f"{reverse('calendar:view', kwargs={'ws': ws})}?subscribe=1")
+
+
+@require_GET
+def ical_feed(request, token):
+    feed = CalendarFeedToken.resolve(token)
+    if feed is None:
+        raise Http404("No such calendar feed")
+    CalendarFeedToken.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+    body = build_feed(feed.workspace, site_url=request.build_absolute_uri("/"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{feed.workspace.slug}.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
