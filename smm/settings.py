@@ -228,6 +228,8 @@ else:
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+    for _folder in ("queue", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -243,6 +245,11 @@ CELERY_TASK_ROUTES: dict = {}
 # queue so metric pulls never delay publishing.
 WORKER_QUEUES = ["publish", "default", "metrics", "inbox", "webhooks"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Publishing engine timings (posts/publishing.py); tests and benchmarks shorten them.
+PUBLISH_TIMINGS = {  # seconds; env PUBLISH_LEASE, PUBLISH_QUEUE_LEASE, PUBLISH_SWEEP, PUBLISH_RETRY_BASE
+    key: env_int(f"PUBLISH_{key.upper()}", default)
+    for key, default in {"lease": 150, "queue_lease": 120, "sweep": 15, "retry_base": 30}.items()
+}
 
 # OAuth client registrations per network (empty: that network cannot be connected).
 PLATFORM_APPS = {
@@ -252,6 +259,11 @@ PLATFORM_APPS = {
     }
     for network in ("x", "linkedin", "facebook", "instagram", "threads")
 }
+
+# Meta (Facebook/Instagram) webhooks: the token of the subscription handshake and the
+# app secret that signs every delivery (X-Hub-Signature-256).
+META_WEBHOOK_VERIFY_TOKEN = env_str("META_WEBHOOK_VERIFY_TOKEN")
+META_APP_SECRET = env_str("META_APP_SECRET")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
