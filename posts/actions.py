@@ -1,0 +1,506 @@
+"""Every change a person makes to a post, as one named, atomic, audited function.
+
+The composer views, the calendar and the REST API all call these, so the rules
+(rights per role, approval, validation, legal target moves) live in one place.
+Target states change only through ``posts.publishing.transition``; every action ends
+with ``refresh_post_status``. Refusals are ``ValidationError`` (plain words, shown to
+the person) or ``PermissionDenied`` (missing right).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from posts.models import (
+    ALLOWED_TRANSITIONS,
+    Campaign,
+    MediaAsset,
+    Post,
+    PostComment,
+    PostMedia,
+    PostStatus,
+    PostTarget,
+    TargetState,
+)
+from posts.publishing import refresh_post_status, transition
+from posts.scheduling import next_free_slot, schedule_warnings
+from posts.validation import check_post, problem_messages
+from smm.models import Membership, SocialAccount, record_event
+
+# A person may pick a time a little in the past (the form took a minute to fill in);
+# anything older is a mistake, not "now".
+PAST_GRACE = dt.timedelta(minutes=2)
+
+# Targets that are out of a person's hands: the engine owns them, or they are done.
+ENGINE_STATES = {TargetState.QUEUED, TargetState.PUBLISHING}
+FINAL_STATES = {TargetState.PUBLISHED, TargetState.UNKNOWN}
+EDITABLE_STATES = {TargetState.DRAFT, TargetState.PENDING_APPROVAL, TargetState.SCHEDULED, TargetState.CANCELLED}
+
+
+class ContentInvalid(ValidationError):
+    """The networks' rules refuse the content; ``message_dict`` is keyed by composer field
+    (``text``, ``variant_<account id>``, ``media``, ``link``)."""
+
+    def __init__(self, messages: dict[str, list[str]]):
+        super().__init__(messages)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def membership_of(workspace, user) -> Membership:
+    membership = Membership.objects.filter(workspace=workspace, user=user).first()
+    if membership is None:
+        raise PermissionDenied("You are not a member of this workspace.")
+    return membership
+
+
+def _require(membership: Membership, right: str, what: str) -> None:
+    if not membership.can(right):
+        raise PermissionDenied(f"Your role ({membership.get_role_display()}) cannot {what}.")
+
+
+def _resolve(post_or_workspace, actor, membership):
+    workspace = getattr(post_or_workspace, "workspace", post_or_workspace)
+    membership = membership or membership_of(workspace, actor)
+    if membership.workspace_id != workspace.pk:
+        raise PermissionDenied("That membership belongs to another workspace.")
+    return membership
+
+
+def _locked_targets(post: Post) -> list[PostTarget]:
+    """The post's targets, locked against the dispatcher for the rest of the transaction."""
+    return list(PostTarget.objects.select_for_update().filter(post=post).order_by("pk"))
+
+
+def _local(post: Post, when: dt.datetime) -> str:
+    local = when.astimezone(post.brand.tz)
+    return f"{local:%a %d %b %Y %H:%M} {post.brand.time_zone}"
+
+
+def _check_accounts(brand, accounts) -> list[SocialAccount]:
+    accounts = list(accounts)
+    for account in accounts:
+        if account.brand_id != brand.pk:
+            raise ValidationError({"accounts": [f"{account} does not belong to {brand}."]})
+    return accounts
+
+
+def _check_media(workspace, media) -> list[MediaAsset]:
+    media = list(media or [])
+    for asset in media:
+        if asset.workspace_id != workspace.pk:
+            raise ValidationError({"media": ["That image is not in this workspace's media library."]})
+    return media
+
+
+def _set_media(post: Post, media: list[MediaAsset]) -> None:
+    PostMedia.objects.filter(post=post).delete()
+    PostMedia.objects.bulk_create([PostMedia(post=post, asset=a, order=i) for i, a in enumerate(media)])
+
+
+def _variant(variants: dict | None, account, text: str) -> str:
+    value = (variants or {}).get(account.pk)
+    if value is None:
+        value = (variants or {}).get(str(account.pk))
+    return value if value and value.strip() else text
+
+
+def _validate_content(post: Post) -> None:
+    problems = problem_messages(check_post(post))
+    if problems:
+        raise ContentInvalid(problems)
+
+
+def _move(target: PostTarget, to: str, **changes) -> None:
+    """``transition``, except that staying in a state that cannot loop (a waiting post
+    moved in time) only changes the fields."""
+    if target.state == to and to not in ALLOWED_TRANSITIONS[to]:
+        for name, value in changes.items():
+            setattr(target, name, value)
+        target.save(update_fields=["updated_at", *changes])
+        return
+    transition(target, to, **changes)
+
+
+def _live_targets(targets):
+    return [t for t in targets if t.state != TargetState.CANCELLED]
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_post(
+    workspace,
+    brand,
+    author,
+    text: str,
+    accounts,
+    variants: dict | None = None,
+    link: str = "",
+    media=(),
+    campaign: Campaign | None = None,
+    *,
+    membership: Membership | None = None,
+) -> Post:
+    """A draft post with one target per account; a target's text is its variant, or the
+    post's text when no variant is given."""
+    membership = _resolve(workspace, author, membership)
+    _require(membership, "write_posts", "write posts")
+    if brand.workspace_id != workspace.pk:
+        raise ValidationError({"brand": ["That brand is not in this workspace."]})
+    if campaign is not None and campaign.workspace_id != workspace.pk:
+        raise ValidationError({"campaign": ["That campaign is not in this workspace."]})
+    accounts = _check_accounts(brand, accounts)
+    media = _check_media(workspace, media)
+    post = Post.objects.create(
+        workspace=workspace, brand=brand, author=author, text=text, link=link or "", campaign=campaign
+    )
+    PostTarget.objects.bulk_create(
+        [PostTarget(post=post, account=account, text=_variant(variants, account, text)) for account in accounts]
+    )
+    _set_media(post, media)
+    refresh_post_status(post)
+    record_event(workspace, author, "post.created", post, f"Wrote a post for {brand}", accounts=len(accounts))
+    return post
+
+
+@transaction.atomic
+def update_post(
+    post: Post,
+    actor,
+    *,
+    text: str | None = None,
+    accounts=None,
+    variants: dict | None = None,
+    link: str | None = None,
+    media=None,
+    campaign=...,
+    membership: Membership | None = None,
+) -> Post:
+    """Change a post's content or accounts. Only possible while nothing of it is
+    publishing or published. A scheduled post stays scheduled (re-checked against the
+    networks' rules); if the editor's posts need approval, it goes back to approval."""
+    membership = _resolve(post, actor, membership)
+    _require(membership, "write_posts", "edit posts")
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    targets = _locked_targets(post)
+    busy = [t for t in targets if t.state not in EDITABLE_STATES]
+    if busy:
+        raise ValidationError("This post is publishing or published on some accounts and can no longer be edited.")
+    was_live = [t for t in targets if t.state in (TargetState.SCHEDULED, TargetState.PENDING_APPROVAL)]
+    old_text = post.text
+    if text is not None:
+        post.text = text
+    if link is not None:
+        post.link = link
+    if campaign is not ...:
+        if campaign is not None and campaign.workspace_id != post.workspace_id:
+            raise ValidationError({"campaign": ["That campaign is not in this workspace."]})
+        post.campaign = campaign
+    post.save()
+    if media is not None:
+        _set_media(post, _check_media(post.workspace, media))
+
+    by_account = {t.account_id: t for t in targets}
+    chosen = _check_accounts(post.brand, accounts) if accounts is not None else [t.account for t in targets]
+    chosen_ids = {a.pk for a in chosen}
+    for target in targets:
+        if target.account_id not in chosen_ids:
+            target.delete()
+    for account in chosen:
+        target = by_account.get(account.pk)
+        if variants is not None:
+            new_text = _variant(variants, account, post.text)
+        elif target is not None and target.text == old_text:
+            new_text = post.text  # it followed the main text, and still does
+        else:
+            new_text = None
+        if target is None:
+            PostTarget.objects.create(post=post, account=account, text=_variant(variants, account, post.text))
+        elif new_text is not None and new_text != target.text:
+            target.text = new_text
+            target.save(update_fields=["text", "updated_at"])
+        if target is not None and target.state == TargetState.CANCELLED:
+            transition(target, TargetState.DRAFT)
+    refresh_post_status(post)
+    record_event(post.workspace, actor, "post.edited", post, "Edited the post")
+    if was_live and post.scheduled_at is not None:
+        # Bring new or revived targets along and re-check the content; approval again if due.
+        schedule_post(post, post.scheduled_at, actor, membership, allow_past=True)
+    return post
+
+
+# --- scheduling -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_post(
+    post: Post, when_utc: dt.datetime, actor, membership: Membership | None = None, *, allow_past: bool = False
+) -> Post:
+    """Schedule every live target for ``when_utc`` after checking it with its network's
+    rules. If the workspace wants approval for the actor's role, the targets wait for
+    approval instead. ``post.warnings`` lists what deserves a second look."""
+    membership = _resolve(post, actor, membership)
+    _require(membership, "schedule_posts", "schedule posts")
+    if timezone.is_naive(when_utc):
+        raise ValueError("schedule_post needs an aware datetime")
+    if not allow_past and when_utc < timezone.now() - PAST_GRACE:
+        raise ValidationError({"when": [f"{_local(post, when_utc)} has already passed: pick a later time."]})
+    post = Post.objects.select_for_update().select_related("brand", "workspace").get(pk=post.pk)
+    targets = _live_targets(_locked_targets(post))
+    if not targets:
+        raise ValidationError({"accounts": ["Pick at least one account to post to."]})
+    busy = [
+        t for t in targets if t.state not in (TargetState.DRAFT, TargetState.PENDING_APPROVAL, TargetState.SCHEDULED)
+    ]
+    if busy:
+        raise ValidationError("Part of this post is publishing or published already; it cannot be scheduled again.")
+    _validate_content(post)
+    needs_approval = post.workspace.needs_approval(membership.role)
+    to = TargetState.PENDING_APPROVAL if needs_approval else TargetState.SCHEDULED
+    for target in targets:
+        _move(target, to, due_at=when_utc)
+    post.scheduled_at = when_utc
+    if needs_approval:
+        post.approved_by, post.approved_at = None, None
+    post.save(update_fields=["scheduled_at", "approved_by", "approved_at", "updated_at"])
+    refresh_post_status(post)
+    if needs_approval:
+        record_event(
+            post.workspace, actor, "post.submitted", post, f"Submitted for approval, for {_local(post, when_utc)}"
+        )
+    else:
+        record_event(post.workspace, actor, "post.scheduled", post, f"Scheduled for {_local(post, when_utc)}")
+    post.warnings = schedule_warnings(post, when_utc)
+    return post
+
+
+@transaction.atomic
+def reschedule_post(post: Post, when_utc: dt.datetime, actor, membership: Membership | None = None) -> Post:
+    """Move a post to another time (the calendar's drag and drop). Published or
+    publishing posts stay where they are; a move by someone whose posts need approval
+    goes back to approval. A draft just takes the new planned time."""
+    membership = _resolve(post, actor, membership)
+    _require(membership, "schedule_posts", "move posts")
+    if timezone.is_naive(when_utc):
+        raise ValueError("reschedule_post needs an aware datetime")
+    post = Post.objects.select_for_update().select_related("brand", "workspace").get(pk=post.pk)
+    targets = _live_targets(_locked_targets(post))
+    if not targets and post.targets.exists():
+        raise ValidationError("This post was cancelled; duplicate it to post it again.")
+    if any(t.state in ENGINE_STATES | FINAL_STATES for t in targets):
+        raise ValidationError("This post is publishing or published already, so it cannot move.")
+    if when_utc < timezone.now() - PAST_GRACE:
+        raise ValidationError(f"{_local(post, when_utc)} has already passed: a post can only move to the future.")
+    waiting = [t for t in targets if t.state in (TargetState.SCHEDULED, TargetState.PENDING_APPROVAL)]
+    needs_approval = post.workspace.needs_approval(membership.role)
+    for target in waiting:
+        to = TargetState.PENDING_APPROVAL if needs_approval else target.state
+        _move(target, to, due_at=when_utc)
+    old = post.scheduled_at
+    post.scheduled_at = when_utc
+    if waiting and needs_approval:
+        post.approved_by, post.approved_at = None, None
+    post.save(update_fields=["scheduled_at", "approved_by", "approved_at", "updated_at"])
+    refresh_post_status(post)
+    record_event(
+        post.workspace,
+        actor,
+        "post.rescheduled",
+        post,
+        f"Moved to {_local(post, when_utc)}" + (" (back to approval)" if waiting and needs_approval else ""),
+        previous=old.isoformat() if old else None,
+    )
+    post.warnings = schedule_warnings(post, when_utc) if waiting else []
+    return post
+
+
+def publish_now(post: Post, actor, membership: Membership | None = None) -> Post:
+    """Schedule for right now: the dispatcher picks it up on its next tick. Someone whose
+    posts need approval submits it instead."""
+    membership = _resolve(post, actor, membership)
+    if post.workspace.needs_approval(membership.role):
+        raise ValidationError("Your posts need approval before they go out: submit this one for approval.")
+    return schedule_post(post, timezone.now(), actor, membership)
+
+
+def add_to_queue(post: Post, actor, membership: Membership | None = None) -> Post:
+    """Schedule the post into the brand's next free posting slot."""
+    membership = _resolve(post, actor, membership)
+    _require(membership, "schedule_posts", "schedule posts")
+    when = next_free_slot(post.brand, timezone.now(), exclude_post=post)
+    if when is None:
+        if not post.brand.posting_slots.exists():
+            raise ValidationError(f"{post.brand} has no posting slots yet: add some on its posting slots page.")
+        raise ValidationError(f"Every posting slot of {post.brand} is taken for the coming weeks.")
+    return schedule_post(post, when, actor, membership)
+
+
+@transaction.atomic
+def unschedule(post: Post, actor, membership: Membership | None = None) -> Post:
+    """Back to draft: waiting targets stop waiting. The planned time is kept."""
+    membership = _resolve(post, actor, membership)
+    _require(membership, "schedule_posts", "unschedule posts")
+    targets = _locked_targets(post)
+    if any(t.state in ENGINE_STATES for t in targets):
+        raise ValidationError("This post is being published right now and cannot be unscheduled.")
+    waiting = [t for t in targets if t.state in (TargetState.SCHEDULED, TargetState.PENDING_APPROVAL)]
+    if not waiting:
+        raise ValidationError("This post is not scheduled.")
+    for target in waiting:
+        transition(target, TargetState.DRAFT, due_at=None)
+    refresh_post_status(post)
+    record_event(post.workspace, actor, "post.unscheduled", post, "Unscheduled (back to draft)")
+    return post
+
+
+@transaction.atomic
+def cancel(post: Post, actor, membership: Membership | None = None) -> Post:
+    """Stop every target that has not gone out; what is published stays published."""
+    membership = _resolve(post, actor, membership)
+    _require(membership, "write_posts", "cancel posts")
+    targets = _locked_targets(post)
+    if any(t.state == TargetState.PUBLISHING for t in targets):
+        raise ValidationError("Part of this post is being published right now; try again in a minute.")
+    stoppable = [
+        t
+        for t in targets
+        if t.state
+        in (
+            TargetState.DRAFT,
+            TargetState.PENDING_APPROVAL,
+            TargetState.SCHEDULED,
+            TargetState.QUEUED,
+            TargetState.FAILED,
+        )
+    ]
+    if not stoppable and targets:
+        raise ValidationError("Nothing of this post is left to cancel.")
+    for target in stoppable:
+        transition(target, TargetState.CANCELLED, due_at=None, locked_until=None)
+    refresh_post_status(post)
+    record_event(post.workspace, actor, "post.cancelled", post, "Cancelled", targets=len(stoppable))
+    return post
+
+
+@transaction.atomic
+def duplicate(post: Post, actor, membership: Membership | None = None) -> Post:
+    """A new draft with the same text, variants, media, link, campaign and accounts."""
+    membership = _resolve(post, actor, membership)
+    _require(membership, "write_posts", "write posts")
+    targets = list(post.targets.select_related("account").exclude(account__status=SocialAccount.Status.DISCONNECTED))
+    copy = create_post(
+        post.workspace,
+        post.brand,
+        actor,
+        post.text,
+        [t.account for t in targets],
+        variants={t.account_id: t.text for t in targets},
+        link=post.link,
+        media=list(post.media.order_by("postmedia__order")),
+        campaign=post.campaign,
+        membership=membership,
+    )
+    record_event(post.workspace, actor, "post.duplicated", post, f"Duplicated as post #{copy.pk}", copy=copy.pk)
+    return copy
+
+
+# --- approval -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def approve(post: Post, approver, membership: Membership | None = None, comment: str = "") -> Post:
+    """Let a post waiting for approval go out at its time."""
+    membership = _resolve(post, approver, membership)
+    _require(membership, "approve_posts", "approve posts")
+    post = Post.objects.select_for_update().select_related("brand", "workspace").get(pk=post.pk)
+    waiting = [t for t in _locked_targets(post) if t.state == TargetState.PENDING_APPROVAL]
+    if not waiting:
+        raise ValidationError("This post is not waiting for approval.")
+    if post.scheduled_at and post.scheduled_at < timezone.now() - PAST_GRACE:
+        raise ValidationError(
+            f"The time this post was planned for ({_local(post, post.scheduled_at)}) has passed. "
+            "Ask for a new time with “Request changes”."
+        )
+    for target in waiting:
+        transition(target, TargetState.SCHEDULED, due_at=post.scheduled_at or timezone.now())
+    post.approved_by, post.approved_at = approver, timezone.now()
+    post.save(update_fields=["approved_by", "approved_at", "updated_at"])
+    if comment.strip():
+        PostComment.objects.create(post=post, author=approver, text=comment.strip(), kind="approval")
+    refresh_post_status(post)
+    record_event(post.workspace, approver, "post.approved", post, "Approved")
+    return post
+
+
+@transaction.atomic
+def request_changes(post: Post, approver, comment: str, membership: Membership | None = None) -> Post:
+    """Send a waiting (or scheduled, not yet published) post back to its author with a comment."""
+    membership = _resolve(post, approver, membership)
+    _require(membership, "approve_posts", "review posts")
+    if not comment or not comment.strip():
+        raise ValidationError({"comment": ["Say what should change, so the author knows."]})
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    waiting = [t for t in _locked_targets(post) if t.state in (TargetState.PENDING_APPROVAL, TargetState.SCHEDULED)]
+    if not waiting:
+        raise ValidationError("Only a post waiting for approval or scheduled can be sent back.")
+    for target in waiting:
+        transition(target, TargetState.DRAFT, due_at=None)
+    PostComment.objects.create(post=post, author=approver, text=comment.strip(), kind="changes_requested")
+    post.approved_by, post.approved_at = None, None
+    post.status = PostStatus.CHANGES_REQUESTED
+    post.save(update_fields=["status", "approved_by", "approved_at", "updated_at"])
+    refresh_post_status(post)
+    record_event(
+        post.workspace, approver, "post.changes_requested", post, f"Requested changes: {comment.strip()[:300]}"
+    )
+    return post
+
+
+# --- after publishing -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def retry_target(target: PostTarget, actor, membership: Membership | None = None) -> PostTarget:
+    """A person sends a failed (or unknown-outcome) target again, now."""
+    post = target.post
+    membership = _resolve(post, actor, membership)
+    _require(membership, "schedule_posts", "retry posts")
+    target = PostTarget.objects.select_for_update().select_related("account").get(pk=target.pk)
+    if target.state not in (TargetState.FAILED, TargetState.UNKNOWN):
+        raise ValidationError("Only a failed post can be retried.")
+    previous = {"state": target.state, "attempts": target.attempts, "error": target.error_message[:300]}
+    transition(
+        target,
+        TargetState.SCHEDULED,
+        due_at=timezone.now(),
+        attempts=0,
+        locked_until=None,
+        error_kind="",
+        error_message="",
+        error_user_message="",
+    )
+    refresh_post_status(post)
+    record_event(post.workspace, actor, "post.retried", post, f"Retried on {target.account}", **previous)
+    return target
+
+
+@transaction.atomic
+def add_comment(post: Post, author, text: str, membership: Membership | None = None) -> PostComment:
+    membership = _resolve(post, author, membership)
+    _require(membership, "view", "comment")
+    if not text or not text.strip():
+        raise ValidationError({"text": ["Write a comment first."]})
+    comment = PostComment.objects.create(post=post, author=author, text=text.strip())
+    record_event(post.workspace, author, "post.commented", post, "Commented")
+    return comment
+
+
+def can_edit(post: Post) -> bool:
+    return not post.targets.exclude(state__in=EDITABLE_STATES).exists()

@@ -1,0 +1,112 @@
+"""Each network's own content rules applied to a post, per target: the live check while
+typing and the check that blocks scheduling use this one module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from smm.platforms import NETWORK_LABELS, get_adapter
+from smm.platforms import text as post_text
+from smm.platforms.base import MediaItem, PostContent, Problem
+
+
+@dataclass
+class TargetCheck:
+    """What the composer shows for one account: counted length, what is left, problems."""
+
+    account: object
+    text: str
+    length: int
+    limit: int
+    hashtags: int
+    problems: list[Problem] = field(default_factory=list)
+    follows_main_text: bool = True
+
+    @property
+    def remaining(self) -> int:
+        return self.limit - self.length if self.limit else 0
+
+    @property
+    def over(self) -> bool:
+        return bool(self.limit) and self.length > self.limit
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def label(self) -> str:
+        return f"{NETWORK_LABELS.get(self.account.network, self.account.network)} {self.account.handle}"
+
+
+def media_items(assets) -> list[MediaItem]:
+    """Media as the adapters see them for validation: sizes and a public URL, no bytes."""
+    site = settings.SITE_URL.rstrip("/")
+    items = []
+    for asset in assets:
+        url = asset.file.url if asset.file else ""
+        items.append(
+            MediaItem(
+                mime_type=asset.mime_type,
+                url=f"{site}{url}" if url.startswith("/") else url,
+                alt_text=asset.alt_text,
+                size=asset.size,
+                width=asset.width or None,
+                height=asset.height or None,
+                filename=asset.original_name or "image",
+            )
+        )
+    return items
+
+
+def check_target(account, text: str, media: list[MediaItem], link: str = "", *, main_text: str = "") -> TargetCheck:
+    """Run the account's network adapter over one variant."""
+    adapter = get_adapter(account.network)
+    content = PostContent(text=text, media=list(media), link=link or None)
+    try:
+        problems = list(adapter.validate(content))
+    except NotImplementedError:
+        problems = []
+    try:
+        length = adapter.text_length(text)
+    except NotImplementedError:
+        length = len(text)
+    return TargetCheck(
+        account=account,
+        text=text,
+        length=length,
+        limit=adapter.max_text_length,
+        hashtags=post_text.count_hashtags(text),
+        problems=problems,
+        follows_main_text=text == main_text,
+    )
+
+
+def check_post(post) -> list[TargetCheck]:
+    """Every live target of a saved post, checked with its network's rules."""
+    from posts.models import TargetState
+
+    media = media_items(post.media.order_by("postmedia__order"))
+    return [
+        check_target(target.account, target.text, media, post.link, main_text=post.text)
+        for target in post.targets.select_related("account").exclude(state=TargetState.CANCELLED)
+    ]
+
+
+def problem_messages(checks: list[TargetCheck]) -> dict[str, list[str]]:
+    """Problems keyed by the composer field they belong to: ``text`` (a variant that
+    follows the main text), ``variant_<account id>`` (an adapted variant), ``media``, ``link``.
+    Each message names the account, so it reads on its own."""
+    messages: dict[str, list[str]] = {}
+    for check in checks:
+        for problem in check.problems:
+            if problem.field == "text":
+                key = "text" if check.follows_main_text else f"variant_{check.account.pk}"
+            elif problem.field in ("media", "link"):
+                key = problem.field
+            else:
+                key = "text"
+            messages.setdefault(key, []).append(f"{check.label}: {problem.message}")
+    return messages
