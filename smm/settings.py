@@ -92,6 +92,8 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 # The sandbox network (sandbox/) is for the demo, tests and benchmarks only.
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
+# Faults the sandbox injects into its API (read per request; see sandbox/faults.py for the keys).
+SANDBOX_FAULTS: dict = {}
 # Outbound requests to private/loopback addresses are refused unless allowed (SSRF guard).
 ALLOW_PRIVATE_OUTBOUND = env_bool("ALLOW_PRIVATE_OUTBOUND", DEBUG)
 

@@ -1,0 +1,176 @@
+"""What happens on the sandbox network: posting (with Idempotency-Key), favourites,
+boosts, follows, and the notifications they raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sandbox.entities import mentioned_usernames
+from sandbox.models import (
+    SandboxAccount,
+    SandboxIdempotency,
+    SandboxInteraction,
+    SandboxMedia,
+    SandboxNotification,
+    SandboxStatus,
+)
+from smm.platforms.text import mastodon_length
+
+MAX_CHARACTERS = 500
+MAX_MEDIA = 4
+
+
+class ValidationFailed(Exception):
+    """Answered as 422 with Mastodon's "Validation failed: ..." wording."""
+
+    def __init__(self, detail: str):
+        super().__init__(f"Validation failed: {detail}")
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass
+class NewStatus:
+    text: str = ""
+    visibility: str = SandboxStatus.Visibility.PUBLIC
+    in_reply_to_id: str | None = None
+    media_ids: tuple[str, ...] = ()
+
+
+def post_status(
+    account: SandboxAccount, new: NewStatus, idempotency_key: str = "", *, now=None
+) -> tuple[SandboxStatus, bool]:
+    """Store a status; returns (status, created).
+
+    With an Idempotency-Key seen from this account in the last hour, the first status
+    is returned instead of a new one. Two requests racing with the same key both try to
+    insert the (account, key) row in the transaction that stores their status; the
+    unique constraint lets exactly one commit, and the loser reads the winner's status.
+    """
+    key = (idempotency_key or "").strip()[:191]
+    if key:
+        existing = _status_for_key(account, key)
+        if existing is not None:
+            return existing, False
+    _check(account, new)
+    try:
+        with transaction.atomic():
+            if key:
+                # An expired key (over an hour old) is free to be used again.
+                SandboxIdempotency.objects.filter(
+                    account=account, key=key, created_at__lt=timezone.now() - _ttl()
+                ).delete()
+            status = _store(account, new, now=now)
+            if key:
+                SandboxIdempotency.objects.create(account=account, key=key, status=status)
+    except IntegrityError:
+        if not key:
+            raise
+        existing = _status_for_key(account, key)
+        if existing is None:
+            raise
+        return existing, False
+    return status, True
+
+
+def _ttl():
+    from sandbox.models import IDEMPOTENCY_TTL
+
+    return IDEMPOTENCY_TTL
+
+
+def _status_for_key(account, key) -> SandboxStatus | None:
+    claim = SandboxIdempotency.objects.filter(account=account, key=key).select_related("status").first()
+    if claim is not None and claim.is_fresh:
+        return claim.status
+    return None
+
+
+def _check(account: SandboxAccount, new: NewStatus) -> None:
+    if not new.text.strip() and not new.media_ids:
+        raise ValidationFailed("Text can't be blank")
+    if mastodon_length(new.text) > MAX_CHARACTERS:
+        raise ValidationFailed(f"Text character limit of {MAX_CHARACTERS} exceeded")
+    if len(new.media_ids) > MAX_MEDIA:
+        raise ValidationFailed(f"Media attachments can't have more than {MAX_MEDIA} attachments")
+    if new.visibility not in SandboxStatus.Visibility.values:
+        raise ValidationFailed("Visibility is not included in the list")
+
+
+def _store(account: SandboxAccount, new: NewStatus, *, now=None) -> SandboxStatus:
+    parent = None
+    if new.in_reply_to_id:
+        parent = SandboxStatus.objects.filter(pk=_as_int(new.in_reply_to_id)).first()
+        if parent is None:
+            raise NotFound("Record not found")
+    media = []
+    for media_id in new.media_ids:
+        item = SandboxMedia.objects.filter(pk=_as_int(media_id), account=account).first()
+        if item is None or (item.status_id is not None):
+            raise ValidationFailed("Media attachments are invalid")
+        media.append(item)
+    status = SandboxStatus.objects.create(
+        account=account,
+        text=new.text,
+        visibility=new.visibility,
+        in_reply_to=parent,
+        created_at=now or timezone.now(),
+    )
+    for item in media:
+        item.status = status
+        item.save(update_fields=["status"])
+    notified = set()
+    if parent is not None:
+        SandboxStatus.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
+        if parent.account_id != account.pk:
+            # Mastodon's clients put the parent's author in a reply; it arrives as a mention.
+            _notify(parent.account, SandboxNotification.Type.MENTION, account, status)
+            notified.add(parent.account_id)
+    for username in dict.fromkeys(mentioned_usernames(new.text)):
+        mentioned = SandboxAccount.objects.filter(username=username).first()
+        if mentioned and mentioned.pk != account.pk and mentioned.pk not in notified:
+            _notify(mentioned, SandboxNotification.Type.MENTION, account, status)
+            notified.add(mentioned.pk)
+    return status
+
+
+def _as_int(value) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        return -1
+
+
+def _notify(account, kind, from_account, status=None, *, now=None) -> SandboxNotification:
+    return SandboxNotification.objects.create(
+        account=account, type=kind, from_account=from_account, status=status, created_at=now or timezone.now()
+    )
+
+
+def interact(account: SandboxAccount, status: SandboxStatus, kind: str, *, now=None) -> bool:
+    """Favourite or boost ``status`` as ``account``; False when it already did."""
+    counter = "favourites_count" if kind == SandboxInteraction.Kind.FAVOURITE else "reblogs_count"
+    try:
+        with transaction.atomic():
+            SandboxInteraction.objects.create(
+                kind=kind, account=account, status=status, created_at=now or timezone.now()
+            )
+            SandboxStatus.objects.filter(pk=status.pk).update(**{counter: F(counter) + 1})
+            if status.account_id != account.pk:
+                _notify(status.account, kind, account, status, now=now)
+    except IntegrityError:
+        return False
+    return True
+
+
+def follow(follower: SandboxAccount, followed: SandboxAccount, *, now=None) -> None:
+    with transaction.atomic():
+        SandboxAccount.objects.filter(pk=followed.pk).update(followers_count=F("followers_count") + 1)
+        SandboxAccount.objects.filter(pk=follower.pk).update(following_count=F("following_count") + 1)
+        _notify(followed, SandboxNotification.Type.FOLLOW, follower, now=now)
