@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import Truncator
@@ -282,7 +282,10 @@ def banner_events(workspace, start: datetime, end: datetime, tz, filters: Calend
 def post_url_builder(workspace):
     """A post-page URL maker that resolves the URL pattern once, not once per post."""
     marker = 987654321
-    pattern = reverse("posts:detail", kwargs={"ws": workspace.slug, "post_id": marker})
+    try:
+        pattern = reverse("posts:detail", kwargs={"ws": workspace.slug, "post_id": marker})
+    except NoReverseMatch:  # the post page belongs to the composer; without it cards just don't link
+        return lambda pk: ""
     return lambda pk: pattern.replace(str(marker), str(pk))
 
 

@@ -7,10 +7,11 @@ from datetime import UTC
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -26,6 +27,7 @@ from content_calendar.events import (
 from content_calendar.forms import CalendarNoteForm
 from content_calendar.ical import build_feed
 from content_calendar.models import CalendarFeedToken, CalendarNote
+from posts.actions import reschedule_post
 from posts.models import Campaign, Post, PostStatus
 from smm.models import Brand, SocialAccount
 from smm.platforms import NETWORK_LABELS
@@ -66,6 +68,7 @@ def calendar_view(request, ws):
         "timeZone": tz.key,
         "initialView": VIEWS.get(view, VIEWS["month"]),
         "initialDate": request.GET.get("date", ""),
+        "csrfToken": get_token(request),
         "canSchedule": request.membership.can("schedule_posts"),
         "canWrite": request.membership.can("write_posts"),
         "brandColours": {b.pk: b.colour for b in brands},
@@ -94,7 +97,7 @@ def calendar_view(request, ws):
 def _composer_url(ws: str) -> str:
     try:
         return reverse("posts:create", kwargs={"ws": ws})
-    except Exception:  # the composer is another app's page; without it, clicks do nothing
+    except NoReverseMatch:  # the composer is another app's page; without it, clicks do nothing
         return ""
 
 
@@ -122,7 +125,8 @@ def events_feed(request, ws):
 @require_POST
 @workspace_view()
 def reschedule(request, ws, post_id):
-    """A drag on the calendar: JSON in ({"start": ISO}), JSON out; the composer's rules decide."""
+    """A drag on the calendar: JSON in ({"start": ISO}), JSON out. The composer's
+    ``reschedule_post`` decides (rights, published posts stay, approval) and records history."""
     if not request.membership.can("schedule_posts"):
         role = request.membership.get_role_display()
         return JsonResponse({"ok": False, "error": f"Your role ({role}) cannot move posts."}, status=403)
@@ -136,9 +140,9 @@ def reschedule(request, ws, post_id):
         return JsonResponse({"ok": False, "error": 'Send a JSON object like {"start": "2026-01-31T09:00"}.'}, 400)
     try:
         when = parse_moment(payload.get("start"), tz, name="start")
-        from posts.actions import reschedule_post  # the composer's rules (another app, imported late)
-
         reschedule_post(post, when.astimezone(UTC), request.user, request.membership)
+    except PermissionDenied as exc:
+        return JsonResponse({"ok": False, "error": str(exc)}, status=403)
     except ValidationError as exc:
         return JsonResponse({"ok": False, "error": _errors(exc)}, status=400)
     moved = card_posts(request.workspace).get(pk=post.pk)

@@ -1,0 +1,259 @@
+/* The content calendar: FullCalendar fed by the calendar app's JSON endpoint.
+ *
+ * The view, period, filters and colour mode live in the query string (replaceState),
+ * so a copied link reopens the same calendar. Times are drawn in the user's named time
+ * zone (FullCalendar's Luxon plugin); the server sends offset ISO strings in that zone. */
+(function () {
+  "use strict";
+
+  const NETWORKS = {
+    mastodon: { short: "Ma", label: "Mastodon", colour: "#6364ff" },
+    bluesky: { short: "Bs", label: "Bluesky", colour: "#1185fe" },
+    x: { short: "X", label: "X", colour: "#111111" },
+    linkedin: { short: "in", label: "LinkedIn", colour: "#0a66c2" },
+    facebook: { short: "f", label: "Facebook", colour: "#1877f2" },
+    instagram: { short: "Ig", label: "Instagram", colour: "#d62976" },
+    threads: { short: "@", label: "Threads", colour: "#333333" },
+  };
+  const VIEW_TYPES = { month: "dayGridMonth", week: "timeGridWeek", list: "listMonth" };
+  const VIEW_NAMES = Object.fromEntries(Object.entries(VIEW_TYPES).map(([k, v]) => [v, k]));
+  const FILTERS = ["brand", "account", "network", "campaign", "state", "author"];
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  let toastTimer = null;
+  function toast(message, kind) {
+    const box = document.getElementById("calendar-toast");
+    box.textContent = message;
+    box.className = "toast toast-" + (kind || "info");
+    box.hidden = false;
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => { box.hidden = true; }, kind === "error" ? 9000 : 5000);
+  }
+
+  function init() {
+    const root = document.getElementById("calendar");
+    if (!root || !window.FullCalendar) return;
+    const config = JSON.parse(document.getElementById("calendar-config").textContent);
+    const form = document.getElementById("calendar-filters");
+    const wrap = document.getElementById("calendar-wrap");
+
+    function filterParams() {
+      const params = {};
+      for (const name of FILTERS) {
+        const value = form.elements[name] && form.elements[name].value;
+        if (value) params[name] = value;
+      }
+      return params;
+    }
+    function colourMode() {
+      const checked = form.querySelector("input[name=colour]:checked");
+      return checked ? checked.value : "brand";
+    }
+
+    function syncUrl() {
+      const url = new URL(window.location.href);
+      const keep = url.searchParams.get("subscribe");
+      url.search = "";
+      url.searchParams.set("view", VIEW_NAMES[calendar.view.type] || "month");
+      url.searchParams.set("date", calendar.formatIso(calendar.getDate(), true));
+      for (const [k, v] of Object.entries(filterParams())) url.searchParams.set(k, v);
+      if (colourMode() !== "brand") url.searchParams.set("colour", colourMode());
+      if (keep) url.searchParams.set("subscribe", keep);
+      form.elements.view.value = VIEW_NAMES[calendar.view.type] || "month";
+      form.elements.date.value = calendar.formatIso(calendar.getDate(), true);
+      window.history.replaceState(null, "", url);
+    }
+
+    function describe(props, timeText) {
+      const lines = [
+        props.brand.name + " · " + props.statusLabel,
+        "Your time: " + props.localTime,
+      ];
+      if (props.brandTime) lines.push("Brand time: " + props.brandTime.label + " (" + props.brandTime.name + ")");
+      lines.push(props.accounts.map((a) => (NETWORKS[a.network] || {}).label + " " + a.handle).join(", ") || "No account");
+      if (props.campaign) lines.push("Campaign: " + props.campaign);
+      if (props.author) lines.push("By " + props.author);
+      lines.push("", props.text);
+      return lines.join("\n");
+    }
+
+    function postCard(arg) {
+      const props = arg.event.extendedProps;
+      const card = el("div", "pc");
+      const head = el("div", "pc-head");
+      head.appendChild(el("time", "pc-time", arg.timeText));
+      const nets = el("span", "pc-nets");
+      for (const network of props.networks) {
+        const info = NETWORKS[network] || { short: network.slice(0, 2), label: network, colour: "#555" };
+        const icon = el("span", "pc-net net-" + network, info.short);
+        icon.title = info.label;
+        nets.appendChild(icon);
+      }
+      head.appendChild(nets);
+      const badge = el("span", "pc-state state-" + props.status, props.statusLabel);
+      head.appendChild(badge);
+      card.appendChild(head);
+      const body = el("div", "pc-body");
+      if (props.thumbnail) {
+        const img = el("img", "pc-thumb");
+        img.src = props.thumbnail;
+        img.alt = "";
+        img.loading = "lazy";
+        body.appendChild(img);
+      }
+      body.appendChild(el("span", "pc-text", arg.event.title));
+      card.appendChild(body);
+      if (!config.brandFiltered) card.appendChild(el("div", "pc-brand", props.brand.name));
+      return { domNodes: [card] };
+    }
+
+    let calendar = null;
+    calendar = new FullCalendar.Calendar(root, {
+      timeZone: config.timeZone,
+      initialView: config.initialView,
+      initialDate: config.initialDate || undefined,
+      firstDay: 1,
+      locale: "en-gb",
+      headerToolbar: { left: "prev,next today", center: "title", right: "dayGridMonth,timeGridWeek,listMonth" },
+      buttonText: { today: "Today", month: "Month", week: "Week", list: "List" },
+      height: "auto",
+      dayMaxEvents: 4,
+      eventDisplay: "block",
+      nowIndicator: true,
+      lazyFetching: false,
+      editable: config.canSchedule,
+      eventDurationEditable: false,
+      defaultTimedEventDuration: "00:45",
+      eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+      slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+      views: {
+        timeGridWeek: { height: 760, scrollTime: "07:00:00", dayHeaderFormat: { weekday: "short", day: "numeric", month: "short" } },
+        listMonth: { noEventsContent: "Nothing planned in this period." },
+      },
+      events: {
+        url: config.eventsUrl,
+        extraParams: () => {
+          const params = filterParams();
+          if (calendar && calendar.view.type.startsWith("timeGrid")) params.slots = "1";
+          return params;
+        },
+        success: (content) => content.events,
+        failure: () => toast("The calendar could not be loaded. Reload the page to try again.", "error"),
+      },
+      loading: (isLoading) => wrap.classList.toggle("is-loading", isLoading),
+      datesSet: () => syncUrl(),
+      eventContent: (arg) => (arg.event.extendedProps.kind === "post" ? postCard(arg) : undefined),
+      eventDidMount: (info) => {
+        const props = info.event.extendedProps;
+        if (props.kind !== "post") {
+          info.el.title = info.event.title;
+          return;
+        }
+        const network = NETWORKS[props.networks[0]];
+        info.el.style.setProperty("--brand", props.brand.colour);
+        info.el.style.setProperty("--net", network ? network.colour : props.brand.colour);
+        info.el.title = describe(props, info.timeText);
+        info.el.dataset.postId = props.postId;
+        info.el.dataset.testid = "post-card";
+      },
+      eventClick: (info) => {
+        const props = info.event.extendedProps;
+        if (props.kind === "post" && props.url) {
+          info.jsEvent.preventDefault();
+          window.location.href = props.url;
+        }
+      },
+      dateClick: (info) => {
+        if (!config.canWrite || !config.composerUrl) return;
+        let at = info.dateStr;
+        if (info.allDay) {
+          // A day, not a time: propose nine in the morning of that day, in the user's zone.
+          at = luxon.DateTime.fromISO(info.dateStr + "T09:00", { zone: config.timeZone }).toISO({ suppressMilliseconds: true });
+        }
+        const url = new URL(config.composerUrl, window.location.href);
+        const brand = form.elements.brand.value;
+        if (brand) url.searchParams.set("brand", brand);
+        url.searchParams.set("at", at);
+        window.location.href = url.toString();
+      },
+      // A timed post dropped on the week view's all-day row would lose its time.
+      eventAllow: (dropInfo) => !(dropInfo.allDay && calendar.view.type.startsWith("timeGrid")),
+      eventDrop: (info) => reschedule(info),
+    });
+
+    async function reschedule(info) {
+      const props = info.event.extendedProps;
+      const url = config.rescheduleUrl.replace("/0/reschedule/", "/" + props.postId + "/reschedule/");
+      let reply = null;
+      try {
+        const response = await fetch(url, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": config.csrfToken, Accept: "application/json" },
+          body: JSON.stringify({ start: info.event.startStr }),
+        });
+        reply = await response.json().catch(() => null);
+        if (!response.ok || !reply || !reply.ok) {
+          throw new Error((reply && reply.error) || "The server refused the move (" + response.status + ").");
+        }
+      } catch (err) {
+        info.revert();
+        toast("Not moved: " + err.message, "error");
+        return;
+      }
+      toast(reply.message, "success");
+      calendar.refetchEvents(); // the state may have changed (back to approval), slots too
+    }
+
+    form.addEventListener("change", (event) => {
+      if (event.target.name === "colour") {
+        wrap.classList.toggle("colour-by-network", colourMode() === "network");
+        wrap.classList.toggle("colour-by-brand", colourMode() !== "network");
+      } else {
+        config.brandFiltered = Boolean(form.elements.brand.value);
+        calendar.refetchEvents();
+      }
+      syncUrl();
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      calendar.refetchEvents();
+    });
+
+    config.brandFiltered = Boolean(form.elements.brand.value);
+    calendar.render();
+    window.smmCalendar = calendar; // for the browser tests and the curious
+  }
+
+  function panels() {
+    for (const button of document.querySelectorAll("[data-toggle-panel]")) {
+      button.addEventListener("click", () => {
+        const panel = document.getElementById(button.dataset.togglePanel);
+        panel.hidden = !panel.hidden;
+      });
+    }
+    for (const button of document.querySelectorAll("[data-copy]")) {
+      button.addEventListener("click", async () => {
+        const input = document.getElementById(button.dataset.copy);
+        input.select();
+        try {
+          await navigator.clipboard.writeText(input.value);
+          button.textContent = "Copied";
+        } catch (err) {
+          document.execCommand("copy");
+        }
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    panels();
+    init();
+  });
+})();
