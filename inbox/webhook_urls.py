@@ -1,5 +1,9 @@
 """Webhook receivers of the networks (Facebook/Instagram...), outside the workspace URL space."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from inbox import webhooks
+
+urlpatterns = [
+    path("meta/", webhooks.meta_webhook, name="hooks_meta"),
+]

@@ -1,0 +1,301 @@
+"""Inbox pages: the prioritised list (with a live-refreshing fragment), one conversation,
+and the workspace's keywords and saved replies. Rules live in actions.py."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from inbox import actions
+from inbox.forms import FilterForm, KeywordForm, NoteForm, ReplyForm, SavedReplyForm, SnoozeForm
+from inbox.models import InboxItem, InboxKeyword, InboxReply, SavedReply, Status
+from smm.models import Brand, Membership, SocialAccount
+from smm.tenancy import require, scoped, scoped_or_404, workspace_view
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("q", "status", "brand", "account", "network", "kind", "sentiment", "sort")
+
+
+def _filter_form(request) -> FilterForm:
+    brands = list(scoped(request, Brand))
+    accounts = list(scoped(request, SocialAccount).select_related("brand"))
+    return FilterForm(request.GET or None, brands=brands, accounts=accounts)
+
+
+def filtered_items(workspace, user, form: FilterForm):
+    """The list's queryset for the form's filters (also used by prev/next and the bench)."""
+    items = InboxItem.objects.for_workspace(workspace)
+    status = form.value("status", "open")
+    if status == "mine":
+        items = items.filter(status=Status.OPEN, assignee=user)
+    elif status in (Status.OPEN, Status.SNOOZED, Status.DONE):
+        items = items.filter(status=status)
+    if brand := form.value("brand"):
+        items = items.filter(account__brand_id=brand)
+    if account := form.value("account"):
+        items = items.filter(account_id=account)
+    if network := form.value("network"):
+        items = items.filter(account__network=network)
+    if kind := form.value("kind"):
+        items = items.filter(kind=kind)
+    if sentiment := form.value("sentiment"):
+        items = items.sentiment(sentiment)
+    if q := form.value("q", "").strip():
+        items = items.filter(Q(text__icontains=q) | Q(author_handle__icontains=q) | Q(author_name__icontains=q))
+    if form.value("sort", "priority") == "newest":
+        items = items.order_by("-created_at", "-id")
+    else:
+        items = items.order_by("-priority", "-created_at", "-id")
+    return items
+
+
+def _querystring(form: FilterForm, **changes) -> str:
+    params = {key: form.data.get(key) for key in FILTER_KEYS if form.is_bound and form.data.get(key)}
+    params.update({k: v for k, v in changes.items() if v})
+    return urlencode(params)
+
+
+def _page(request, form):
+    InboxItem.objects.for_workspace(request.workspace).wake_snoozed()
+    number = form.value("page", 1)
+    rows = list(
+        filtered_items(request.workspace, request.user, form).select_related("account__brand", "assignee")[
+            (number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1
+        ]
+    )
+    return {
+        "items": rows[:PAGE_SIZE],
+        "page_number": number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "querystring": _querystring(form),
+        "next_querystring": _querystring(form, page=number + 1),
+        "prev_querystring": _querystring(form, page=number - 1 if number > 1 else None),
+    }
+
+
+@require_GET
+@workspace_view("view")
+def inbox_list(request, ws):
+    form = _filter_form(request)
+    context = _page(request, form)
+    base = InboxItem.objects.for_workspace(request.workspace)
+    context.update(
+        form=form,
+        counts={
+            "open": base.filter(status=Status.OPEN).count(),
+            "mine": base.filter(status=Status.OPEN, assignee=request.user).count(),
+            "unanswered": base.filter(status=Status.OPEN, first_response_at__isnull=True).count(),
+        },
+        status=form.value("status", "open"),
+    )
+    return render(request, "inbox/list.html", context)
+
+
+@require_GET
+@workspace_view("view")
+def inbox_items(request, ws):
+    """The list's rows alone: htmx polls this every few seconds for live arrivals."""
+    form = _filter_form(request)
+    return render(request, "inbox/_items.html", _page(request, form))
+
+
+def _neighbours(request, form, item):
+    """Previous and next item of the list the person came from (first 500 rows)."""
+    ids = list(filtered_items(request.workspace, request.user, form).values_list("id", flat=True)[:500])
+    if item.pk not in ids:
+        return None, (ids[0] if ids else None)
+    index = ids.index(item.pk)
+    previous = ids[index - 1] if index > 0 else None
+    following = ids[index + 1] if index + 1 < len(ids) else None
+    return previous, following
+
+
+@require_GET
+@workspace_view("view")
+def inbox_item(request, ws, item_id):
+    item = scoped_or_404(
+        request, InboxItem.objects.select_related("account__brand", "assignee", "post_target__post"), pk=item_id
+    )
+    form = _filter_form(request)
+    previous, following = _neighbours(request, form, item)
+    qs = _querystring(form)
+    members = Membership.objects.for_workspace(request.workspace).select_related("user").order_by("user__username")
+    saved = [(saved, saved.render(item)) for saved in SavedReply.objects.for_workspace(request.workspace)]
+    return render(
+        request,
+        "inbox/item.html",
+        {
+            "item": item,
+            **_thread_context(item),
+            "notes": item.notes.select_related("author"),
+            "members": [m for m in members if m.can("reply_inbox")],
+            "saved_replies": saved,
+            "reply_form": ReplyForm(),
+            "note_form": NoteForm(),
+            "snooze_form": SnoozeForm(),
+            "querystring": qs,
+            "previous_url": _item_url(ws, previous, qs),
+            "next_url": _item_url(ws, following, qs),
+            "list_url": reverse("inbox:list", kwargs={"ws": ws}) + (f"?{qs}" if qs else ""),
+        },
+    )
+
+
+def _thread_context(item: InboxItem) -> dict:
+    """The conversation: the items of the thread and our replies, oldest first."""
+    thread = list(
+        InboxItem.objects.filter(account=item.account, thread_key=item.thread_key)
+        .exclude(thread_key="")
+        .select_related("account")
+        .order_by("created_at", "id")[:200]
+    ) or [item]
+    replies = list(InboxReply.objects.filter(item__in=thread).select_related("author"))
+    entries = [("item", row.created_at, row) for row in thread] + [
+        ("reply", reply.sent_at or reply.created_at, reply) for reply in replies
+    ]
+    entries.sort(key=lambda entry: entry[1])
+    pending = any(reply.state in (InboxReply.State.QUEUED, InboxReply.State.SENDING) for reply in replies)
+    return {"entries": entries, "pending": pending}
+
+
+@require_GET
+@workspace_view("view")
+def inbox_thread(request, ws, item_id):
+    """The conversation alone: polled while one of our replies is on its way."""
+    item = scoped_or_404(request, InboxItem.objects.select_related("account__brand"), pk=item_id)
+    return render(request, "inbox/_thread.html", {"item": item, **_thread_context(item)})
+
+
+def _item_url(ws, item_id, qs):
+    if not item_id:
+        return ""
+    url = reverse("inbox:item", kwargs={"ws": ws, "item_id": item_id})
+    return f"{url}?{qs}" if qs else url
+
+
+def _back(request, ws, item):
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(reverse("inbox:item", kwargs={"ws": ws, "item_id": item.pk}))
+
+
+@require_POST
+@workspace_view("reply_inbox")
+def inbox_reply(request, ws, item_id):
+    item = scoped_or_404(request, InboxItem.objects.select_related("account__brand"), pk=item_id)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write a reply first.")
+        return _back(request, ws, item)
+    actions.queue_reply(item, request.user, form.cleaned_data["text"])
+    if request.POST.get("and_done"):
+        actions.set_status(item, Status.DONE, request.user)
+    messages.success(request, f"Reply to {item.author_handle} is on its way.")
+    return _back(request, ws, item)
+
+
+@require_POST
+@workspace_view("reply_inbox")
+def inbox_reply_retry(request, ws, item_id, reply_id):
+    reply = scoped_or_404(request, InboxReply, pk=reply_id, item_id=item_id)
+    actions.retry_reply(reply)
+    messages.success(request, "Sending the reply again.")
+    return _back(request, ws, reply.item)
+
+
+@require_POST
+@workspace_view("manage_inbox")
+def inbox_assign(request, ws, item_id):
+    item = scoped_or_404(request, InboxItem, pk=item_id)
+    assignee = None
+    if user_id := request.POST.get("assignee"):
+        membership = (
+            Membership.objects.for_workspace(request.workspace).filter(user_id=user_id).select_related("user").first()
+        )
+        if membership is None or not membership.can("reply_inbox"):
+            return HttpResponseBadRequest("That person cannot answer this workspace's inbox.")
+        assignee = membership.user
+    actions.assign(item, assignee, request.user)
+    messages.success(request, f"Assigned to {assignee.get_username()}." if assignee else "Unassigned.")
+    return _back(request, ws, item)
+
+
+@require_POST
+@workspace_view("reply_inbox")
+def inbox_status(request, ws, item_id):
+    item = scoped_or_404(request, InboxItem, pk=item_id)
+    status = request.POST.get("status")
+    if status == Status.SNOOZED:
+        form = SnoozeForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, " ".join(form.errors.get("until", ["Choose a time to snooze until."])))
+            return _back(request, ws, item)
+        actions.set_status(item, Status.SNOOZED, request.user, snoozed_until=form.cleaned_data["until"])
+        messages.success(request, "Snoozed.")
+    elif status in (Status.OPEN, Status.DONE):
+        actions.set_status(item, status, request.user)
+        messages.success(request, "Marked done." if status == Status.DONE else "Reopened.")
+    else:
+        return HttpResponseBadRequest("Unknown status")
+    return _back(request, ws, item)
+
+
+@require_POST
+@workspace_view("reply_inbox")
+def inbox_note(request, ws, item_id):
+    item = scoped_or_404(request, InboxItem, pk=item_id)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        actions.add_note(item, request.user, form.cleaned_data["text"])
+    else:
+        messages.error(request, "A note needs some text.")
+    return _back(request, ws, item)
+
+
+@workspace_view("manage_inbox")
+def inbox_settings(request, ws):
+    keyword_form = KeywordForm(workspace=request.workspace)
+    saved_form = SavedReplyForm(workspace=request.workspace)
+    if request.method == "POST":
+        require(request, "manage_inbox")
+        what = request.POST.get("what")
+        if what == "keyword":
+            keyword_form = KeywordForm(request.POST, workspace=request.workspace)
+            if keyword_form.is_valid():
+                keyword = keyword_form.save(commit=False)
+                keyword.workspace = request.workspace
+                keyword.save()
+                messages.success(request, f"Keyword “{keyword.word}” added; new items are scored with it.")
+                return redirect("inbox:settings", ws=ws)
+        elif what == "saved_reply":
+            saved_form = SavedReplyForm(request.POST, workspace=request.workspace)
+            if saved_form.is_valid():
+                saved = saved_form.save(commit=False)
+                saved.workspace = request.workspace
+                saved.save()
+                messages.success(request, f"Saved reply “{saved.title}” added.")
+                return redirect("inbox:settings", ws=ws)
+        elif what == "delete_keyword":
+            scoped_or_404(request, InboxKeyword, pk=request.POST.get("id")).delete()
+            return redirect("inbox:settings", ws=ws)
+        elif what == "delete_saved_reply":
+            scoped_or_404(request, SavedReply, pk=request.POST.get("id")).delete()
+            return redirect("inbox:settings", ws=ws)
+    return render(
+        request,
+        "inbox/settings.html",
+        {
+            "keywords": scoped(request, InboxKeyword),
+            "saved_replies": scoped(request, SavedReply),
+            "keyword_form": keyword_form,
+            "saved_form": saved_form,
+        },
+    )
