@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -190,6 +191,7 @@ STATICFILES_DIRS = [
     ("vendor/fullcalendar", BASE_DIR / "node_modules" / "fullcalendar"),
     ("vendor/fullcalendar-luxon3", BASE_DIR / "node_modules" / "@fullcalendar" / "luxon3"),
     ("vendor/luxon", BASE_DIR / "node_modules" / "luxon" / "build" / "global"),
+    ("vendor/plotly", Path(importlib.util.find_spec("plotly").origin).parent / "package_data"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
