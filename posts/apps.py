@@ -5,3 +5,23 @@ class PostsConfig(AppConfig):
     name = "posts"
     # (label, url name, right, order): picked up by smm.context_processors.workspace_menu
     nav_entries = [("Posts", "posts:list", "view", 20)]
+
+    @property
+    def beat_schedule(self) -> dict:
+        """The publishing engine's clock (merged by smm/celery.py). ``expires`` drops ticks
+        that waited in the queue (a worker was down): the next tick does the same work."""
+        from django.conf import settings
+
+        sweep = float((getattr(settings, "PUBLISH_TIMINGS", None) or {}).get("sweep", 15))
+        return {
+            "posts.dispatch_due": {
+                "task": "posts.tasks.dispatch_due",
+                "schedule": 1.0,
+                "options": {"queue": "publish", "expires": 10},
+            },
+            "posts.sweep_leases": {
+                "task": "posts.tasks.sweep_leases",
+                "schedule": sweep,
+                "options": {"queue": "publish", "expires": max(sweep, 10)},
+            },
+        }

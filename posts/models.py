@@ -260,3 +260,24 @@ class PostingSlot(models.Model):
 
     def __str__(self):
         return f"{self.get_weekday_display()} {self.time:%H:%M}"
+
+
+class Notification(models.Model):
+    """An in-app notice for one member (a post failed for good, an account needs
+    reconnecting, an outcome needs a person). Written by posts.notifications."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="smm_notifications")
+    text = models.CharField(max_length=500)
+    url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return self.text[:80]

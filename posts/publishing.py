@@ -1,15 +1,66 @@
-"""The publishing state machine: every change of a target's state goes through here.
+"""The publishing state machine and engine: every change of a target's state goes through here.
 
-``transition`` refuses illegal moves (ALLOWED_TRANSITIONS); ``refresh_post_status``
-derives the post's status from its targets. The dispatcher, sweeper and publish task
-build on these.
+``transition`` refuses illegal moves (ALLOWED_TRANSITIONS); ``transition_if`` and
+``bulk_transition`` are its compare-and-set forms for code that races with workers;
+``refresh_post_status`` derives the post's status from its targets.
+
+The engine (DESIGN.md "Publishing: the invariants"; Celery wrappers in posts/tasks.py):
+
+- ``dispatch_due``: claims due targets with SELECT ... FOR UPDATE SKIP LOCKED in bounded
+  batches, marks them queued with a lease, and enqueues one publish task each after commit.
+- ``publish_target``: accepts only a queued target, takes the publishing lease, calls the
+  adapter with the target's idempotency key, and records the result atomically; errors are
+  retried (Retry-After, capped exponential backoff with jitter), failed, or resolved.
+- ``sweep``: re-queues targets whose queued lease expired (broker lost the message) and
+  resolves those whose publishing lease expired (worker died mid-call) through the
+  adapter's ``lookup_published``: published, certainly not sent (retry), or unknown.
+
+The composer's contract: set a target to SCHEDULED with ``due_at`` (the scheduled time, or
+now for "publish now"); the dispatcher does the rest.
 """
 
 from __future__ import annotations
 
-from django.db import transaction
+import datetime as dt
+import logging
+import random
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+
+import requests
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
 
 from posts.models import ALLOWED_TRANSITIONS, Post, PostStatus, PostTarget, TargetState
+from smm.models import SocialAccount
+from smm.platforms.base import (
+    AuthExpired,
+    OutcomeUnknown,
+    Permanent,
+    PlatformError,
+    PublishAttempt,
+    PublishResult,
+    RateLimited,
+    Transient,
+)
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 200  # targets claimed per dispatcher transaction
+DISPATCH_BUDGET = 5.0  # seconds one dispatcher run may spend claiming batches
+SWEEP_BATCH = 500
+MAX_ATTEMPTS = 8  # transient failures before a target fails for good
+MAX_RATE_LIMITED_ATTEMPTS = 16  # a network that never stops saying "slow down"
+BACKOFF_CAP = 30 * 60  # seconds
+MAX_LOOKUPS = 5  # tries at resolving an unknown outcome before asking a person
+_DEFAULT_TIMINGS = {"lease": 150, "queue_lease": 120, "sweep": 15, "retry_base": 30}
+
+
+def timing(key: str) -> int:
+    """Seconds for ``lease`` (publishing), ``queue_lease``, ``sweep`` or ``retry_base``."""
+    return int((getattr(settings, "PUBLISH_TIMINGS", None) or {}).get(key, _DEFAULT_TIMINGS[key]))
 
 
 class IllegalTransition(Exception):
@@ -47,9 +98,7 @@ def derive_status(states: list[str], *, has_feedback: bool = False) -> str:
         return PostStatus.NEEDS_ATTENTION
     if s <= {TargetState.PUBLISHED, TargetState.FAILED}:
         return PostStatus.PARTIALLY_PUBLISHED if TargetState.PUBLISHED in s else PostStatus.FAILED
-    if s & {TargetState.QUEUED, TargetState.PUBLISHING} or (
-        TargetState.PUBLISHED in s and s & {TargetState.SCHEDULED}
-    ):
+    if s & {TargetState.QUEUED, TargetState.PUBLISHING} or (TargetState.PUBLISHED in s and s & {TargetState.SCHEDULED}):
         return PostStatus.PUBLISHING
     if TargetState.FAILED in s and TargetState.PUBLISHED in s:
         return PostStatus.PARTIALLY_PUBLISHED
@@ -65,9 +114,10 @@ def derive_status(states: list[str], *, has_feedback: bool = False) -> str:
 def refresh_post_status(post: Post) -> str:
     """Recompute and store the post's status from its targets."""
     states = list(post.targets.values_list("state", flat=True))
-    has_feedback = (
-        post.status == PostStatus.CHANGES_REQUESTED and set(states) <= {TargetState.DRAFT, TargetState.CANCELLED}
-    )
+    has_feedback = post.status == PostStatus.CHANGES_REQUESTED and set(states) <= {
+        TargetState.DRAFT,
+        TargetState.CANCELLED,
+    }
     status = derive_status(states, has_feedback=has_feedback)
     if status != post.status:
         Post.objects.filter(pk=post.pk).update(status=status)
@@ -75,4 +125,480 @@ def refresh_post_status(post: Post) -> str:
     return status
 
 
-__all__ = ["IllegalTransition", "transition", "derive_status", "refresh_post_status", "transaction"]
+# --- compare-and-set transitions -------------------------------------------------------
+
+
+def _check_legal(from_states: Iterable[str], to: str) -> None:
+    for state in from_states:
+        if to not in ALLOWED_TRANSITIONS.get(state, set()):
+            raise IllegalTransition(PostTarget(state=state), to)
+
+
+def transition_if(target: PostTarget, expected: str | Iterable[str], to: str, **changes) -> bool:
+    """Move ``target`` to ``to`` only if its row is still in one of the ``expected`` states.
+
+    One UPDATE ... WHERE state IN (...): two workers (or a worker and the sweeper) racing
+    for the same target cannot both win, on PostgreSQL and on SQLite alike. Returns
+    whether this caller won; on success the instance carries the new values."""
+    expected = [expected] if isinstance(expected, str) else list(expected)
+    _check_legal(expected, to)
+    now = timezone.now()
+    won = PostTarget.objects.filter(pk=target.pk, state__in=expected).update(state=to, updated_at=now, **changes)
+    if won:
+        target.state = to
+        target.updated_at = now
+        for field, value in changes.items():
+            setattr(target, field, value)
+    return bool(won)
+
+
+def bulk_transition(ids: list[int], expected: str, to: str, **changes) -> list[int]:
+    """``transition_if`` for many targets; returns the ids that moved.
+
+    Callers on PostgreSQL hold the rows' locks (FOR UPDATE), so one UPDATE moves them
+    all. SQLite has no row locks: each row is moved by its own compare-and-set."""
+    _check_legal([expected], to)
+    if not ids:
+        return []
+    now = timezone.now()
+    if connection.features.has_select_for_update:
+        PostTarget.objects.filter(pk__in=ids, state=expected).update(state=to, updated_at=now, **changes)
+        moved = set(PostTarget.objects.filter(pk__in=ids, state=to).values_list("pk", flat=True))
+        return [pk for pk in ids if pk in moved]
+    moved = []
+    for pk in ids:
+        if PostTarget.objects.filter(pk=pk, state=expected).update(state=to, updated_at=now, **changes):
+            moved.append(pk)
+    return moved
+
+
+def refresh_posts_status(post_ids: Iterable[int]) -> None:
+    """``refresh_post_status`` for many posts in three queries plus one UPDATE per status."""
+    post_ids = set(post_ids)
+    if not post_ids:
+        return
+    states: dict[int, list[str]] = defaultdict(list)
+    for post_id, state in PostTarget.objects.filter(post_id__in=post_ids).values_list("post_id", "state"):
+        states[post_id].append(state)
+    current = dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "status"))
+    changes: dict[str, list[int]] = defaultdict(list)
+    for post_id, status in current.items():
+        has_feedback = status == PostStatus.CHANGES_REQUESTED and set(states[post_id]) <= {
+            TargetState.DRAFT,
+            TargetState.CANCELLED,
+        }
+        new = derive_status(states[post_id], has_feedback=has_feedback)
+        if new != status:
+            changes[new].append(post_id)
+    for status, ids in changes.items():
+        Post.objects.filter(pk__in=ids).update(status=status)
+
+
+# --- retry timing ----------------------------------------------------------------------
+
+
+def retry_delay(attempts: int, *, base: float | None = None, cap: float = BACKOFF_CAP) -> float:
+    """Capped exponential backoff with jitter: base * 2^(attempts-1), capped, times 1-1.25.
+
+    With the default 30 s base: ~30 s, 1 min, 2 min, 4 min, 8 min, 16 min, 30 min."""
+    base = timing("retry_base") if base is None else base
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return delay * random.uniform(1.0, 1.25)
+
+
+def rate_limit_delay(retry_after: float | None, attempts: int) -> float:
+    """What the network asked for, plus a little jitter so a crowd does not return at once."""
+    if retry_after is None or retry_after < 0:
+        return retry_delay(attempts)
+    return retry_after + random.uniform(0, min(5.0, 0.5 + 0.1 * retry_after))
+
+
+# --- dispatcher --------------------------------------------------------------------------
+
+
+def dispatch_due(*, batch_size: int = BATCH_SIZE, budget: float = DISPATCH_BUDGET) -> int:
+    """Claim every due target (in batches, within ``budget`` seconds); returns how many."""
+    started = time.monotonic()
+    total = 0
+    while True:
+        claimed = claim_batch(batch_size)
+        total += len(claimed)
+        if len(claimed) < batch_size or time.monotonic() - started > budget:
+            return total
+
+
+def claim_batch(batch_size: int = BATCH_SIZE) -> list[int]:
+    """One transaction: lock up to ``batch_size`` due targets (skipping rows another
+    dispatcher holds), mark them queued with a lease, enqueue their tasks after commit."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            PostTarget.objects.due(now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        moved = bulk_transition(
+            ids,
+            TargetState.SCHEDULED,
+            TargetState.QUEUED,
+            queued_at=now,
+            locked_until=now + dt.timedelta(seconds=timing("queue_lease")),
+        )
+        if moved:
+            refresh_posts_status(PostTarget.objects.filter(pk__in=moved).values_list("post_id", flat=True))
+            transaction.on_commit(lambda: enqueue_publish(moved))
+    return moved
+
+
+def enqueue_publish(ids: Iterable[int]) -> None:
+    """Send one publish task per target. A message that cannot be sent is not lost: the
+    target stays queued and the sweeper sends it again when its lease expires."""
+    from posts.tasks import publish_target as task
+
+    for pk in ids:
+        try:
+            task.apply_async((pk,))
+        except Exception:
+            logger.exception("Could not enqueue publish task for target %s; the sweeper will retry", pk)
+
+
+# --- the publish task ------------------------------------------------------------------
+
+
+def publish_target(target_id: int) -> str:
+    """Publish one queued target. Safe to run twice: only a QUEUED target is taken."""
+    now = timezone.now()
+    with transaction.atomic():
+        target = (
+            PostTarget.objects.select_for_update(of=("self",))
+            .select_related("post__brand__workspace", "account")
+            .filter(pk=target_id)
+            .first()
+        )
+        if target is None or target.state != TargetState.QUEUED:
+            return "skipped"
+        if target.post.brand.paused or target.account.status != SocialAccount.Status.CONNECTED:
+            # Paused or disconnected since it was claimed: back to waiting, untouched.
+            transition_if(target, TargetState.QUEUED, TargetState.SCHEDULED, locked_until=None, queued_at=None)
+            refresh_post_status(target.post)
+            return "held"
+        if not transition_if(
+            target,
+            TargetState.QUEUED,
+            TargetState.PUBLISHING,
+            attempts=target.attempts + 1,
+            locked_until=now + dt.timedelta(seconds=timing("lease")),
+        ):
+            return "skipped"
+        refresh_post_status(target.post)
+    return _perform(target)
+
+
+def _attempt(target: PostTarget) -> PublishAttempt:
+    def save_state(state: dict) -> None:
+        with transaction.atomic():
+            PostTarget.objects.filter(pk=target.pk).update(publish_state=state)
+        target.publish_state = state
+
+    return PublishAttempt(
+        idempotency_key=str(target.idempotency_key),
+        state=dict(target.publish_state or {}),
+        save_state=save_state,
+    )
+
+
+def _perform(target: PostTarget) -> str:
+    from posts.content import account_context, adapter_for, build_content
+
+    try:
+        adapter = adapter_for(target.account.network)
+        content = build_content(target)
+    except Permanent as exc:
+        return _fail(target, exc, "permanent")
+    except Exception as exc:  # nothing was sent yet: safe to retry
+        logger.exception("Could not prepare target %s", target.pk)
+        return _retry_or_fail(target, Transient(f"Could not prepare the post: {exc}"), "transient")
+    account = account_context(target.account)
+    attempt = _attempt(target)
+    refreshed = False
+    while True:
+        try:
+            result = adapter.publish(account, content, attempt)
+        except AuthExpired as exc:
+            if adapter.supports_refresh and not refreshed:
+                refreshed = True
+                try:
+                    adapter.refresh(account)
+                    continue
+                except PlatformError as refresh_exc:
+                    logger.info("Refreshing %s failed: %s", target.account, refresh_exc)
+            return _auth_failed(target, exc)
+        except OutcomeUnknown as exc:
+            if isinstance(exc.__cause__, requests.Timeout):
+                # The network may still be working on it: let it settle before looking.
+                return _defer_lookup(target, exc, settle=min(60, timing("lease")))
+            return resolve(target, adapter, account, content, attempt, evidence=exc.message)
+        except RateLimited as exc:
+            delay = rate_limit_delay(exc.retry_after, target.attempts)
+            return _retry_or_fail(target, exc, "rate_limited", delay=delay, max_attempts=MAX_RATE_LIMITED_ATTEMPTS)
+        except Transient as exc:
+            return _retry_or_fail(target, exc, "transient")
+        except Permanent as exc:
+            return _fail(target, exc, "permanent")
+        except Exception as exc:
+            # A bug or a parse failure after the request went out: never blindly retried.
+            logger.exception("Unexpected error publishing target %s", target.pk)
+            return resolve(target, adapter, account, content, attempt, evidence=f"Unexpected error: {exc!r}")
+        return record_published(target, result)
+
+
+def record_published(target: PostTarget, result: PublishResult) -> str:
+    with transaction.atomic():
+        won = transition_if(
+            target,
+            [TargetState.PUBLISHING, TargetState.UNKNOWN],
+            TargetState.PUBLISHED,
+            remote_id=str(result.remote_id)[:255],
+            remote_url=(result.url or "")[:1000],
+            published_at=result.published_at or timezone.now(),
+            locked_until=None,
+            error_kind="",
+            error_message="",
+            error_user_message="",
+        )
+        if not won:
+            current = PostTarget.objects.filter(pk=target.pk).values_list("state", flat=True).first()
+            logger.warning("Target %s was published (%s) but is now %s", target.pk, result.remote_id, current)
+            return "published-elsewhere"
+        refresh_post_status(target.post)
+    return "published"
+
+
+def _retry_or_fail(
+    target: PostTarget,
+    exc: PlatformError,
+    kind: str,
+    *,
+    delay: float | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+    expected: str = TargetState.PUBLISHING,
+) -> str:
+    if target.attempts >= max_attempts:
+        return _fail(target, exc, kind, note=f" We tried {target.attempts} times.", expected=expected)
+    if delay is None:
+        delay = retry_delay(target.attempts)
+    due = timezone.now() + dt.timedelta(seconds=delay)
+    with transaction.atomic():
+        won = transition_if(
+            target,
+            expected,
+            TargetState.SCHEDULED,
+            due_at=due,
+            locked_until=None,
+            queued_at=None,
+            error_kind=kind,
+            error_message=exc.message[:5000],
+            error_user_message=exc.user_message[:1000],
+        )
+        if won:
+            refresh_post_status(target.post)
+    return "retry" if won else "lost-lease"
+
+
+def _fail(
+    target: PostTarget, exc: PlatformError, kind: str, *, note: str = "", expected: str = TargetState.PUBLISHING
+) -> str:
+    from posts import notifications
+
+    user_message = exc.user_message
+    if user_message == exc.message:
+        user_message = f"{target.account.network_label} refused the post: {exc.message}"
+    with transaction.atomic():
+        won = transition_if(
+            target,
+            expected,
+            TargetState.FAILED,
+            locked_until=None,
+            error_kind=kind,
+            error_message=exc.message[:5000],
+            error_user_message=(user_message + note)[:1000],
+        )
+        if won:
+            refresh_post_status(target.post)
+            transaction.on_commit(lambda: notifications.target_failed(target.pk))
+    return "failed" if won else "lost-lease"
+
+
+def _auth_failed(target: PostTarget, exc: PlatformError) -> str:
+    from posts import notifications
+
+    account = target.account
+    label = account.network_label
+    with transaction.atomic():
+        locked = SocialAccount.objects.select_for_update().get(pk=account.pk)
+        newly = locked.status == SocialAccount.Status.CONNECTED
+        if newly:
+            locked.mark_needs_reconnect(f"{label} refused our access: {exc.message}"[:300])
+            transaction.on_commit(lambda: notifications.account_needs_reconnect(account.pk))
+    plain = PlatformError(
+        exc.message,
+        user_message=f"{label} no longer accepts SMM's access to {account.handle}. "
+        "Reconnect the account, then retry this post.",
+    )
+    return _fail(target, plain, "auth")
+
+
+def _mark_unknown(target: PostTarget, evidence: str, expected: str = TargetState.PUBLISHING) -> str:
+    from posts import notifications
+
+    with transaction.atomic():
+        won = transition_if(
+            target,
+            expected,
+            TargetState.UNKNOWN,
+            locked_until=None,
+            error_kind="unknown",
+            error_message=evidence[:5000],
+            error_user_message=(
+                f"We could not confirm whether this post reached {target.account.network_label}. "
+                "Check the account: mark it published if it is there, or retry it."
+            ),
+        )
+        if won:
+            refresh_post_status(target.post)
+            transaction.on_commit(lambda: notifications.target_unknown(target.pk))
+    return "unknown" if won else "lost-lease"
+
+
+def _defer_lookup(target: PostTarget, exc: PlatformError, *, settle: float) -> str:
+    """Keep the target publishing with a short lease; the sweeper resolves it after."""
+    lookups = int((target.publish_state or {}).get("lookups", 0))
+    if lookups >= MAX_LOOKUPS:
+        return _mark_unknown(target, f"{exc.message} (after {lookups} tries at finding out)")
+    state = {**(target.publish_state or {}), "lookups": lookups + 1}
+    updated = PostTarget.objects.filter(pk=target.pk, state=TargetState.PUBLISHING).update(
+        locked_until=timezone.now() + dt.timedelta(seconds=settle),
+        publish_state=state,
+        error_kind="unknown",
+        error_message=exc.message[:5000],
+        updated_at=timezone.now(),
+    )
+    target.publish_state = state
+    return "resolving" if updated else "lost-lease"
+
+
+def resolve(target, adapter, account, content, attempt: PublishAttempt, *, evidence: str, retry_now=False) -> str:
+    """Decide an unknown outcome through the network: published, certainly not sent
+    (back to scheduled), or unknown for a person with the evidence kept."""
+    try:
+        result = adapter.lookup_published(account, content, attempt)
+    except OutcomeUnknown as exc:
+        if isinstance(exc.__cause__, requests.RequestException):
+            # The lookup's own answer was lost: try again shortly.
+            return _defer_lookup(target, exc, settle=max(1, timing("sweep")))
+        return _mark_unknown(target, f"{evidence}. Lookup: {exc.message}")
+    except (RateLimited, Transient) as exc:
+        return _defer_lookup(target, exc, settle=max(1, timing("sweep")))
+    except Exception as exc:
+        logger.exception("Lookup failed for target %s", target.pk)
+        return _mark_unknown(target, f"{evidence}. Lookup failed: {exc}")
+    if result is not None:
+        return record_published(target, result)
+    not_sent = Transient(
+        f"{evidence}; the network confirms nothing was published",
+        user_message="The last attempt did not reach the network; we will try again.",
+    )
+    return _retry_or_fail(target, not_sent, "transient", delay=0 if retry_now else None)
+
+
+# --- sweeper -----------------------------------------------------------------------------
+
+
+def sweep() -> dict[str, int]:
+    """Recover targets whose lease expired. Returns counts for the logs."""
+    return {"requeued": requeue_expired(), "resolved": resolve_expired()}
+
+
+def requeue_expired() -> int:
+    """Queued targets whose task never ran (broker lost it, worker died before starting)."""
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            PostTarget.objects.filter(state=TargetState.QUEUED, locked_until__lt=now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("locked_until")
+            .values_list("pk", flat=True)[:SWEEP_BATCH]
+        )
+        moved = bulk_transition(
+            ids,
+            TargetState.QUEUED,
+            TargetState.QUEUED,
+            locked_until=now + dt.timedelta(seconds=timing("queue_lease")),
+        )
+        if moved:
+            logger.warning("Re-queueing %d targets whose queued lease expired", len(moved))
+            transaction.on_commit(lambda: enqueue_publish(moved))
+    return len(moved)
+
+
+def resolve_expired() -> int:
+    """Publishing targets whose lease expired: the call may have been in flight."""
+    from posts.content import account_context, adapter_for, build_content
+
+    now = timezone.now()
+    count = 0
+    candidates = list(
+        PostTarget.objects.filter(state=TargetState.PUBLISHING, locked_until__lt=now)
+        .order_by("locked_until")
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    for pk in candidates:
+        with transaction.atomic():
+            target = (
+                PostTarget.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("post__brand__workspace", "account")
+                .filter(pk=pk, state=TargetState.PUBLISHING, locked_until__lt=now)
+                .first()
+            )
+            if target is None:
+                continue
+            # Take the lease so a second sweeper leaves it alone while we look.
+            lease = timezone.now() + dt.timedelta(seconds=timing("lease"))
+            if not PostTarget.objects.filter(pk=pk, state=TargetState.PUBLISHING, locked_until__lt=now).update(
+                locked_until=lease
+            ):
+                continue
+            target.locked_until = lease
+        count += 1
+        try:
+            adapter = adapter_for(target.account.network)
+            content = build_content(target)
+        except Exception as exc:
+            _mark_unknown(target, f"The worker stopped while publishing, and the post cannot be rebuilt: {exc}")
+            continue
+        resolve(
+            target,
+            adapter,
+            account_context(target.account),
+            content,
+            _attempt(target),
+            evidence="The worker stopped while publishing (its lease expired)",
+            retry_now=True,
+        )
+    return count
+
+
+__all__ = [
+    "IllegalTransition",
+    "transition",
+    "transition_if",
+    "bulk_transition",
+    "derive_status",
+    "refresh_post_status",
+    "refresh_posts_status",
+    "dispatch_due",
+    "publish_target",
+    "sweep",
+    "retry_delay",
+]

@@ -1,0 +1,64 @@
+"""Celery entry points of the publishing engine; the logic lives in posts/publishing.py.
+
+Everything here runs on the dedicated "publish" queue, so metric pulls and inbox
+fetches never delay a post. Tasks take ids and are safe to run twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from posts import publishing
+
+logger = logging.getLogger(__name__)
+
+PUBLISH_QUEUE = "publish"
+
+
+@shared_task(
+    name="posts.tasks.dispatch_due",
+    queue=PUBLISH_QUEUE,
+    ignore_result=True,
+    soft_time_limit=50,
+    time_limit=60,
+)
+def dispatch_due() -> int:
+    """Beat, every second: claim due targets and enqueue their publish tasks."""
+    count = publishing.dispatch_due()
+    if count:
+        logger.info("Dispatched %d targets", count)
+    return count
+
+
+@shared_task(
+    name="posts.tasks.sweep_leases",
+    queue=PUBLISH_QUEUE,
+    ignore_result=True,
+    soft_time_limit=110,
+    time_limit=120,
+)
+def sweep_leases() -> dict:
+    """Beat, every ~15 s: re-queue lost messages, resolve publishes whose worker died."""
+    counts = publishing.sweep()
+    if any(counts.values()):
+        logger.info("Sweep: %s", counts)
+    return counts
+
+
+@shared_task(
+    name="posts.tasks.publish_target",
+    queue=PUBLISH_QUEUE,
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Below the publishing lease (PUBLISH_TIMINGS["lease"], 150 s by default), so a call
+    # still in flight is over before the sweeper may look at the target.
+    soft_time_limit=90,
+    time_limit=120,
+)
+def publish_target(target_id: int) -> str:
+    outcome = publishing.publish_target(target_id)
+    logger.info("Target %s: %s", target_id, outcome)
+    return outcome
