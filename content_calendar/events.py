@@ -31,11 +31,12 @@ SLOT_LENGTH = timedelta(minutes=30)
 
 def parse_moment(raw: str | None, tz, *, name: str) -> datetime:
     """An aware datetime from an ISO datetime (offset or not) or a date, read in ``tz`` when naive."""
-    raw = (raw or "").strip().replace(" ", "+")  # a '+' in a hand-written query string arrives as a space
+    raw = (raw or "").strip()
     if not raw:
         raise ValidationError(f"{name} is required (an ISO date or date-time).")
     try:
-        moment = parse_datetime(raw)
+        # A '+' of an offset typed into a query string by hand arrives as a space.
+        moment = parse_datetime(raw) or parse_datetime(raw.replace(" ", "+"))
         if moment is None:
             day = parse_date(raw)
             if day is None:

@@ -137,7 +137,9 @@ def reschedule(request, ws, post_id):
         if not isinstance(payload, dict):
             raise ValueError
     except ValueError:
-        return JsonResponse({"ok": False, "error": 'Send a JSON object like {"start": "2026-01-31T09:00"}.'}, 400)
+        return JsonResponse(
+            {"ok": False, "error": 'Send a JSON object like {"start": "2026-01-31T09:00"}.'}, status=400
+        )
     try:
         when = parse_moment(payload.get("start"), tz, name="start")
         reschedule_post(post, when.astimezone(UTC), request.user, request.membership)
