@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from smm import views
+from smm import connections, views
 from smm.health import healthz
 
 workspace_patterns = [
@@ -13,6 +13,9 @@ workspace_patterns = [
     path("brands/<int:brand_id>/edit/", views.brand_edit, name="brand_edit"),
     path("brands/<int:brand_id>/pause/", views.brand_toggle_pause, name="brand_toggle_pause"),
     path("accounts/<int:account_id>/status/", views.account_set_status, name="account_set_status"),
+    path("brands/<int:brand_id>/connect/", connections.choose_network, name="connect_choose"),
+    path("brands/<int:brand_id>/connect/<str:network>/", connections.start, name="connect_start"),
+    path("accounts/<int:account_id>/reconnect/", connections.reconnect, name="account_reconnect"),
     path("members/", views.members, name="members"),
     path("members/<int:membership_id>/", views.member_update, name="member_update"),
     path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
@@ -34,6 +37,7 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("w/<slug:ws>/", include(workspace_patterns)),
+    path("connect/<str:network>/callback/", connections.oauth_callback, name="connect_callback"),
     path("admin/", admin.site.urls),
     path("api/", include("smm.api_urls")),
     path("feeds/", include("content_calendar.feed_urls")),

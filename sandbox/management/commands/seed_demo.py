@@ -1,18 +1,25 @@
 """Seed the demo: an agency with two client workspaces, brands, members and sandbox accounts.
 
-Idempotent: running it again leaves one copy of everything. The accounts are connected
-to the sandbox network served by this same app, through the real Mastodon adapter.
+Idempotent: running it again leaves one copy of everything. Each demo SocialAccount has
+a matching SandboxAccount whose token is the account's stored access token, so the
+real Mastodon adapter publishes to the sandbox over HTTP. ``--no-history`` skips the
+few past posts (with simulated likes and replies) that make the demo look lived in.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
+from sandbox.actions import NewStatus, post_status
+from sandbox.models import SandboxAccount, SandboxStatus, SandboxToken
+from sandbox.simulator import audience, simulate
 from smm.models import Brand, Membership, SocialAccount, Workspace, profile_for
 from smm.roles import Role
 
@@ -51,6 +58,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--base-url", default=None, help="Where the sandbox network is served")
+        parser.add_argument("--no-history", action="store_true", help="Do not seed past sandbox posts")
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -60,6 +68,8 @@ class Command(BaseCommand):
         client = self._user(User, "acme-client", "client@acme.example", time_zone="America/New_York")
         editor = self._user(User, "eve", "eve@northwind.example", time_zone="Europe/London")
 
+        audience()
+        seeded = []
         for spec in WORKSPACES:
             workspace, _ = Workspace.objects.update_or_create(
                 slug=spec["slug"], defaults={"name": spec["name"], "time_zone": spec["time_zone"]}
@@ -73,7 +83,14 @@ class Command(BaseCommand):
                     workspace=workspace, name=name, defaults={"time_zone": tz, "colour": colour}
                 )
                 for handle in handles:
-                    self._account(brand, handle, sandbox_url)
+                    account = self._account(brand, handle, sandbox_url)
+                    if not options["no_history"]:
+                        seeded += self._history(account, name)
+        if seeded:
+            # Replay a few hours of audience so the seeded posts have likes and replies.
+            now = timezone.now()
+            for minutes in range(6 * 60, 0, -2):
+                simulate(seed=2026, now=now - dt.timedelta(minutes=minutes))
         profile = profile_for(demo)
         profile.last_workspace = Workspace.objects.get(slug="northwind")
         profile.save()
@@ -91,17 +108,48 @@ class Command(BaseCommand):
         return user
 
     def _account(self, brand, handle, sandbox_url):
+        sandbox_account, _ = SandboxAccount.objects.get_or_create(
+            username=handle,
+            defaults={
+                "display_name": brand.name if "_" not in handle else handle.replace("_", " ").title(),
+                "note": f"Official account of {brand.name} (demo).",
+                "followers_count": 1200 + 37 * len(handle) * 11,
+                "following_count": 180,
+            },
+        )
         account = SocialAccount.objects.filter(brand=brand, network="mastodon", handle=f"@{handle}").first()
         if account is None:
             account = SocialAccount(
                 brand=brand,
                 network="mastodon",
                 handle=f"@{handle}",
-                remote_id=handle,
-                display_name=handle.replace("_", " ").title(),
-                base_url=sandbox_url,
+                display_name=sandbox_account.display_name,
                 credentials={"access_token": secrets.token_urlsafe(32)},
             )
+        token = (account.credentials or {}).get("access_token")
+        if not token:
+            token = secrets.token_urlsafe(32)
+            account.credentials = {**(account.credentials or {}), "access_token": token}
+        account.remote_id = str(sandbox_account.pk)
         account.base_url = sandbox_url
         account.save()
+        SandboxToken.objects.get_or_create(token=token, defaults={"account": sandbox_account})
         return account
+
+    def _history(self, account, brand_name) -> list[SandboxStatus]:
+        sandbox_account = SandboxAccount.objects.get(pk=int(account.remote_id))
+        if sandbox_account.statuses.exists():
+            return []
+        now = timezone.now()
+        texts = [
+            (dt.timedelta(hours=5, minutes=40), f"Good morning from {brand_name}! What are you up to this week? ☀️"),
+            (
+                dt.timedelta(hours=3, minutes=10),
+                f"New this season at {brand_name}: see what's new https://example.com/new #new",
+            ),
+            (
+                dt.timedelta(hours=1, minutes=25),
+                "Thank you for 1,000 followers 🎉 Tell us what you would like to see next.",
+            ),
+        ]
+        return [post_status(sandbox_account, NewStatus(text=text), now=now - ago)[0] for ago, text in texts]
