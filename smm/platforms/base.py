@@ -8,9 +8,9 @@ and gets plain results or one of the four error classes back.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
-
+from typing import Any, ClassVar
 
 # --- the error vocabulary -------------------------------------------------------------
 
@@ -273,7 +273,9 @@ class Adapter:
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
         raise NotSupported(f"{self.label} does not connect through a browser redirect")
 
-    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = "") -> ConnectedAccount:
+    def exchange_code(
+        self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
+    ) -> ConnectedAccount:
         raise NotSupported(f"{self.label} does not connect through a browser redirect")
 
     def connect_with_password(self, *, identifier: str, password: str, base_url: str = "") -> ConnectedAccount:
