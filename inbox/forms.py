@@ -36,12 +36,14 @@ class FilterForm(forms.Form):
         self.fields["account"].choices = [("", "All accounts")] + [
             (a.pk, f"{a.handle} ({a.network_label})") for a in accounts
         ]
-        networks = sorted({a.network for a in accounts})
-        self.fields["network"].choices = [("", "All networks")] + [(n, NETWORK_LABELS.get(n, n)) for n in networks]
+        self.fields["network"].choices = [("", "All networks"), *NETWORK_LABELS.items()]
 
     def value(self, name, default=None):
-        if not self.is_bound or not self.is_valid():
+        """The cleaned value of one filter; a filter that does not validate is ignored
+        on its own, without dropping the others."""
+        if not self.is_bound:
             return default
+        self.is_valid()
         return self.cleaned_data.get(name) or default
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -120,9 +120,8 @@ def _neighbours(request, form, item):
 @require_GET
 @workspace_view("view")
 def inbox_item(request, ws, item_id):
-    item = scoped_or_404(
-        request, InboxItem.objects.select_related("account__brand", "assignee", "post_target__post"), pk=item_id
-    )
+    related = ("account__brand", "assignee", "post_target__post")
+    item = get_object_or_404(scoped(request, InboxItem).select_related(*related), pk=item_id)
     form = _filter_form(request)
     previous, following = _neighbours(request, form, item)
     qs = _querystring(form)
@@ -169,7 +168,7 @@ def _thread_context(item: InboxItem) -> dict:
 @workspace_view("view")
 def inbox_thread(request, ws, item_id):
     """The conversation alone: polled while one of our replies is on its way."""
-    item = scoped_or_404(request, InboxItem.objects.select_related("account__brand"), pk=item_id)
+    item = get_object_or_404(scoped(request, InboxItem).select_related("account__brand"), pk=item_id)
     return render(request, "inbox/_thread.html", {"item": item, **_thread_context(item)})
 
 
@@ -190,7 +189,7 @@ def _back(request, ws, item):
 @require_POST
 @workspace_view("reply_inbox")
 def inbox_reply(request, ws, item_id):
-    item = scoped_or_404(request, InboxItem.objects.select_related("account__brand"), pk=item_id)
+    item = get_object_or_404(scoped(request, InboxItem).select_related("account__brand"), pk=item_id)
     form = ReplyForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write a reply first.")
