@@ -95,10 +95,13 @@ def calendar_view(request, ws):
 
 
 def _composer_url(ws: str) -> str:
-    try:
-        return reverse("posts:create", kwargs={"ws": ws})
-    except NoReverseMatch:  # the composer is another app's page; without it, clicks do nothing
-        return ""
+    # The composer is another app's page; it was announced as "posts:create" and landed as "posts:new".
+    for name in ("posts:create", "posts:new"):
+        try:
+            return reverse(name, kwargs={"ws": ws})
+        except NoReverseMatch:
+            continue
+    return ""  # no composer installed: clicks on empty days do nothing
 
 
 @never_cache
