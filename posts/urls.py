@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+"""Posts under /w/<ws>/posts/: list, composer, post page, media library, slots, campaigns."""
+
+from django.urls import path
+
+from posts import views
 
 app_name = "posts"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.post_list, name="list"),
+    path("new/", views.composer, name="new"),
+    path("check/", views.composer_check, name="check"),
+    path("media/", views.media_library, name="media"),
+    path("campaigns/", views.campaigns, name="campaigns"),
+    path("slots/<int:brand_id>/", views.slots, name="slots"),
+    path("<int:post_id>/", views.post_detail, name="detail"),
+    path("<int:post_id>/edit/", views.composer, name="edit"),
+    path("<int:post_id>/<slug:name>/", views.post_action, name="action"),
+]

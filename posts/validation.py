@@ -29,6 +29,10 @@ class TargetCheck:
         return self.limit - self.length if self.limit else 0
 
     @property
+    def over_by(self) -> int:
+        return max(self.length - self.limit, 0) if self.limit else 0
+
+    @property
     def over(self) -> bool:
         return bool(self.limit) and self.length > self.limit
 

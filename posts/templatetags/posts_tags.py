@@ -1,0 +1,49 @@
+"""Template helpers of the posts pages: times in the reader's zone with the brand's beside."""
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+
+from posts.scheduling import zones_differ
+
+register = template.Library()
+
+
+@register.filter
+def when(value, brand=None):
+    """``{{ post.scheduled_at|when:post.brand }}``: the time in the reader's zone, and the
+    brand's local time too when that reads differently."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    text = f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
+    if brand is not None and zones_differ(value, timezone.get_current_timezone(), brand.tz):
+        there = value.astimezone(brand.tz)
+        return format_html(
+            '{} <small class="muted">({} in {})</small>',
+            text,
+            f"{there:%H:%M}" + ("" if there.date() == local.date() else f" {there:%a}"),
+            brand.time_zone,
+        )
+    return text
+
+
+STATE_BADGES = {
+    "draft": "",
+    "pending_approval": "badge-warning",
+    "changes_requested": "badge-warning",
+    "scheduled": "badge-scheduled",
+    "queued": "badge-scheduled",
+    "publishing": "badge-scheduled",
+    "published": "badge-connected",
+    "partially_published": "badge-warning",
+    "failed": "badge-needs_reconnect",
+    "needs_attention": "badge-needs_reconnect",
+    "unknown": "badge-needs_reconnect",
+    "cancelled": "badge-disconnected",
+}
+
+
+@register.filter
+def state_badge(state):
+    return STATE_BADGES.get(str(state), "")

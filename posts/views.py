@@ -1,0 +1,413 @@
+"""Pages of the composer: write and schedule posts, follow them, approve them; media
+library, posting slots, campaigns. Thin: every change is a posts.actions function."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_POST
+
+from posts import actions
+from posts.forms import CampaignForm, CommentForm, ComposerForm, FilterForm, SlotForm, UploadForm
+from posts.media import store_upload
+from posts.models import Campaign, MediaAsset, Post, PostingSlot, PostStatus, PostTarget, TargetState
+from posts.scheduling import next_free_slot, resolve_local
+from posts.validation import check_target, media_items
+from smm.models import AuditEvent, Brand, SocialAccount
+from smm.tenancy import require, scoped, scoped_or_404, workspace_view
+
+# --- list and detail ----------------------------------------------------------------------------
+
+
+@workspace_view()
+def post_list(request, ws):
+    filters = FilterForm(request.GET or None, workspace=request.workspace)
+    posts = scoped(request, Post).select_related("brand", "campaign", "author").prefetch_related("targets__account")
+    if filters.is_valid():
+        if filters.cleaned_data["brand"]:
+            posts = posts.filter(brand=filters.cleaned_data["brand"])
+        if filters.cleaned_data["status"]:
+            posts = posts.filter(status=filters.cleaned_data["status"])
+    page = Paginator(posts, 50).get_page(request.GET.get("page"))
+    pending = scoped(request, Post).filter(status=PostStatus.PENDING_APPROVAL).count()
+    return render(
+        request,
+        "posts/post_list.html",
+        {"page": page, "filters": filters, "pending": pending, "brands": scoped(request, Brand)},
+    )
+
+
+def _history(post):
+    return (
+        AuditEvent.objects.for_workspace(post.workspace)
+        .filter(subject_type="posts.post", subject_id=str(post.pk))
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
+
+
+@workspace_view()
+def post_detail(request, ws, post_id):
+    post = get_object_or_404(
+        scoped(request, Post).select_related("brand", "campaign", "author", "approved_by"), pk=post_id
+    )
+    targets = list(post.targets.select_related("account"))
+    membership = request.membership
+    return render(
+        request,
+        "posts/post_detail.html",
+        {
+            "post": post,
+            "targets": targets,
+            "media": post.media.order_by("postmedia__order"),
+            "comments": post.comments.select_related("author"),
+            "history": _history(post),
+            "comment_form": CommentForm(),
+            "can_edit": membership.can("write_posts") and actions.can_edit(post),
+            "is_waiting": any(t.state in (TargetState.SCHEDULED, TargetState.PENDING_APPROVAL) for t in targets),
+            "is_pending": any(t.state == TargetState.PENDING_APPROVAL for t in targets),
+            "can_cancel": any(
+                t.state
+                in (
+                    TargetState.DRAFT,
+                    TargetState.PENDING_APPROVAL,
+                    TargetState.SCHEDULED,
+                    TargetState.QUEUED,
+                    TargetState.FAILED,
+                )
+                for t in targets
+            ),
+        },
+    )
+
+
+POST_ACTIONS = {
+    # name: (right, function, success message)
+    "approve": ("approve_posts", lambda p, r: actions.approve(p, r.user, r.membership), "Approved."),
+    "request_changes": (
+        "approve_posts",
+        lambda p, r: actions.request_changes(p, r.user, r.POST.get("comment", ""), r.membership),
+        "Sent back to its author with your comment.",
+    ),
+    "unschedule": ("schedule_posts", lambda p, r: actions.unschedule(p, r.user, r.membership), "Back to draft."),
+    "cancel": ("write_posts", lambda p, r: actions.cancel(p, r.user, r.membership), "Cancelled."),
+    "comment": (
+        "view",
+        lambda p, r: actions.add_comment(p, r.user, r.POST.get("text", ""), r.membership),
+        "Comment added.",
+    ),
+}
+
+
+@require_POST
+@workspace_view()
+def post_action(request, ws, post_id, name):
+    post = scoped_or_404(request, Post, pk=post_id)
+    if name == "duplicate":
+        require(request, "write_posts")
+        copy = actions.duplicate(post, request.user, request.membership)
+        messages.success(request, "Duplicated: this is the copy, a draft.")
+        return redirect("posts:edit", ws=ws, post_id=copy.pk)
+    if name == "retry":
+        require(request, "schedule_posts")
+        target = scoped_or_404(request, PostTarget, pk=request.POST.get("target"), post=post)
+        try:
+            actions.retry_target(target, request.user, request.membership)
+            messages.success(request, f"Trying {target.account} again now.")
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect(post.get_absolute_url())
+    if name not in POST_ACTIONS:
+        raise Http404("No such action")
+    right, function, done = POST_ACTIONS[name]
+    require(request, right)
+    try:
+        function(post, request)
+        messages.success(request, done)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(post.get_absolute_url())
+
+
+# --- the composer ---------------------------------------------------------------------------------
+
+
+def _initial(request, post: Post | None) -> dict:
+    brands = scoped(request, Brand)
+    if post is not None:
+        initial = {
+            "brand": post.brand,
+            "accounts": [
+                t.account for t in post.targets.exclude(state=TargetState.CANCELLED).select_related("account")
+            ],
+            "text": post.text,
+            "link": post.link,
+            "media": list(post.media.all()),
+            "campaign": post.campaign,
+        }
+        for target in post.targets.all():
+            if target.text != post.text:
+                initial[f"variant_{target.account_id}"] = target.text
+        if post.scheduled_at:
+            local = post.scheduled_at.astimezone(post.brand.tz)
+            initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
+        return initial
+    brand = brands.filter(pk=request.GET.get("brand")).first() if request.GET.get("brand", "").isdigit() else None
+    brand = brand or brands.first()
+    initial = {"brand": brand}
+    if brand is not None:
+        initial["accounts"] = list(brand.accounts.filter(status=SocialAccount.Status.CONNECTED))
+    at = parse_datetime(request.GET.get("at", "")) if request.GET.get("at") else None
+    if at is not None and brand is not None:
+        local = timezone.make_aware(at, brand.tz) if timezone.is_naive(at) else at.astimezone(brand.tz)
+        initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
+    return initial
+
+
+def _errors_onto(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for key, errors in error.message_dict.items():
+            field = {"when": "time"}.get(key, key)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _buttons(request) -> dict:
+    membership = request.membership
+    can_schedule = membership.can("schedule_posts")
+    needs_approval = request.workspace.needs_approval(membership.role)
+    return {"can_schedule": can_schedule, "needs_approval": needs_approval}
+
+
+@workspace_view("write_posts")
+def composer(request, ws, post_id=None):
+    post = scoped_or_404(request, Post, pk=post_id) if post_id else None
+    if post is not None and not actions.can_edit(post):
+        messages.error(request, "This post is publishing or published and can no longer be edited.")
+        return redirect(post.get_absolute_url())
+    notes: list[str] = []
+    if request.method == "POST":
+        data = request.POST.copy()
+        upload_error = None
+        if request.FILES.get("upload"):
+            try:
+                asset = store_upload(
+                    request.workspace, request.FILES["upload"], alt_text=data.get("upload_alt", ""), user=request.user
+                )
+                data.appendlist("media", str(asset.pk))
+                notes.append(f"{asset.original_name} was added to the media library.")
+            except ValidationError as error:
+                upload_error = error
+        form = ComposerForm(data, workspace=request.workspace)
+        if form.is_valid() and upload_error is None:
+            try:
+                post = _save_and_act(request, form, post, data.get("action", "draft"))
+            except ValidationError as error:
+                _errors_onto(form, error)
+            else:
+                return redirect(post.get_absolute_url())
+        elif upload_error is not None:
+            form.is_valid()
+            form.add_error("upload", upload_error)
+        for note in notes:
+            messages.info(request, note)
+    else:
+        form = ComposerForm(initial=_initial(request, post), workspace=request.workspace)
+    return render(request, "posts/composer.html", _composer_context(request, form, post))
+
+
+def _composer_context(request, form, post):
+    chosen_media = form.chosen_media_ids()
+    brands = list(scoped(request, Brand))
+    return {
+        "form": form,
+        "post": post,
+        "brands": brands,
+        "media_library": [(a, str(a.pk) in chosen_media) for a in scoped(request, MediaAsset)[:60]],
+        "variant_rows": form.variant_rows(),
+        "user_zone": timezone.get_current_timezone_name(),
+        **_buttons(request),
+    }
+
+
+def _save_and_act(request, form, post, action):
+    """Create or update the post, then do what the pressed button says, all or nothing:
+    on a refusal nothing is saved and the form comes back as typed."""
+    data = form.cleaned_data
+    with transaction.atomic():
+        arguments = {
+            "text": data["text"],
+            "accounts": list(data["accounts"]),
+            "variants": form.variants(),
+            "link": data["link"],
+            "media": list(data["media"]),
+            "campaign": data["campaign"],
+        }
+        if post is None:
+            post = actions.create_post(
+                request.workspace, data["brand"], request.user, membership=request.membership, **arguments
+            )
+        else:
+            if data["brand"].pk != post.brand_id:
+                raise ValidationError({"brand": ["A post's brand cannot change; duplicate it instead."]})
+            post = actions.update_post(post, request.user, membership=request.membership, **arguments)
+        note = ""
+        if action in ("schedule", "submit"):
+            if not data.get("date") or not data.get("time"):
+                raise ValidationError({"date": ["Pick a date and a time to schedule the post."]})
+            resolved = resolve_local(data["date"], data["time"], post.brand.tz)
+            note = resolved.note
+            post = actions.schedule_post(post, resolved.utc, request.user, request.membership)
+        elif action == "queue":
+            post = actions.add_to_queue(post, request.user, request.membership)
+        elif action == "publish":
+            post = actions.publish_now(post, request.user, request.membership)
+        elif action == "draft" and post.status in (PostStatus.SCHEDULED, PostStatus.PENDING_APPROVAL):
+            post = actions.unschedule(post, request.user, request.membership)
+    if note:
+        messages.warning(request, note)
+    for warning in getattr(post, "warnings", []):
+        messages.warning(request, warning)
+    messages.success(request, _done_message(post, action))
+    return post
+
+
+def _done_message(post, action):
+    when = timezone.localtime(post.scheduled_at).strftime("%a %d %b, %H:%M") if post.scheduled_at else ""
+    if post.status == PostStatus.PENDING_APPROVAL:
+        return f"Submitted for approval, for {when}."
+    if action == "publish":
+        return "Publishing now."
+    if post.status == PostStatus.SCHEDULED:
+        return f"Scheduled for {when}."
+    return "Saved as a draft."
+
+
+@require_POST
+@workspace_view("write_posts")
+def composer_check(request, ws):
+    """Live validation while typing: per chosen account, the network's own count and
+    problems. Answers an htmx request with the checks panel (and the tab counters)."""
+    form = ComposerForm(request.POST, workspace=request.workspace)
+    form.is_valid()  # partial data is fine: use what is clean
+    data = form.cleaned_data
+    brand = data.get("brand")
+    text = data.get("text", "") or ""
+    link = data.get("link") or ""
+    media = media_items(data.get("media") or [])
+    checks = []
+    for account in data.get("accounts") or []:
+        if brand is not None and account.brand_id != brand.pk:
+            continue
+        variant = data.get(f"variant_{account.pk}") or ""
+        checks.append(check_target(account, variant if variant.strip() else text, media, link, main_text=text))
+    queue_slot = next_free_slot(brand) if brand is not None else None
+    return render(
+        request,
+        "posts/_checks.html",
+        {"checks": checks, "link_error": form.errors.get("link"), "queue_slot": queue_slot, "brand": brand},
+    )
+
+
+# --- media library --------------------------------------------------------------------------------
+
+
+@workspace_view()
+def media_library(request, ws):
+    form = UploadForm()
+    if request.method == "POST":
+        require(request, "write_posts")
+        if "asset" in request.POST:
+            asset = scoped_or_404(request, MediaAsset, pk=request.POST["asset"])
+            asset.alt_text = request.POST.get("alt_text", "").strip()[:1500]
+            asset.save(update_fields=["alt_text"])
+            messages.success(request, "Alt text saved.")
+            return redirect("posts:media", ws=ws)
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                asset = store_upload(
+                    request.workspace,
+                    form.cleaned_data["file"],
+                    alt_text=form.cleaned_data["alt_text"],
+                    user=request.user,
+                )
+            except ValidationError as error:
+                form.add_error("file", error)
+            else:
+                messages.success(request, f"{asset.original_name} is in the media library.")
+                return redirect("posts:media", ws=ws)
+    assets = scoped(request, MediaAsset)
+    page = Paginator(assets, 48).get_page(request.GET.get("page"))
+    return render(request, "posts/media_library.html", {"page": page, "form": form})
+
+
+# --- posting slots ----------------------------------------------------------------------------
+
+
+@workspace_view()
+def slots(request, ws, brand_id):
+    brand = scoped_or_404(request, Brand, pk=brand_id)
+    form = SlotForm()
+    if request.method == "POST":
+        require(request, "schedule_posts")
+        if "delete" in request.POST:
+            slot = scoped_or_404(request, PostingSlot, pk=request.POST["delete"], brand=brand)
+            slot.delete()
+            messages.success(request, f"Removed the {slot} slot.")
+            return redirect("posts:slots", ws=ws, brand_id=brand.pk)
+        form = SlotForm(request.POST)
+        if form.is_valid():
+            slot = form.save(commit=False)
+            slot.brand = brand
+            if PostingSlot.objects.filter(brand=brand, weekday=slot.weekday, time=slot.time).exists():
+                form.add_error(None, "That slot exists already.")
+            else:
+                slot.save()
+                messages.success(request, f"Added a slot on {slot}.")
+                return redirect("posts:slots", ws=ws, brand_id=brand.pk)
+    by_day = {}
+    for slot in brand.posting_slots.all():
+        by_day.setdefault(slot.get_weekday_display(), []).append(slot)
+    days = [(name, by_day.get(name, [])) for _, name in PostingSlot._meta.get_field("weekday").choices]
+    return render(
+        request,
+        "posts/slots.html",
+        {
+            "brand": brand,
+            "days": days,
+            "form": form,
+            "next_slot": next_free_slot(brand),
+            "brands": scoped(request, Brand),
+        },
+    )
+
+
+# --- campaigns ------------------------------------------------------------------------------------
+
+
+@workspace_view()
+def campaigns(request, ws):
+    form = CampaignForm(workspace=request.workspace)
+    if request.method == "POST":
+        require(request, "write_posts")
+        form = CampaignForm(request.POST, workspace=request.workspace)
+        if form.is_valid():
+            campaign = form.save(commit=False)
+            campaign.workspace = request.workspace
+            campaign.save()
+            messages.success(request, f"Campaign “{campaign.name}” created.")
+            return redirect("posts:campaigns", ws=ws)
+    today = dt.date.today()
+    items = scoped(request, Campaign).annotate(post_count=Count("posts")).order_by("-starts_on", "name")
+    return render(request, "posts/campaigns.html", {"campaigns": items, "form": form, "today": today})
