@@ -13,7 +13,8 @@ def sandbox_account(db):
     from sandbox.models import SandboxAccount
 
     def make(username="acmecoffee", token=None, **extra):
-        account = SandboxAccount.objects.create(username=username, display_name=username.title(), **extra)
+        extra.setdefault("display_name", username.title())
+        account = SandboxAccount.objects.create(username=username, **extra)
         account.issue_token(token or f"token-{username}")
         return account
 
