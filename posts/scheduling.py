@@ -94,6 +94,18 @@ def zones_differ(value: dt.datetime, zone_a, zone_b) -> bool:
     return to_local(value, zone_a).utcoffset() != to_local(value, zone_b).utcoffset()
 
 
+def describe(value: dt.datetime, viewer_zone, brand=None) -> tuple[str, str]:
+    """("Thu 15 Jan 2099, 08:30 UTC", "09:30 in Europe/Berlin"): the time as the viewer
+    reads it, and the brand's local time when that reads differently (else "")."""
+    local = to_local(value, viewer_zone)
+    text = f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
+    if brand is None or not zones_differ(value, viewer_zone, brand.tz):
+        return text, ""
+    there = to_local(value, brand.tz)
+    day = "" if there.date() == local.date() else f" {there:%a}"
+    return text, f"{there:%H:%M}{day} in {brand.time_zone}"
+
+
 # --- posting slots ------------------------------------------------------------------------
 
 

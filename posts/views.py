@@ -20,7 +20,7 @@ from posts import actions
 from posts.forms import CampaignForm, CommentForm, ComposerForm, FilterForm, SlotForm, UploadForm
 from posts.media import store_upload
 from posts.models import Campaign, MediaAsset, Post, PostingSlot, PostStatus, PostTarget, TargetState
-from posts.scheduling import next_free_slot, resolve_local
+from posts.scheduling import describe, next_free_slot, resolve_local
 from posts.validation import check_target, media_items
 from smm.models import AuditEvent, Brand, SocialAccount
 from smm.tenancy import require, scoped, scoped_or_404, workspace_view
@@ -283,7 +283,10 @@ def _save_and_act(request, form, post, action):
 
 
 def _done_message(post, action):
-    when = timezone.localtime(post.scheduled_at).strftime("%a %d %b, %H:%M") if post.scheduled_at else ""
+    when = ""
+    if post.scheduled_at:
+        text, there = describe(post.scheduled_at, timezone.get_current_timezone(), post.brand)
+        when = f"{text} ({there})" if there else text
     if post.status == PostStatus.PENDING_APPROVAL:
         return f"Submitted for approval, for {when}."
     if action == "publish":

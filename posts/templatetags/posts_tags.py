@@ -4,7 +4,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
-from posts.scheduling import zones_differ
+from posts.scheduling import describe
 
 register = template.Library()
 
@@ -15,16 +15,9 @@ def when(value, brand=None):
     brand's local time too when that reads differently."""
     if not value:
         return ""
-    local = timezone.localtime(value)
-    text = f"{local:%a %d %b %Y, %H:%M} {local.tzname()}"
-    if brand is not None and zones_differ(value, timezone.get_current_timezone(), brand.tz):
-        there = value.astimezone(brand.tz)
-        return format_html(
-            '{} <small class="muted">({} in {})</small>',
-            text,
-            f"{there:%H:%M}" + ("" if there.date() == local.date() else f" {there:%a}"),
-            brand.time_zone,
-        )
+    text, there = describe(value, timezone.get_current_timezone(), brand)
+    if there:
+        return format_html('{} <small class="muted">({})</small>', text, there)
     return text
 
 
