@@ -55,7 +55,7 @@ def kpi_table(sums, published, published_totals, followers, responses=None) -> p
         frame = pd.DataFrame(sums)
         parts.append(frame)
     if published:
-        frame = pd.DataFrame(published).rename(columns={"account__network": "network", "targets": "published_targets"})
+        frame = pd.DataFrame(published).rename(columns={"targets": "published_targets"})
         parts.append(frame)
     if followers:
         frame = pd.DataFrame(followers)
@@ -65,14 +65,14 @@ def kpi_table(sums, published, published_totals, followers, responses=None) -> p
             [
                 pd.DataFrame(
                     {
-                        "network": frame["network"],
+                        "dim": frame["dim"],
                         "current": True,
                         "follower_growth": frame["cur_end"] - frame["cur_start"],
                     }
                 ),
                 pd.DataFrame(
                     {
-                        "network": frame["network"],
+                        "dim": frame["dim"],
                         "current": False,
                         "follower_growth": frame["prev_end"] - frame["prev_start"],
                     }
@@ -80,14 +80,14 @@ def kpi_table(sums, published, published_totals, followers, responses=None) -> p
             ]
         )
         parts.append(growth)
-    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["network", "current"])
+    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["dim", "current"])
     for col in SUM_COLUMNS:
         if col not in long:
             long[col] = np.nan
         long[col] = pd.to_numeric(long[col], errors="coerce").astype("float64")
     long["which"] = np.where(long["current"].astype(bool), "cur", "prev")
-    grouped = long.groupby(["network", "which"])[SUM_COLUMNS].sum(min_count=1)
-    wide = grouped.unstack("which") if len(grouped) else pd.DataFrame(index=pd.Index([], name="network"))
+    grouped = long.groupby(["dim", "which"])[SUM_COLUMNS].sum(min_count=1)
+    wide = grouped.unstack("which") if len(grouped) else pd.DataFrame(index=pd.Index([], name="dim"))
     wide = wide.reindex(columns=pd.MultiIndex.from_product([SUM_COLUMNS, ["cur", "prev"]]))
     total = wide.sum(axis=0, min_count=1)
     wide.loc["total"] = total
@@ -194,8 +194,10 @@ def kpi_tiles(table, row, definitions, lower_is_better, has_inbox) -> list[dict]
     return tiles
 
 
-def network_rows(table, definitions, lower_is_better, has_inbox) -> list[dict]:
+def network_rows(table, definitions, lower_is_better, has_inbox, labels=None) -> list[dict]:
     from smm.platforms import NETWORK_LABELS
+
+    labels = labels or NETWORK_LABELS
 
     rows = []
     for network in table.index:
@@ -207,7 +209,7 @@ def network_rows(table, definitions, lower_is_better, has_inbox) -> list[dict]:
         rows.append(
             {
                 "network": network,
-                "label": "All networks" if network == "total" else NETWORK_LABELS.get(network, network),
+                "label": "Total" if network == "total" else labels.get(network, network),
                 "cells": cells,
                 "left_out": value(table, network, "left_out"),
             }

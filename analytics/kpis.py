@@ -112,6 +112,16 @@ class Scope:
     workspace: object
     brand_ids: list[int]
     networks: list[str] | None = None
+    # what the table's rows are: "network" (dashboards) or "brand" (agency overview)
+    by: str = "network"
+
+    def dim(self, model: str):
+        """The grouping column of each queried model, as an expression named "dim"."""
+        fields = {
+            "network": {"latest": "network", "target": "account__network", "account": "network"},
+            "brand": {"latest": "brand_id", "target": "account__brand_id", "account": "brand_id"},
+        }
+        return F(fields[self.by][model])
 
     def latest(self):
         qs = PostMetricLatest.objects.for_workspace(self.workspace).filter(brand_id__in=self.brand_ids)
@@ -141,7 +151,7 @@ def post_sums(scope: Scope, period: Period) -> list[dict]:
         scope.latest()
         .filter(published_at__gte=previous.start_at, published_at__lt=period.end_at)
         .annotate(current=_current_flag(period))
-        .values("current", "network")
+        .values("current", dim=scope.dim("latest"))
         .annotate(
             measured=Count("pk"),
             sum_impressions=Sum("impressions"),
@@ -166,7 +176,7 @@ def published_counts(scope: Scope, period: Period) -> tuple[list[dict], list[dic
         .filter(published_at__gte=previous.start_at, published_at__lt=period.end_at)
         .annotate(current=_current_flag(period))
     )
-    per_network = list(qs.values("current", "account__network").annotate(targets=Count("pk")).order_by())
+    per_network = list(qs.values("current", dim=scope.dim("target")).annotate(targets=Count("pk")).order_by())
     totals = list(qs.values("current").annotate(posts=Count("post", distinct=True)).order_by())
     return per_network, totals
 
@@ -209,7 +219,8 @@ def follower_rows(scope: Scope, period: Period) -> list[dict]:
             ),
             cur_end=_followers_on_or_before(period.end),
         )
-        .values("pk", "network", "prev_start", "prev_end", "cur_start", "cur_end")
+        .annotate(dim=scope.dim("account"))
+        .values("pk", "dim", "prev_start", "prev_end", "cur_start", "cur_end")
         .order_by()
     )
 
@@ -248,8 +259,8 @@ class Dashboard:
     def tiles(self) -> list[dict]:
         return frames.kpi_tiles(self.table, "total", KPI_DEFINITIONS, LOWER_IS_BETTER, self.has_inbox)
 
-    def network_rows(self) -> list[dict]:
-        return frames.network_rows(self.table, KPI_DEFINITIONS, LOWER_IS_BETTER, self.has_inbox)
+    def network_rows(self, labels: dict | None = None) -> list[dict]:
+        return frames.network_rows(self.table, KPI_DEFINITIONS, LOWER_IS_BETTER, self.has_inbox, labels)
 
     def figure(self, key: str, row: str = "total", which: str = "cur"):
         return frames.value(self.table, row, key, which)
@@ -275,22 +286,28 @@ DAILY_SUMS = ["impressions", "reach", "engagements", "clicks", "rate_engagements
 
 def daily_rows(scope: Scope, period: Period) -> list[dict]:
     """Per local day and network: sums of the posts published that day."""
-    return list(
+    rows = (
         scope.latest()
         .filter(published_at__gte=period.start_at, published_at__lt=period.end_at)
         .annotate(day=TruncDate("published_at", tzinfo=period.tz))
         .values("day", "network")
         .annotate(
-            impressions=Sum("impressions"),
-            reach=Sum("reach"),
-            engagements=Sum("engagements"),
-            clicks=Sum("clicks"),
+            s_impressions=Sum("impressions"),
+            s_reach=Sum("reach"),
+            s_engagements=Sum("engagements"),
+            s_clicks=Sum("clicks"),
             rate_engagements=Sum("engagements", filter=Q(impressions__gt=0)),
             rate_impressions=Sum("impressions", filter=Q(impressions__gt=0)),
             posts=Count("pk"),
         )
         .order_by()
     )
+    return [_unprefix(row) for row in rows]
+
+
+def _unprefix(row: dict) -> dict:
+    """Annotations may not reuse a field's name; the frames want the plain names."""
+    return {key.removeprefix("s_"): value for key, value in row.items()}
 
 
 def follower_daily_rows(scope: Scope, period: Period) -> list[dict]:
@@ -343,20 +360,21 @@ def ranked_posts(scope: Scope, period: Period, *, limit: int = 5, best: bool = T
 
 def campaign_rows(scope: Scope, period: Period) -> list[dict]:
     """Per campaign: posts, impressions, engagements, rate sums (posts published in the period)."""
-    return list(
+    rows = (
         scope.latest()
         .filter(published_at__gte=period.start_at, published_at__lt=period.end_at, post__campaign__isnull=False)
         .values("post__campaign__name", "post__campaign__colour")
         .annotate(
             posts=Count("post", distinct=True),
-            impressions=Sum("impressions"),
-            engagements=Sum("engagements"),
-            clicks=Sum("clicks"),
+            s_impressions=Sum("impressions"),
+            s_engagements=Sum("engagements"),
+            s_clicks=Sum("clicks"),
             rate_engagements=Sum("engagements", filter=Q(impressions__gt=0)),
             rate_impressions=Sum("impressions", filter=Q(impressions__gt=0)),
         )
         .order_by("post__campaign__name")
     )
+    return [_unprefix(row) for row in rows]
 
 
 def post_metric_rows(scope: Scope, period: Period):

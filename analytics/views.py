@@ -1,0 +1,342 @@
+"""Analytics pages: the brand/workspace KPI dashboard, the agency overview, exports
+(CSV, PDF) and weekly report subscriptions. Thin: figures come from kpis/charts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+import pandas as pd
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from analytics import charts, frames, kpis, pdf
+from analytics.models import ReportSubscription
+from analytics.periods import PERIOD_KINDS, PeriodError, parse_period
+from posts.models import PostMedia
+from smm.models import Brand, Membership
+from smm.platforms import NETWORK_LABELS
+from smm.tenancy import require, scoped, scoped_or_404, workspace_view
+
+TABLE_COLUMNS = [d for d in kpis.KPI_DEFINITIONS if d[0] not in ("response_rate", "median_first_response")]
+
+
+class Filters:
+    """What the URL asks for: period, brand, network. Invalid values are explained, not fatal."""
+
+    def __init__(self, request, *, allow_brand=True):
+        self.request = request
+        self.workspace = request.workspace
+        self.errors: list[str] = []
+        self.brands = list(scoped(request, Brand))
+        self.brand = None
+        raw_brand = request.GET.get("brand", "") if allow_brand else ""
+        if raw_brand:
+            if not raw_brand.isdigit():
+                raise Http404("No such brand")
+            self.brand = scoped_or_404(request, Brand, pk=int(raw_brand))
+        self.network = request.GET.get("network", "")
+        if self.network and self.network not in NETWORK_LABELS:
+            self.errors.append(f"Unknown network {self.network!r}; showing all networks.")
+            self.network = ""
+        try:
+            self.period = parse_period(request.GET, self.workspace.tz)
+        except PeriodError as exc:
+            self.errors.append(f"{exc} Showing the last complete week instead.")
+            self.period = parse_period({}, self.workspace.tz)
+
+    @property
+    def brand_ids(self) -> list[int]:
+        return [self.brand.pk] if self.brand else [b.pk for b in self.brands]
+
+    def scope(self, by="network") -> kpis.Scope:
+        return kpis.Scope(
+            workspace=self.workspace, brand_ids=self.brand_ids, networks=[self.network] if self.network else None, by=by
+        )
+
+    def params(self, **override) -> dict:
+        params = dict(self.period.query())
+        if self.brand:
+            params["brand"] = str(self.brand.pk)
+        if self.network:
+            params["network"] = self.network
+        params.update({k: v for k, v in override.items() if v is not None})
+        return {k: v for k, v in params.items() if v != ""}
+
+    def query(self, **override) -> str:
+        return urlencode(self.params(**override))
+
+    def period_query(self, period) -> str:
+        params = {k: v for k, v in self.params().items() if k not in ("period", "week", "start", "end")}
+        params.update(period.query())
+        return urlencode(params)
+
+    @property
+    def title(self) -> str:
+        return self.brand.name if self.brand else f"All brands of {self.workspace.name}"
+
+
+def _previews(entries) -> list[dict]:
+    """Top/bottom posts with a thumbnail and their figures."""
+    post_ids = [entry.post_id for entry in entries]
+    thumbs = {}
+    for row in PostMedia.objects.filter(post_id__in=post_ids).select_related("asset").order_by("order", "id"):
+        asset = row.asset
+        thumbs.setdefault(row.post_id, (asset.thumbnail or asset.file).url if (asset.thumbnail or asset.file) else "")
+    previews = []
+    for entry in entries:
+        rate = entry.engagements / entry.impressions if entry.impressions and entry.engagements is not None else None
+        previews.append(
+            {
+                "entry": entry,
+                "text": (entry.target.text or entry.post.text).strip(),
+                "thumb": thumbs.get(entry.post_id, ""),
+                "rate": frames.format_value(rate, "rate"),
+                "engagements": frames.format_value(entry.engagements, "count"),
+                "impressions": frames.format_value(entry.impressions, "count"),
+                "network": entry.network,
+                "network_label": NETWORK_LABELS.get(entry.network, entry.network),
+            }
+        )
+    return previews
+
+
+def dashboard_context(request, filters: Filters) -> dict:
+    scope = filters.scope()
+    board = kpis.compute(scope, filters.period)
+    top = kpis.ranked_posts(scope, filters.period, limit=5, best=True)
+    bottom = [e for e in kpis.ranked_posts(scope, filters.period, limit=5, best=False) if e not in top]
+    return {
+        "filters": filters,
+        "period": filters.period,
+        "previous": filters.period.previous(),
+        "board": board,
+        "tiles": board.tiles(),
+        "network_rows": board.network_rows(),
+        "charts": charts.dashboard_charts(scope, filters.period),
+        "top_posts": _previews(top),
+        "bottom_posts": _previews(bottom),
+        "period_kinds": PERIOD_KINDS,
+        "networks": sorted(NETWORK_LABELS.items(), key=lambda item: item[1]),
+        "query": filters.query(),
+        "prev_query": filters.period_query(filters.period.previous()),
+        "next_query": filters.period_query(filters.period.next()),
+        "can_subscribe": request.membership.can("manage_brands"),
+        "columns": TABLE_COLUMNS,
+        "period_params": urlencode(filters.period.query()),
+    }
+
+
+@workspace_view("view_analytics")
+def dashboard(request, ws):
+    filters = Filters(request)
+    for error in filters.errors:
+        messages.warning(request, error)
+    return render(request, "analytics/dashboard.html", dashboard_context(request, filters))
+
+
+@workspace_view("view_analytics")
+def overview(request, ws):
+    """Agency overview: every brand of this workspace, then every workspace of the user."""
+    filters = Filters(request, allow_brand=False)
+    for error in filters.errors:
+        messages.warning(request, error)
+    board = kpis.compute(filters.scope(by="brand"), filters.period)
+    labels = {b.pk: b.name for b in filters.brands}
+    brand_rows = board.network_rows(labels)
+    for row in brand_rows:
+        row["brand"] = next((b for b in filters.brands if b.pk == row["network"]), None)
+    workspaces = []
+    memberships = Membership.objects.for_user(request.user).select_related("workspace")
+    for membership in memberships:
+        if not membership.can("view_analytics"):
+            continue
+        other = membership.workspace
+        try:
+            period = parse_period(request.GET, other.tz)
+        except PeriodError:
+            period = parse_period({}, other.tz)
+        brand_ids = list(Brand.objects.for_workspace(other).values_list("pk", flat=True))
+        total = kpis.compute(kpis.Scope(workspace=other, brand_ids=brand_ids), period)
+        workspaces.append({"workspace": other, "period": period, "tiles": total.tiles(), "brands": len(brand_ids)})
+    return render(
+        request,
+        "analytics/overview.html",
+        {
+            "filters": filters,
+            "period": filters.period,
+            "previous": filters.period.previous(),
+            "board": board,
+            "brand_rows": brand_rows,
+            "headline": [t for t in board.tiles() if t["key"] in HEADLINE],
+            "workspaces": workspaces,
+            "period_kinds": PERIOD_KINDS,
+            "query": filters.query(),
+            "prev_query": filters.period_query(filters.period.previous()),
+            "next_query": filters.period_query(filters.period.next()),
+            "columns": TABLE_COLUMNS,
+            "period_params": urlencode(filters.period.query()),
+            "headline_keys": HEADLINE,
+        },
+    )
+
+
+HEADLINE = ("impressions", "engagements", "engagement_rate", "follower_growth", "posts_published")
+
+
+def _csv_response(frame: pd.DataFrame, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    frame.to_csv(response, index=False)
+    return response
+
+
+def _slug(filters: Filters) -> str:
+    who = f"brand-{filters.brand.pk}" if filters.brand else filters.workspace.slug
+    return f"{who}_{filters.period.start.isoformat()}_{filters.period.end.isoformat()}"
+
+
+@workspace_view("view_analytics")
+def export_figures(request, ws):
+    filters = Filters(request)
+    board = kpis.compute(filters.scope(), filters.period)
+    frame = frames.figures_csv_frame(board.table, kpis.KPI_DEFINITIONS, filters.period, filters.period.previous())
+    return _csv_response(frame, f"kpis_{_slug(filters)}.csv")
+
+
+POST_CSV_COLUMNS = [
+    "published_at",
+    "brand",
+    "network",
+    "account",
+    "campaign",
+    "text",
+    "url",
+    "measured_at",
+    "impressions",
+    "reach",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "video_views",
+    "engagements",
+    "engagement_rate",
+]
+
+
+@workspace_view("view_analytics")
+def export_posts(request, ws):
+    filters = Filters(request)
+    rows = kpis.post_metric_rows(filters.scope(), filters.period).values(
+        "published_at",
+        "brand__name",
+        "network",
+        "account__handle",
+        "post__campaign__name",
+        "post__text",
+        "target__text",
+        "target__remote_url",
+        "captured_at",
+        "impressions",
+        "reach",
+        "likes",
+        "comments",
+        "shares",
+        "saves",
+        "clicks",
+        "video_views",
+        "engagements",
+    )
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        return _csv_response(pd.DataFrame(columns=POST_CSV_COLUMNS), f"posts_{_slug(filters)}.csv")
+    tz = filters.workspace.tz
+    frame["published_at"] = (
+        pd.to_datetime(frame["published_at"], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")
+    )
+    frame["measured_at"] = (
+        pd.to_datetime(frame["captured_at"], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")
+    )
+    frame["text"] = frame["target__text"].where(frame["target__text"].str.strip() != "", frame["post__text"])
+    impressions = pd.to_numeric(frame["impressions"], errors="coerce")
+    frame["engagement_rate"] = (
+        pd.to_numeric(frame["engagements"], errors="coerce") / impressions.where(impressions > 0)
+    ).round(5)
+    frame = frame.rename(
+        columns={
+            "brand__name": "brand",
+            "account__handle": "account",
+            "post__campaign__name": "campaign",
+            "target__remote_url": "url",
+        }
+    )
+    for col in ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks", "video_views", "engagements"):
+        frame[col] = frame[col].astype("Int64")
+    frame["network"] = frame["network"].map(lambda n: NETWORK_LABELS.get(n, n))
+    return _csv_response(frame[POST_CSV_COLUMNS], f"posts_{_slug(filters)}.csv")
+
+
+@workspace_view("view_analytics")
+def report(request, ws):
+    """The dashboard as a printable report; ``?format=pdf`` returns it as a PDF file."""
+    filters = Filters(request)
+    context = dashboard_context(request, filters)
+    context["generated_at"] = dt.datetime.now(filters.workspace.tz)
+    if request.GET.get("format") != "pdf":
+        context["plotly_src"] = None
+        return render(request, "analytics/report.html", context)
+    try:
+        content = pdf.render_pdf("analytics/report.html", context)
+    except pdf.PdfUnavailable as exc:
+        messages.error(request, str(exc))
+        return redirect(f"{request.path}?{filters.query()}")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="report_{_slug(filters)}.pdf"'
+    return response
+
+
+@workspace_view("view_analytics")
+def subscriptions(request, ws):
+    subs = scoped(request, ReportSubscription).filter(user=request.user).select_related("brand")
+    return render(
+        request,
+        "analytics/subscriptions.html",
+        {
+            "subscriptions": subs,
+            "brands": scoped(request, Brand),
+            "can_subscribe": request.membership.can("manage_brands"),
+        },
+    )
+
+
+@require_POST
+@workspace_view("view_analytics")
+def subscribe(request, ws):
+    require(request, "manage_brands")
+    brand_id = request.POST.get("brand", "")
+    brand = scoped_or_404(request, Brand, pk=int(brand_id)) if brand_id.isdigit() else None
+    if not request.user.email:
+        messages.error(request, "Your account has no email address; add one in your profile first.")
+        return redirect("analytics:subscriptions", ws=ws)
+    _, created = ReportSubscription.objects.get_or_create(workspace=request.workspace, brand=brand, user=request.user)
+    what = brand.name if brand else request.workspace.name
+    if created:
+        messages.success(
+            request, f"You will get the weekly report of {what} every Monday morning ({request.workspace.time_zone})."
+        )
+    else:
+        messages.info(request, f"You already get the weekly report of {what}.")
+    return redirect("analytics:subscriptions", ws=ws)
+
+
+@require_POST
+@workspace_view("view_analytics")
+def unsubscribe(request, ws, subscription_id):
+    sub = scoped_or_404(request, ReportSubscription, pk=subscription_id, user=request.user)
+    sub.delete()
+    messages.success(request, "Unsubscribed from the weekly report.")
+    return redirect("analytics:subscriptions", ws=ws)
