@@ -25,6 +25,12 @@ from posts.validation import check_target, media_items
 from smm.models import AuditEvent, Brand, SocialAccount
 from smm.tenancy import require, scoped, scoped_or_404, workspace_view
 
+
+def _id(value) -> int:
+    """A posted object id, or 0 (which matches nothing, so the lookup is a 404)."""
+    return int(value) if str(value or "").isdigit() else 0
+
+
 # --- list and detail ----------------------------------------------------------------------------
 
 
@@ -119,7 +125,7 @@ def post_action(request, ws, post_id, name):
         return redirect("posts:edit", ws=ws, post_id=copy.pk)
     if name == "retry":
         require(request, "schedule_posts")
-        target = scoped_or_404(request, PostTarget, pk=request.POST.get("target"), post=post)
+        target = scoped_or_404(request, PostTarget, pk=_id(request.POST.get("target")), post=post)
         try:
             actions.retry_target(target, request.user, request.membership)
             messages.success(request, f"Trying {target.account} again now.")
@@ -331,7 +337,7 @@ def media_library(request, ws):
     if request.method == "POST":
         require(request, "write_posts")
         if "asset" in request.POST:
-            asset = scoped_or_404(request, MediaAsset, pk=request.POST["asset"])
+            asset = scoped_or_404(request, MediaAsset, pk=_id(request.POST["asset"]))
             asset.alt_text = request.POST.get("alt_text", "").strip()[:1500]
             asset.save(update_fields=["alt_text"])
             messages.success(request, "Alt text saved.")
@@ -365,7 +371,7 @@ def slots(request, ws, brand_id):
     if request.method == "POST":
         require(request, "schedule_posts")
         if "delete" in request.POST:
-            slot = scoped_or_404(request, PostingSlot, pk=request.POST["delete"], brand=brand)
+            slot = scoped_or_404(request, PostingSlot, pk=_id(request.POST["delete"]), brand=brand)
             slot.delete()
             messages.success(request, f"Removed the {slot} slot.")
             return redirect("posts:slots", ws=ws, brand_id=brand.pk)

@@ -62,6 +62,12 @@ def test_compose_check_live_and_schedule(page, live_server, login, screenshot, t
     expect(page.get_by_test_id("history")).to_contain_text("Scheduled for Thu 15 Jan 2099 09:30 Europe/Berlin")
     screenshot("composer-post-page")
 
+    # and the post list shows it with its status
+    page.get_by_role("link", name="All posts").or_(page.get_by_role("link", name="Posts", exact=True)).first.click()
+    expect(page.get_by_test_id("post-row")).to_have_count(1)
+    expect(page.get_by_test_id("post-row")).to_contain_text("Scheduled")
+    screenshot("composer-post-list")
+
     post = Post.objects.get()
     assert post.status == PostStatus.SCHEDULED
     assert {t.account_id: t.text for t in post.targets.all()}[team.x.pk] == "Autumn blend is in ☕ #coffee"
