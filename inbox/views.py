@@ -215,7 +215,9 @@ def inbox_reply_retry(request, ws, item_id, reply_id):
 def inbox_assign(request, ws, item_id):
     item = scoped_or_404(request, InboxItem, pk=item_id)
     assignee = None
-    if user_id := request.POST.get("assignee"):
+    if user_id := request.POST.get("assignee", "").strip():
+        if not user_id.isdigit():
+            return HttpResponseBadRequest("Choose a member to assign.")
         membership = (
             Membership.objects.for_workspace(request.workspace).filter(user_id=user_id).select_related("user").first()
         )
@@ -282,11 +284,12 @@ def inbox_settings(request, ws):
                 saved.save()
                 messages.success(request, f"Saved reply “{saved.title}” added.")
                 return redirect("inbox:settings", ws=ws)
-        elif what == "delete_keyword":
-            scoped_or_404(request, InboxKeyword, pk=request.POST.get("id")).delete()
-            return redirect("inbox:settings", ws=ws)
-        elif what == "delete_saved_reply":
-            scoped_or_404(request, SavedReply, pk=request.POST.get("id")).delete()
+        elif what in ("delete_keyword", "delete_saved_reply"):
+            model = InboxKeyword if what == "delete_keyword" else SavedReply
+            pk = request.POST.get("id", "")
+            if not pk.isdigit():
+                return HttpResponseBadRequest("Nothing to remove.")
+            scoped_or_404(request, model, pk=pk).delete()
             return redirect("inbox:settings", ws=ws)
     return render(
         request,

@@ -317,3 +317,17 @@ def test_keyboard_script_is_a_static_file_not_inline(client, shop, items):
     body = client.get(url("list", shop["ws"])).content.decode()
     assert "js/inbox.js" in body
     assert "<script>" not in body
+
+
+def test_malformed_ids_are_refused_plainly(client, shop, items):
+    client.force_login(shop["owner"])
+    assert client.post(url("assign", shop["ws"], item_id=by_remote("2").pk), {"assignee": "abc"}).status_code == 400
+    assert client.post(url("settings", shop["ws"]), {"what": "delete_keyword", "id": "x"}).status_code == 400
+
+
+def test_another_workspaces_saved_reply_cannot_be_removed(client, two_workspaces):
+    saved = SavedReply.objects.create(workspace=two_workspaces["a"], title="Hi", text="Hi")
+    client.force_login(two_workspaces["owner_b"])
+    response = client.post(url("settings", two_workspaces["b"]), {"what": "delete_saved_reply", "id": saved.pk})
+    assert response.status_code == 404
+    assert SavedReply.objects.filter(pk=saved.pk).exists()
