@@ -1,5 +1,41 @@
-"""The public REST API (/api/v1/), its schema and docs."""
+"""The public REST API (/api/v1/), its OpenAPI schema (/api/schema/) and docs (/api/docs/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from smm.api import views
+
+WS = r"workspaces/(?P<ws>[-a-zA-Z0-9_]+)"
+
+router = SimpleRouter()
+router.register(r"workspaces", views.WorkspaceViewSet, basename="api-workspace")
+router.register(rf"{WS}/brands", views.BrandViewSet, basename="api-brand")
+router.register(rf"{WS}/accounts", views.SocialAccountViewSet, basename="api-account")
+router.register(rf"{WS}/members", views.MemberViewSet, basename="api-member")
+router.register(rf"{WS}/media", views.MediaViewSet, basename="api-media")
+router.register(rf"{WS}/campaigns", views.CampaignViewSet, basename="api-campaign")
+router.register(rf"{WS}/brands/(?P<brand_id>\d+)/slots", views.PostingSlotViewSet, basename="api-slot")
+router.register(rf"{WS}/posts", views.PostViewSet, basename="api-post")
+router.register(rf"{WS}/inbox", views.InboxItemViewSet, basename="api-inbox")
+
+open_access = {"permission_classes": [AllowAny], "authentication_classes": [], "throttle_classes": []}
+
+v1 = [
+    path("workspaces/<slug:ws>/calendar/", views.CalendarView.as_view(), name="api-calendar"),
+    path("workspaces/<slug:ws>/analytics/kpis/", views.KpiView.as_view(), name="api-kpis"),
+    path(
+        "workspaces/<slug:ws>/brands/<int:brand_id>/next-free-slot/",
+        views.NextFreeSlotView.as_view(),
+        name="api-next-free-slot",
+    ),
+    *router.urls,
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(**open_access), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **open_access), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", **open_access), name="api-redoc"),
+]

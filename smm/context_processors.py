@@ -10,6 +10,7 @@ from smm.models import Membership
 CORE_ENTRIES = [
     ("Overview", "workspace", "view", 0),
     ("Members", "members", "manage_members", 80),
+    ("API & webhooks", "api_home", "manage_api", 85),
     ("Settings", "workspace_settings", "manage_workspace", 90),
     ("Audit log", "audit_log", "manage_workspace", 95),
 ]

@@ -270,3 +270,6 @@ class UserProfile(models.Model):
 def profile_for(user) -> UserProfile:
     profile, _ = UserProfile.objects.get_or_create(user=user)
     return profile
+
+
+from smm.models_api import *  # noqa: E402,F403  (the API app's tokens and webhooks)

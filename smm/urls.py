@@ -26,6 +26,7 @@ workspace_patterns = [
     path("calendar/", include("content_calendar.urls")),
     path("analytics/", include("analytics.urls")),
     path("inbox/", include("inbox.urls")),
+    path("api/", include("smm.api.ui_urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,320 @@
+"""What the API reads and writes. Writes are checked here for shape only; the rules
+(rights, approval, networks' content rules, legal moves) are posts.actions' and friends'."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework import serializers
+
+from posts.models import Campaign, MediaAsset
+from smm.models import Brand, Membership, SocialAccount, Workspace
+
+
+def absolute(url: str) -> str:
+    if url and url.startswith("/"):
+        return settings.SITE_URL.rstrip("/") + url
+    return url
+
+
+class WorkspaceSerializer(serializers.ModelSerializer):
+    role = serializers.SerializerMethodField(help_text="Your role here (a token's role for token calls)")
+
+    class Meta:
+        model = Workspace
+        fields = ["slug", "name", "time_zone", "approval_policy", "role"]
+
+    def get_role(self, workspace) -> str:
+        return self.context.get("roles", {}).get(workspace.pk, "")
+
+
+class BrandSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Brand
+        fields = ["id", "name", "time_zone", "colour", "paused", "created_at"]
+
+
+class SocialAccountSerializer(serializers.ModelSerializer):
+    """An account as the team sees it; its credentials never leave the server."""
+
+    class Meta:
+        model = SocialAccount
+        fields = [
+            "id",
+            "brand",
+            "network",
+            "handle",
+            "display_name",
+            "avatar_url",
+            "base_url",
+            "status",
+            "status_reason",
+            "token_expires_at",
+            "connected_at",
+        ]
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="user.id")
+    username = serializers.CharField(source="user.username")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "username", "role"]
+
+
+# --- posts -----------------------------------------------------------------------------------
+
+
+class MediaAssetSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    original_name = serializers.CharField(read_only=True)
+    mime_type = serializers.CharField(read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    width = serializers.IntegerField(read_only=True)
+    height = serializers.IntegerField(read_only=True)
+    alt_text = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_url(self, asset) -> str:
+        return absolute(asset.file.url) if asset.file else ""
+
+    def get_thumbnail_url(self, asset) -> str:
+        return absolute(asset.thumbnail.url) if asset.thumbnail else ""
+
+
+class MediaUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="A JPEG, PNG, GIF or WebP image (checked and re-encoded)")
+    alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1500, default="")
+
+
+class CampaignSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=120)
+    colour = serializers.CharField(max_length=7, required=False, default="#0ea5e9")
+    starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+    ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class PostingSlotSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    brand = serializers.IntegerField(source="brand_id", read_only=True)
+    weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday")
+    time = serializers.TimeField(help_text="Local time in the brand's time zone")
+
+
+class NextSlotSerializer(serializers.Serializer):
+    brand = serializers.IntegerField()
+    next_free_slot = serializers.DateTimeField(allow_null=True, help_text="UTC; null when the brand has no free slot")
+    local = serializers.DateTimeField(allow_null=True, help_text="The same instant in the brand's time zone")
+
+
+class PostTargetSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    account = serializers.IntegerField(source="account_id")
+    network = serializers.CharField(source="account.network")
+    handle = serializers.CharField(source="account.handle")
+    text = serializers.CharField()
+    state = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    remote_id = serializers.CharField()
+    remote_url = serializers.CharField()
+    attempts = serializers.IntegerField()
+    error_kind = serializers.CharField()
+    error_message = serializers.CharField(help_text="The network's own words")
+    error_user_message = serializers.CharField(help_text="The same, in plain words")
+
+
+class PostSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    brand = serializers.IntegerField(source="brand_id")
+    campaign = serializers.IntegerField(source="campaign_id", allow_null=True)
+    author = serializers.IntegerField(source="author_id", allow_null=True)
+    text = serializers.CharField()
+    link = serializers.CharField()
+    media = serializers.SerializerMethodField()
+    scheduled_at = serializers.DateTimeField(allow_null=True)
+    status = serializers.CharField()
+    approved_by = serializers.IntegerField(source="approved_by_id", allow_null=True)
+    approved_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    targets = PostTargetSerializer(many=True, source="targets.all")
+    warnings = serializers.SerializerMethodField(help_text="Worth a second look (after scheduling); never a refusal")
+
+    def get_media(self, post) -> list[int]:
+        return [pm.asset_id for pm in post.postmedia_set.all()]
+
+    def get_warnings(self, post) -> list[str]:
+        return list(getattr(post, "warnings", []) or [])
+
+
+class _WorkspaceRefs:
+    """Primary keys in a body resolve only inside the request's workspace."""
+
+    def _scoped(self, model, **extra):
+        workspace = self.context["request"].workspace
+        return model.objects.for_workspace(workspace).filter(**extra)
+
+
+class PostWriteSerializer(_WorkspaceRefs, serializers.Serializer):
+    brand = serializers.PrimaryKeyRelatedField(queryset=Brand.objects.none())
+    accounts = serializers.PrimaryKeyRelatedField(
+        queryset=SocialAccount.objects.none(), many=True, help_text="The accounts to post to (of the brand)"
+    )
+    text = serializers.CharField(allow_blank=True, required=False, default="", max_length=100_000)
+    variants = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=100_000),
+        required=False,
+        help_text="Per-account text: {account id: text}; an account without one gets the main text",
+    )
+    link = serializers.URLField(required=False, allow_blank=True, default="", max_length=1000)
+    media = serializers.PrimaryKeyRelatedField(queryset=MediaAsset.objects.none(), many=True, required=False)
+    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.none(), required=False, allow_null=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "request" in self.context and hasattr(self.context["request"], "workspace"):
+            self.fields["brand"].queryset = self._scoped(Brand)
+            self.fields["accounts"].child_relation.queryset = self._scoped(SocialAccount)
+            self.fields["media"].child_relation.queryset = self._scoped(MediaAsset)
+            self.fields["campaign"].queryset = self._scoped(Campaign)
+
+    def validate_variants(self, value):
+        for key in value:
+            if not str(key).isdigit():
+                raise serializers.ValidationError(f"{key!r} is not an account id.")
+        return {int(k): v for k, v in value.items()}
+
+
+class PostUpdateSerializer(PostWriteSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["brand"]
+        for field in self.fields.values():
+            field.required = False
+        self.fields["text"].default = serializers.empty
+        self.fields["link"].default = serializers.empty
+
+
+class ScheduleSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False, help_text="When to publish (ISO 8601 with offset)")
+    next_free_slot = serializers.BooleanField(
+        required=False, default=False, help_text="Put it into the brand's next free posting slot"
+    )
+    now = serializers.BooleanField(required=False, default=False, help_text="Publish as soon as possible")
+
+    def validate(self, data):
+        chosen = [name for name in ("at", "next_free_slot", "now") if data.get(name)]
+        if len(chosen) != 1:
+            raise serializers.ValidationError("Give exactly one of “at”, “next_free_slot”: true or “now”: true.")
+        return data
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+
+class RequiredCommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=5000, help_text="What should change")
+
+
+class PostMetricsSerializer(serializers.Serializer):
+    target = serializers.IntegerField(source="target_id")
+    account = serializers.IntegerField(source="account_id")
+    network = serializers.CharField()
+    published_at = serializers.DateTimeField()
+    captured_at = serializers.DateTimeField()
+    impressions = serializers.IntegerField(allow_null=True)
+    reach = serializers.IntegerField(allow_null=True)
+    likes = serializers.IntegerField(allow_null=True)
+    comments = serializers.IntegerField(allow_null=True)
+    shares = serializers.IntegerField(allow_null=True)
+    saves = serializers.IntegerField(allow_null=True)
+    clicks = serializers.IntegerField(allow_null=True)
+    video_views = serializers.IntegerField(allow_null=True)
+    engagements = serializers.IntegerField(allow_null=True)
+
+
+# --- calendar and analytics ----------------------------------------------------------------
+
+
+class CalendarSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    time_zone = serializers.CharField()
+    events = serializers.ListField(
+        child=serializers.DictField(), help_text="The calendar's events (posts, slots, campaigns, notes)"
+    )
+
+
+class KpiSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["count", "rate", "duration"])
+    value = serializers.FloatField(allow_null=True)
+    previous = serializers.FloatField(allow_null=True)
+    display = serializers.CharField()
+    note = serializers.CharField(help_text="How it is computed")
+
+
+class PeriodSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    label = serializers.CharField()
+    time_zone = serializers.CharField()
+
+
+class KpiReportSerializer(serializers.Serializer):
+    brands = serializers.ListField(child=serializers.IntegerField())
+    period = PeriodSerializer()
+    previous_period = PeriodSerializer()
+    kpis = KpiSerializer(many=True)
+    left_out_of_rates = serializers.IntegerField(help_text="Posts without impressions, left out of the rates")
+
+
+# --- inbox ------------------------------------------------------------------------------------
+
+
+class InboxItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    account = serializers.IntegerField(source="account_id")
+    network = serializers.CharField(source="account.network")
+    kind = serializers.CharField()
+    author_handle = serializers.CharField()
+    author_name = serializers.CharField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    url = serializers.CharField()
+    status = serializers.CharField()
+    assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
+    priority = serializers.IntegerField()
+    sentiment = serializers.FloatField()
+    thread_key = serializers.CharField()
+    post_target = serializers.IntegerField(source="post_target_id", allow_null=True)
+    first_response_at = serializers.DateTimeField(allow_null=True)
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.IntegerField(allow_null=True, help_text="A member's user id, or null to unassign")
+
+
+class ReplySerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000)
+    done = serializers.BooleanField(required=False, default=False, help_text="Also mark the item done")
+
+
+class InboxReplySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    item = serializers.IntegerField(source="item_id")
+    text = serializers.CharField()
+    state = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
