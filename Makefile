@@ -21,6 +21,7 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py generate_history --seed 42
 	$(PY) scripts/devserver.py
 
 test: install
