@@ -27,12 +27,12 @@ FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "siz
 
 def _layout(**extra) -> dict:
     layout = {
-        "margin": {"l": 48, "r": 16, "t": 8, "b": 36},
+        "margin": {"l": 48, "r": 16, "t": 28, "b": 36},
         "height": 280,
         "font": FONT,
         "paper_bgcolor": "rgba(0,0,0,0)",
         "plot_bgcolor": "rgba(0,0,0,0)",
-        "legend": {"orientation": "h", "y": -0.18},
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         "hovermode": "x unified",
         "xaxis": {"gridcolor": "#eef0f4"},
         "yaxis": {"gridcolor": "#eef0f4", "rangemode": "tozero"},
@@ -128,7 +128,7 @@ def heatmap(rows) -> dict | None:
     )
     layout = _layout(height=300, hovermode="closest")
     layout["yaxis"] = {"autorange": "reversed"}
-    layout["xaxis"] = {"title": {"text": "hour (workspace time)"}}
+    layout["xaxis"] = {"dtick": 2}
     fig.update_layout(**layout)
     return _as_dict(fig)
 

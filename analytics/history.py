@@ -240,4 +240,5 @@ def engagements_column(frame: pd.DataFrame) -> pd.Series:
 
 
 def post_text(brand_name: str, text_index: int, topic_index: int) -> str:
-    return TEXTS[text_index].format(brand=brand_name, topic=TOPICS[topic_index])
+    text = TEXTS[text_index].format(brand=brand_name, topic=TOPICS[topic_index])
+    return text[:1].upper() + text[1:]

@@ -273,8 +273,8 @@ def compute(scope: Scope, period: Period) -> Dashboard:
     responses = response_figures(scope, period)
     table = frames.kpi_table(sums, published, published_totals, followers, responses)
     left_out = {
-        "cur": frames.value(table, "total", "left_out", "cur") or 0,
-        "prev": frames.value(table, "total", "left_out", "prev") or 0,
+        "cur": int(frames.value(table, "total", "left_out", "cur") or 0),
+        "prev": int(frames.value(table, "total", "left_out", "prev") or 0),
     }
     return Dashboard(scope=scope, period=period, table=table, left_out=left_out, has_inbox=responses is not None)
 

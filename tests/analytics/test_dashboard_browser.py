@@ -1,0 +1,45 @@
+"""A manager opens the demo brand's dashboard, sees KPI tiles and drawn charts, and
+switches the period."""
+
+import pytest
+from django.core.management import call_command
+
+from smm.models import Brand
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_dashboard_of_a_brand_with_history_shows_tiles_and_charts(page, live_server, login, screenshot):
+    # given the demo workspaces with a generated history
+    call_command("seed_demo", verbosity=0)
+    call_command("generate_history", seed=42, verbosity=0)
+    brand = Brand.objects.get(workspace__slug="acme-coffee", name="Acme Coffee")
+
+    # when the demo owner opens the brand's dashboard
+    login("demo", "demo-smm-2026")
+    page.goto(f"{live_server.url}/w/acme-coffee/analytics/?brand={brand.pk}")
+
+    # then the KPI tiles have figures and every chart is drawn
+    tiles = page.get_by_test_id("kpi-tiles")
+    assert tiles.locator(".kpi").count() >= 8
+    impressions = tiles.locator('[data-kpi="impressions"] .kpi-value').inner_text()
+    assert impressions not in ("", "—")
+    for chart in ("trend", "networks", "followers", "heatmap"):
+        page.locator(f'[data-chart="{chart}"][data-drawn="1"]').wait_for(timeout=15000)
+        assert page.locator(f'[data-chart="{chart}"] .main-svg').count() >= 1
+    assert page.get_by_test_id("top-post").count() >= 1
+    week_label = page.get_by_test_id("period-label").inner_text()
+    assert week_label.startswith("Week ")
+    screenshot("analytics-dashboard-week")
+
+    # when the period is changed to the last 90 days
+    page.locator('select[name="period"]').select_option("90d")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**period=90d**")
+
+    # then the page shows that period, with its charts drawn again
+    assert not page.get_by_test_id("period-label").inner_text().startswith("Week ")
+    page.locator('[data-chart="trend"][data-drawn="1"]').wait_for(timeout=15000)
+    assert page.locator('[data-chart="campaigns"]').count() == 1
+    page.set_viewport_size({"width": 1400, "height": 2600})
+    screenshot("analytics-dashboard-90d")
