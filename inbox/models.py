@@ -101,10 +101,13 @@ class InboxItem(models.Model):
             models.UniqueConstraint(fields=["account", "remote_id"], name="inbox_item_once_per_account"),
         ]
         indexes = [
-            models.Index(fields=["workspace", "status", "-created_at"], name="inbox_ws_status_new_idx"),
-            models.Index(fields=["workspace", "status", "-priority", "-created_at"], name="inbox_ws_status_prio_idx"),
-            models.Index(fields=["workspace", "-created_at"], name="inbox_ws_new_idx"),
-            models.Index(fields=["account", "-created_at"], name="inbox_account_new_idx"),
+            # The list's two orders, with the id tie-breaker so no sort step is needed.
+            models.Index(fields=["workspace", "status", "-created_at", "-id"], name="inbox_ws_status_new_idx"),
+            models.Index(
+                fields=["workspace", "status", "-priority", "-created_at", "-id"], name="inbox_ws_status_prio_idx"
+            ),
+            models.Index(fields=["workspace", "-created_at", "-id"], name="inbox_ws_new_idx"),
+            models.Index(fields=["account", "status", "-created_at"], name="inbox_account_new_idx"),
             models.Index(fields=["workspace", "first_response_at"], name="inbox_ws_response_idx"),
         ]
 
