@@ -3,6 +3,7 @@ boosts, follows, and the notifications they raise."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -72,11 +73,20 @@ def post_status(
     except IntegrityError:
         if not key:
             raise
-        existing = _status_for_key(account, key)
-        if existing is None:
-            raise
-        return existing, False
+        return _winner(account, key), False
     return status, True
+
+
+def _winner(account, key) -> SandboxStatus:
+    """The status of the request that won the race for ``key``. PostgreSQL reports the
+    conflict only once the winner committed; SQLite can report it a moment before its
+    row is visible to us, so look again briefly."""
+    for _ in range(100):
+        existing = _status_for_key(account, key)
+        if existing is not None:
+            return existing
+        time.sleep(0.02)
+    raise IntegrityError(f"Idempotency-Key {key!r} is taken but its status cannot be read")
 
 
 def _ttl():

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from sandbox.actions import NewStatus, post_status
 from sandbox.models import SandboxInteraction, SandboxNotification, SandboxStatus
 
 pytestmark = pytest.mark.django_db
+
+# A fixed clock: the simulator's draws depend on the seed, the post and the minute.
+NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
 
 def test_timeline_shows_posts_with_threaded_replies(sandbox_account, client):
@@ -60,7 +62,7 @@ def _reset():
 def test_simulator_engages_and_fills_the_inbox(sandbox_account):
     # given a fresh brand post
     brand = sandbox_account("acmecoffee")
-    now = timezone.now()
+    now = NOW
     post, _ = post_status(brand, NewStatus(text="Launch day!"), now=now)
 
     # when the audience runs for three simulated hours
@@ -77,7 +79,7 @@ def test_simulator_engages_and_fills_the_inbox(sandbox_account):
 
 def test_simulator_is_deterministic_given_a_seed(sandbox_account):
     brand = sandbox_account("acmecoffee")
-    now = timezone.now()
+    now = NOW
     post_status(brand, NewStatus(text="Same every time"), now=now)
 
     first = _run(seed=11, now=now, ticks=90)
@@ -92,7 +94,7 @@ def test_simulator_is_deterministic_given_a_seed(sandbox_account):
 
 def test_engagement_is_higher_early(sandbox_account):
     brand = sandbox_account("acmecoffee")
-    now = timezone.now()
+    now = NOW
     post_status(brand, NewStatus(text="fresh"), now=now)
     post_status(brand, NewStatus(text="old"), now=now - dt.timedelta(hours=30))
     _run(seed=3, now=now, ticks=120)
