@@ -96,8 +96,6 @@
         nets.appendChild(icon);
       }
       head.appendChild(nets);
-      const badge = el("span", "pc-state state-" + props.status, props.statusLabel);
-      head.appendChild(badge);
       card.appendChild(head);
       const body = el("div", "pc-body");
       if (props.thumbnail) {
@@ -109,7 +107,10 @@
       }
       body.appendChild(el("span", "pc-text", arg.event.title));
       card.appendChild(body);
-      if (!config.brandFiltered) card.appendChild(el("div", "pc-brand", props.brand.name));
+      const foot = el("div", "pc-foot");
+      foot.appendChild(el("span", "pc-brand", config.brandFiltered ? "" : props.brand.name));
+      foot.appendChild(el("span", "pc-state state-" + props.status, props.statusLabel));
+      card.appendChild(foot);
       return { domNodes: [card] };
     }
 
@@ -129,30 +130,38 @@
       lazyFetching: false,
       editable: config.canSchedule,
       eventDurationEditable: false,
-      defaultTimedEventDuration: "00:45",
+      defaultTimedEventDuration: "01:00",
       eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       views: {
-        timeGridWeek: { height: 760, scrollTime: "07:00:00", dayHeaderFormat: { weekday: "short", day: "numeric", month: "short" } },
+        timeGridWeek: { scrollTime: "07:00:00", dayHeaderFormat: { weekday: "short", day: "numeric", month: "short" } },
         listMonth: { noEventsContent: "Nothing planned in this period." },
       },
       events: {
         url: config.eventsUrl,
-        extraParams: () => {
-          const params = filterParams();
-          if (calendar && calendar.view.type.startsWith("timeGrid")) params.slots = "1";
-          return params;
-        },
+        // Slots are always asked for (the first fetch starts before the view exists);
+        // the month grid hides them in CSS, the list view ignores background events.
+        extraParams: () => Object.assign(filterParams(), { slots: "1" }),
         success: (content) => content.events,
         failure: () => toast("The calendar could not be loaded. Reload the page to try again.", "error"),
       },
-      loading: (isLoading) => wrap.classList.toggle("is-loading", isLoading),
+      loading: (isLoading) => {
+        wrap.classList.toggle("is-loading", isLoading);
+        if (!isLoading) delete wrap.dataset.busy; // a move is settled once the cards are redrawn
+      },
       datesSet: () => syncUrl(),
-      eventContent: (arg) => (arg.event.extendedProps.kind === "post" ? postCard(arg) : undefined),
+      // The week scrolls inside a fixed height (the working day first); month and list grow.
+      viewDidMount: (arg) => {
+        const timed = arg.view.type.startsWith("timeGrid");
+        calendar.setOption("height", timed ? 820 : "auto");
+        if (timed) requestAnimationFrame(() => calendar.scrollToTime("07:00:00"));
+      },
+      eventContent: (arg) => (arg.event.extendedProps.kind === "post" ? postCard(arg) : true), // true: FullCalendar's own
       eventDidMount: (info) => {
         const props = info.event.extendedProps;
         if (props.kind !== "post") {
           info.el.title = info.event.title;
+          info.el.style.setProperty("--banner", info.event.backgroundColor || "#6b7280");
           return;
         }
         const network = NETWORKS[props.networks[0]];
@@ -191,6 +200,7 @@
       const props = info.event.extendedProps;
       const url = config.rescheduleUrl.replace("/0/reschedule/", "/" + props.postId + "/reschedule/");
       let reply = null;
+      wrap.dataset.busy = "1";
       try {
         const response = await fetch(url, {
           method: "POST",
@@ -205,6 +215,7 @@
       } catch (err) {
         info.revert();
         toast("Not moved: " + err.message, "error");
+        delete wrap.dataset.busy;
         return;
       }
       toast(reply.message, "success");
