@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from posts import publishing
 
@@ -62,3 +63,16 @@ def publish_target(target_id: int) -> str:
     outcome = publishing.publish_target(target_id)
     logger.info("Target %s: %s", target_id, outcome)
     return outcome
+
+
+@worker_ready.connect
+def _warm_adapters(**kwargs):
+    """Import every network adapter before the first post is due: a first import inside
+    a publish task (text counting, regexes) would make the first posts of a run late."""
+    from smm.platforms import REGISTRY, adapter_class
+
+    for network in REGISTRY:
+        try:
+            adapter_class(network)
+        except Exception:
+            logger.exception("Could not load the %s adapter", network)
