@@ -182,10 +182,13 @@ def update_post(
     media=None,
     campaign=...,
     membership: Membership | None = None,
+    keep_schedule: bool = True,
 ) -> Post:
     """Change a post's content or accounts. Only possible while nothing of it is
     publishing or published. A scheduled post stays scheduled (re-checked against the
-    networks' rules); if the editor's posts need approval, it goes back to approval."""
+    networks' rules); if the editor's posts need approval, it goes back to approval.
+    Callers that schedule or unschedule right after (the composer) pass
+    ``keep_schedule=False`` and do that themselves."""
     membership = _resolve(post, actor, membership)
     _require(membership, "write_posts", "edit posts")
     post = Post.objects.select_for_update().get(pk=post.pk)
@@ -230,7 +233,7 @@ def update_post(
             transition(target, TargetState.DRAFT)
     refresh_post_status(post)
     record_event(post.workspace, actor, "post.edited", post, "Edited the post")
-    if was_live and post.scheduled_at is not None:
+    if keep_schedule and was_live and post.scheduled_at is not None:
         # Bring new or revived targets along and re-check the content; approval again if due.
         schedule_post(post, post.scheduled_at, actor, membership, allow_past=True)
     return post

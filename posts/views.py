@@ -266,7 +266,18 @@ def _save_and_act(request, form, post, action):
         else:
             if data["brand"].pk != post.brand_id:
                 raise ValidationError({"brand": ["A post's brand cannot change; duplicate it instead."]})
-            post = actions.update_post(post, request.user, membership=request.membership, **arguments)
+            waiting = post.status in (PostStatus.SCHEDULED, PostStatus.PENDING_APPROVAL)
+            post = actions.update_post(
+                post,
+                request.user,
+                membership=request.membership,
+                keep_schedule=action not in ("schedule", "submit", "queue", "publish", "draft"),
+                **arguments,
+            )
+            if waiting and action == "draft":
+                # "Save draft" on a waiting post: the edits are kept, the post stops waiting.
+                post = actions.unschedule(post, request.user, request.membership)
+                action = "saved"
         note = ""
         if action in ("schedule", "submit"):
             if not data.get("date") or not data.get("time"):
@@ -278,8 +289,6 @@ def _save_and_act(request, form, post, action):
             post = actions.add_to_queue(post, request.user, request.membership)
         elif action == "publish":
             post = actions.publish_now(post, request.user, request.membership)
-        elif action == "draft" and post.status in (PostStatus.SCHEDULED, PostStatus.PENDING_APPROVAL):
-            post = actions.unschedule(post, request.user, request.membership)
     if note:
         messages.warning(request, note)
     for warning in getattr(post, "warnings", []):

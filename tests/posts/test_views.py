@@ -254,3 +254,26 @@ def test_media_library_and_campaigns_pages(client, team):
     assert MediaAsset.objects.count() == 1
     client.post(url("campaigns", team), {"name": "Autumn", "colour": "#ff0000"})
     assert "Autumn" in client.get(url("campaigns", team)).content.decode()
+
+
+def test_editing_a_scheduled_post_in_the_composer(client, team, write_post, tomorrow):
+    # given: an approved contributor post, scheduled for tomorrow
+    post = actions.schedule_post(write_post(author=team.contributor), tomorrow, team.contributor)
+    actions.approve(post, team.manager)
+    local = tomorrow.astimezone(team.brand.tz)
+    as_user(client, team.contributor)
+    edit = url("edit", team, post_id=post.pk)
+    html = client.get(edit).content.decode()
+    assert f'value="{local:%Y-%m-%d}"' in html and f'value="{local:%H:%M}"' in html
+    # when: the contributor changes the text and submits again at the same time
+    data = form_data(team, text="Edited text", action="submit", date=f"{local:%Y-%m-%d}", time=f"{local:%H:%M}")
+    client.post(edit, data)
+    # then: edited, and waiting for approval again
+    post.refresh_from_db()
+    assert post.status == PostStatus.PENDING_APPROVAL
+    assert set(post.targets.values_list("text", flat=True)) == {"Edited text"}
+    # when: "Save draft" on the waiting post
+    client.post(edit, form_data(team, text="Edited again", action="draft"))
+    # then: the edit is kept and the post no longer waits
+    post.refresh_from_db()
+    assert (post.status, post.text) == (PostStatus.DRAFT, "Edited again")
