@@ -1,4 +1,4 @@
-"""plotly figures of a dashboard, as JSON-ready dicts for Plotly.newPlot in the page.
+"""plotly figures of a dashboard, as JSON-ready plotly.js specs for Plotly.newPlot in the page.
 
 Each builder takes aggregated rows (kpis.*_rows), shapes them with frames.* and
 returns {"data": [...], "layout": {...}} or None when there is nothing to draw.
@@ -6,9 +6,8 @@ returns {"data": [...], "layout": {...}} or None when there is nothing to draw.
 
 from __future__ import annotations
 
-import json
-
-import plotly.graph_objects as go
+import numpy as np
+import pandas as pd
 
 from analytics import frames, kpis
 from smm.platforms import NETWORK_LABELS
@@ -22,6 +21,7 @@ NETWORK_COLOURS = {
     "instagram": "#d62976",
     "threads": "#555555",
 }
+SECOND_AXIS = {"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"}
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12, "color": "#374151"}
 
 
@@ -41,96 +41,97 @@ def _layout(**extra) -> dict:
     return layout
 
 
-def _as_dict(fig: go.Figure) -> dict:
-    return json.loads(fig.to_json())
+def _values(series) -> list:
+    """A JSON-ready list: NaN becomes null."""
+    array = np.asarray(series, dtype="float64")
+    return [None if np.isnan(v) else float(v) for v in array]
+
+
+def _days(series) -> list[str]:
+    return [d.strftime("%Y-%m-%d") for d in pd.to_datetime(series)]
+
+
+def _figure(data: list[dict], layout: dict) -> dict:
+    # plotly.js figure specs written directly: building plotly.graph_objects figures
+    # (validated on every assignment) cost more than the database work of a page.
+    return {"data": data, "layout": layout}
 
 
 def trend(daily) -> dict | None:
     """Daily engagements (bars) and impressions (line) of the posts published each day."""
     if daily.empty:
         return None
-    total = daily.groupby("day")[["engagements", "impressions", "posts"]].sum().reset_index()
-    fig = go.Figure()
-    fig.add_bar(x=total["day"], y=total["engagements"], name="Engagements", marker_color="#4f46e5", opacity=0.85)
+    total = daily.groupby("day", as_index=False)[["engagements", "impressions", "posts"]].sum()
+    days = _days(total["day"])
+    data = [{"type": "bar", "x": days, "y": _values(total["engagements"]), "name": "Engagements",
+             "marker": {"color": "#4f46e5"}, "opacity": 0.85}]  # fmt: skip
     if total["impressions"].sum() > 0:
-        fig.add_scatter(
-            x=total["day"],
-            y=total["impressions"],
-            name="Impressions",
-            yaxis="y2",
-            mode="lines+markers",
-            line={"color": "#f59e0b", "width": 2},
-        )
-    fig.update_layout(
-        **_layout(
-            yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"},
+        data.append(
+            {"type": "scatter", "x": days, "y": _values(total["impressions"]), "name": "Impressions", "yaxis": "y2",
+             "mode": "lines+markers", "line": {"color": "#f59e0b", "width": 2}}
+        )  # fmt: skip
+    return _figure(
+        data,
+        _layout(
+            yaxis2=SECOND_AXIS,
             xaxis={"gridcolor": "#eef0f4", "type": "date"},
-        )
+        ),
     )
-    return _as_dict(fig)
 
 
 def network_split(daily) -> dict | None:
     """Engagements per day, stacked by network."""
     if daily.empty:
         return None
-    fig = go.Figure()
-    for network, rows in daily.groupby("network"):
-        fig.add_bar(
-            x=rows["day"],
-            y=rows["engagements"],
-            name=NETWORK_LABELS.get(network, network),
-            marker_color=NETWORK_COLOURS.get(network, "#6b7280"),
-        )
-    fig.update_layout(**_layout(barmode="stack", xaxis={"type": "date"}))
-    return _as_dict(fig)
+    data = [
+        {"type": "bar", "x": _days(rows["day"]), "y": _values(rows["engagements"]),
+         "name": NETWORK_LABELS.get(network, network), "marker": {"color": NETWORK_COLOURS.get(network, "#6b7280")}}
+        for network, rows in daily.groupby("network")
+    ]  # fmt: skip
+    return _figure(data, _layout(barmode="stack", xaxis={"type": "date"}))
 
 
 def followers(follower_daily) -> dict | None:
     if follower_daily.empty:
         return None
-    fig = go.Figure()
-    for network, rows in follower_daily.groupby("network"):
-        fig.add_scatter(
-            x=rows["day"],
-            y=rows["followers"],
-            name=NETWORK_LABELS.get(network, network),
-            mode="lines",
-            line={"color": NETWORK_COLOURS.get(network, "#6b7280"), "width": 2},
-        )
+    data = [
+        {"type": "scatter", "x": _days(rows["day"]), "y": _values(rows["followers"]), "mode": "lines",
+         "name": NETWORK_LABELS.get(network, network),
+         "line": {"color": NETWORK_COLOURS.get(network, "#6b7280"), "width": 2}}
+        for network, rows in follower_daily.groupby("network")
+    ]  # fmt: skip
     layout = _layout(xaxis={"type": "date"})
     layout["yaxis"] = {"gridcolor": "#eef0f4", "rangemode": "normal"}
-    fig.update_layout(**layout)
-    return _as_dict(fig)
+    return _figure(data, layout)
 
 
 def heatmap(rows) -> dict | None:
     """Weekday x hour: median engagement rate of posts published then; hover shows how many."""
     median, count = frames.heatmap_frames(rows)
-    if count.to_numpy().sum() == 0:
+    counts = count.to_numpy().astype(int)
+    if counts.sum() == 0:
         return None
-    z = (median * 100).round(2)
-    text = count.astype(int).astype(str).where(count > 0, "")
-    fig = go.Figure(
-        go.Heatmap(
-            z=z.to_numpy().tolist(),
-            x=[f"{h:02d}" for h in median.columns],
-            y=list(median.index),
-            text=text.to_numpy().tolist(),
-            texttemplate="%{text}",
-            textfont={"size": 9},
-            customdata=count.astype(int).to_numpy().tolist(),
-            colorscale="Purples",
-            hoverongaps=False,
-            hovertemplate="%{y} %{x}:00<br>median engagement rate %{z:.2f}%<br>%{customdata} posts<extra></extra>",
-            colorbar={"title": {"text": "%"}, "thickness": 10},
-        )
-    )
+    z = (median.to_numpy() * 100).round(2)
+    data = [
+        {
+            "type": "heatmap",
+            "z": [[None if np.isnan(v) else float(v) for v in row] for row in z],
+            "x": [f"{h:02d}" for h in median.columns],
+            "y": list(median.index),
+            "text": [[str(c) if c else "" for c in row] for row in counts],
+            "texttemplate": "%{text}",
+            "textfont": {"size": 9},
+            "customdata": counts.tolist(),
+            "colorscale": "Purples",
+            "hoverongaps": False,
+            "hovertemplate": "%{y} %{x}:00<br>median engagement rate %{z:.2f}%<br>%{customdata} posts<extra></extra>",
+            "colorbar": {"title": {"text": "%"}, "thickness": 10},
+        }
+    ]
     layout = _layout(height=300, hovermode="closest")
     layout["yaxis"] = {"autorange": "reversed"}
     layout["xaxis"] = {"dtick": 2}
-    fig.update_layout(**layout)
-    return _as_dict(fig)
+    return _figure(data, layout)
 
 
 def campaigns(rows) -> dict | None:
@@ -143,24 +144,18 @@ def campaigns(rows) -> dict | None:
         for row in rows
     ]
     colours = [row["post__campaign__colour"] or "#4f46e5" for row in rows]
-    fig = go.Figure()
-    fig.add_bar(x=names, y=engagements, name="Engagements", marker_color=colours)
+    data = [{"type": "bar", "x": names, "y": engagements, "name": "Engagements", "marker": {"color": colours}}]
     if any(rate is not None for rate in rates):
-        fig.add_scatter(
-            x=names,
-            y=rates,
-            name="Engagement rate (%)",
-            yaxis="y2",
-            mode="markers",
-            marker={"size": 12, "color": "#111827", "symbol": "diamond"},
-        )
-    fig.update_layout(
-        **_layout(
-            hovermode="closest",
-            yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"},
-        )
+        data.append(
+            {"type": "scatter", "x": names, "y": rates, "name": "Engagement rate (%)", "yaxis": "y2",
+             "mode": "markers", "marker": {"size": 12, "color": "#111827", "symbol": "diamond"}}
+        )  # fmt: skip
+    return _figure(
+        data,
+        _layout(
+            hovermode="closest", yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"}
+        ),
     )
-    return _as_dict(fig)
 
 
 def dashboard_charts(scope: kpis.Scope, period) -> dict:

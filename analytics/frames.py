@@ -27,6 +27,7 @@ SUM_COLUMNS = [
     "published_targets",
     "follower_growth",
 ]
+# posts_published/left_out/rate_posts counts are 0 when nothing was published, never unknown
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
 
@@ -48,83 +49,77 @@ def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return num / den.where(den > 0)
 
 
+def _derive(sums: pd.DataFrame) -> pd.DataFrame:
+    """KPIs of one period from its sums (one row per dimension value + total)."""
+    return pd.DataFrame(
+        {
+            "impressions": sums["sum_impressions"],
+            "reach": sums["sum_reach"],
+            "engagements": sums["sum_engagements"],
+            "engagement_rate": _ratio(sums["rate_engagements"], sums["rate_impressions"]),
+            "follower_growth": sums["follower_growth"],
+            "clicks": sums["sum_clicks"],
+            "ctr": _ratio(sums["ctr_clicks"], sums["ctr_impressions"]),
+            "posts_published": sums["published_targets"].fillna(0),
+            # Left out of the rate: published (per account) but without impressions > 0.
+            "left_out": (sums["left_out_base"].fillna(0) - sums["rate_posts"].fillna(0)).clip(lower=0),
+            "rate_posts": sums["rate_posts"].fillna(0),
+            "response_rate": np.nan,
+            "median_first_response": np.nan,
+        },
+        index=sums.index,
+    )
+
+
 def kpi_table(sums, published, published_totals, followers, responses=None) -> pd.DataFrame:
-    """One row per network plus "total"; columns (kpi, "cur" | "prev")."""
+    """One row per dimension value (network or brand) plus "total"; columns (kpi, "cur" | "prev")."""
     parts = []
     if sums:
-        frame = pd.DataFrame(sums)
-        parts.append(frame)
+        parts.append(pd.DataFrame(sums))
     if published:
-        frame = pd.DataFrame(published).rename(columns={"targets": "published_targets"})
-        parts.append(frame)
+        parts.append(pd.DataFrame(published).rename(columns={"targets": "published_targets"}))
     if followers:
         frame = pd.DataFrame(followers)
-        for col in ("prev_start", "prev_end", "cur_start", "cur_end"):
-            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-        growth = pd.concat(
-            [
-                pd.DataFrame(
-                    {
-                        "dim": frame["dim"],
-                        "current": True,
-                        "follower_growth": frame["cur_end"] - frame["cur_start"],
-                    }
-                ),
-                pd.DataFrame(
-                    {
-                        "dim": frame["dim"],
-                        "current": False,
-                        "follower_growth": frame["prev_end"] - frame["prev_start"],
-                    }
-                ),
-            ]
+        bounds = frame[["prev_start", "prev_end", "cur_start", "cur_end"]].apply(pd.to_numeric).astype("float64")
+        parts.append(
+            pd.DataFrame(
+                {"dim": frame["dim"], "current": True, "follower_growth": bounds["cur_end"] - bounds["cur_start"]}
+            )
         )
-        parts.append(growth)
+        parts.append(
+            pd.DataFrame(
+                {"dim": frame["dim"], "current": False, "follower_growth": bounds["prev_end"] - bounds["prev_start"]}
+            )
+        )
     long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["dim", "current"])
-    for col in SUM_COLUMNS:
-        if col not in long:
-            long[col] = np.nan
-        long[col] = pd.to_numeric(long[col], errors="coerce").astype("float64")
-    long["which"] = np.where(long["current"].astype(bool), "cur", "prev")
-    grouped = long.groupby(["dim", "which"])[SUM_COLUMNS].sum(min_count=1)
-    wide = grouped.unstack("which") if len(grouped) else pd.DataFrame(index=pd.Index([], name="dim"))
-    wide = wide.reindex(columns=pd.MultiIndex.from_product([SUM_COLUMNS, ["cur", "prev"]]))
-    total = wide.sum(axis=0, min_count=1)
-    wide.loc["total"] = total
-    # Totals count distinct posts, not one per account.
-    posts = {("cur" if row["current"] else "prev"): row["posts"] for row in (published_totals or [])}
-    for which in ("cur", "prev"):
-        wide.loc["total", ("published_targets", which)] = posts.get(which, 0)
-
-    cols = {}
-    others = wide.drop(index="total")
-    for which in ("cur", "prev"):
-        col = lambda name, which=which: wide[(name, which)]  # noqa: E731
-        cols[("impressions", which)] = col("sum_impressions")
-        cols[("reach", which)] = col("sum_reach")
-        cols[("engagements", which)] = col("sum_engagements")
-        cols[("engagement_rate", which)] = _ratio(col("rate_engagements"), col("rate_impressions"))
-        cols[("follower_growth", which)] = col("follower_growth")
-        cols[("clicks", which)] = col("sum_clicks")
-        cols[("ctr", which)] = _ratio(col("ctr_clicks"), col("ctr_impressions"))
-        cols[("posts_published", which)] = col("published_targets").fillna(0)
-        # Left out of the rate: published (per account) but without impressions > 0.
-        targets = col("published_targets").copy()
-        targets.loc["total"] = others[("published_targets", which)].sum()
-        cols[("left_out", which)] = (targets.fillna(0) - col("rate_posts").fillna(0)).clip(lower=0)
-        cols[("rate_posts", which)] = col("rate_posts").fillna(0)
-        cols[("response_rate", which)] = pd.Series(np.nan, index=wide.index)
-        cols[("median_first_response", which)] = pd.Series(np.nan, index=wide.index)
-    out = pd.DataFrame(cols, index=wide.index)
+    long = long.reindex(columns=["dim", "current", *SUM_COLUMNS])
+    long[SUM_COLUMNS] = long[SUM_COLUMNS].apply(pd.to_numeric, errors="coerce").astype("float64")
+    long["current"] = long["current"].astype(bool)
+    grouped = long.groupby(["current", "dim"])[SUM_COLUMNS].sum(min_count=1)
+    periods = {}
+    posts = {bool(row["current"]): row["posts"] for row in (published_totals or [])}
+    for which, flag in (("cur", True), ("prev", False)):
+        sums = grouped.xs(flag, level="current") if flag in grouped.index.get_level_values(0) else None
+        if sums is None:
+            sums = pd.DataFrame(columns=SUM_COLUMNS, dtype="float64")
+        sums = sums.copy()
+        sums["left_out_base"] = sums["published_targets"]
+        total = sums.sum(axis=0, min_count=1)
+        total["published_targets"] = posts.get(flag, 0)  # totals count distinct posts
+        sums.loc["total"] = total
+        periods[which] = _derive(sums)
+    dims = sorted(set(periods["cur"].index) | set(periods["prev"].index), key=lambda d: (d == "total", str(d)))
+    table = pd.concat({which: frame.reindex(dims) for which, frame in periods.items()}, axis=1)
+    table = table.swaplevel(0, 1, axis=1)
     if responses:
         for which, key in (("cur", "current"), ("prev", "previous")):
             figures = responses.get(key) or {}
-            out.loc["total", ("response_rate", which)] = _seconds_or_number(figures.get("response_rate"))
-            out.loc["total", ("median_first_response", which)] = _seconds_or_number(
+            table.loc["total", ("response_rate", which)] = _seconds_or_number(figures.get("response_rate"))
+            table.loc["total", ("median_first_response", which)] = _seconds_or_number(
                 figures.get("median_first_response", figures.get("median_first_response_seconds"))
             )
-    order = sorted(i for i in out.index if i != "total") + ["total"]
-    return out.reindex(order)
+    table.attrs["lookup"] = None
+    return table
 
 
 def _seconds_or_number(value):
@@ -135,11 +130,12 @@ def _seconds_or_number(value):
     return float(value)
 
 
-def value(table: pd.DataFrame, row: str, key: str, which: str = "cur"):
-    try:
-        return _none(table.loc[row, (key, which)])
-    except KeyError:
-        return None
+def value(table: pd.DataFrame, row, key: str, which: str = "cur"):
+    lookup = table.attrs.get("lookup")
+    if lookup is None:
+        # One conversion to plain dicts: tiles and tables read many single cells.
+        lookup = table.attrs["lookup"] = table.to_dict(orient="index")
+    return _none(lookup.get(row, {}).get((key, which)))
 
 
 def format_value(raw, kind: str) -> str:
@@ -284,10 +280,8 @@ def heatmap_frames(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
         return empty, empty.fillna(0)
     frame = pd.DataFrame(rows)
     frame["rate"] = _ratio(frame["engagements"].fillna(0), frame["impressions"])
-    frame = frame.dropna(subset=["rate"])
-    median = frame.pivot_table(index="weekday", columns="hour", values="rate", aggfunc="median")
-    count = frame.pivot_table(index="weekday", columns="hour", values="rate", aggfunc="count")
-    median = median.reindex(index=range(1, 8), columns=hours)
-    count = count.reindex(index=range(1, 8), columns=hours).fillna(0)
+    cells = frame.dropna(subset=["rate"]).groupby(["weekday", "hour"])["rate"].agg(["median", "count"])
+    median = cells["median"].unstack("hour").reindex(index=range(1, 8), columns=hours)
+    count = cells["count"].unstack("hour").reindex(index=range(1, 8), columns=hours).fillna(0)
     median.index = count.index = WEEKDAYS
     return median, count
