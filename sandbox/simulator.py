@@ -1,6 +1,6 @@
 """The audience simulator: simulated people like, boost and answer the brands' recent posts.
 
-Deterministic: each (seed, status, minute) gets its own random stream, so the same seed,
+Deterministic: each (seed, post, minute) gets its own random stream, so the same seed,
 clock and data give the same actions. Plausible: engagement is highest in a post's first
 hours and fades; most replies are friendly, some are questions, a few are complaints
 (the inbox needs something to prioritise).
@@ -100,7 +100,8 @@ def simulate(*, seed: int = 2026, now: dt.datetime | None = None, tick: dt.timed
         created_at__lte=now,
     ).select_related("account")
     for post in posts.order_by("id"):
-        rng = random.Random(f"{seed}:{post.pk}:{tick_number}")
+        # Keyed by what the post is, not its row id, so a run repeats on any database.
+        rng = random.Random(f"{seed}:{post.account.username}:{post.created_at.isoformat()}:{tick_number}")
         age_hours = (now - post.created_at).total_seconds() / 3600
         heat = math.pow(0.5, age_hours / HALF_LIFE_HOURS)
         for member in members:
