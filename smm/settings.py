@@ -337,3 +337,49 @@ CELERY_BEAT_SCHEDULE["smm.api.retry_webhooks"] = {
     "schedule": 30.0,
     "options": {"queue": "webhooks", "expires": 25},
 }
+
+# --- Security (smm/security.py): CSP, login lockout, two-factor, ops monitoring token ------
+# Content Security Policy (django-csp). Scripts only from this origin or with the request's
+# nonce; <style> elements likewise (htmx and FullCalendar inject theirs with the nonce).
+# Style *attributes* cannot carry a nonce, so style-src-attr allows them: they cannot run
+# script, and without selectors they cannot read the page. No 'unsafe-eval' anywhere.
+from csp.constants import NONCE, NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+INSTALLED_APPS += ["csp", "axes", "django_otp", "django_otp.plugins.otp_totp"]
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1, "csp.middleware.CSPMiddleware")
+_after_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+MIDDLEWARE.insert(_after_auth, "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")
+# Login throttling: 5 failures for one username from one address lock that pair out for
+# 15 minutes (counted in the cache, so every web process sees them).
+AUTHENTICATION_BACKENDS = ["smm.security.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = "SMM"
+# Monitoring: GET /ops/status.json with "Authorization: Bearer <OPS_STATUS_TOKEN>" (empty: off).
+OPS_STATUS_TOKEN = env_str("OPS_STATUS_TOKEN")
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # lockouts are warnings; every login reset is not news
+if not REDIS_URL:
+    # The embedded run's file cache is shared by its processes on one machine, which is all
+    # login counting needs there; django-axes only trusts Redis/Memcached-like caches.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]

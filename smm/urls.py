@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from smm import connections, views
+from smm import connections, security, views
 from smm.health import healthz
 
 workspace_patterns = [
@@ -32,13 +32,18 @@ workspace_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", security.LoginView.as_view(), name="login"),
+    path("login/verify/", security.login_verify, name="login_verify"),
+    path("account/security/", security.account_security, name="account_security"),
+    path("account/two-factor/", security.two_factor_setup, name="two_factor_setup"),
+    path("account/two-factor/off/", security.two_factor_disable, name="two_factor_disable"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("workspaces/", views.workspace_list, name="workspace_list"),
     path("profile/", views.profile, name="profile"),
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("w/<slug:ws>/", include(workspace_patterns)),
     path("connect/<str:network>/callback/", connections.oauth_callback, name="connect_callback"),
+    path("admin/login/", security.admin_login_redirect, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
     path("api/", include("smm.api_urls")),
     path("feeds/", include("content_calendar.feed_urls")),

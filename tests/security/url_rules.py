@@ -1,0 +1,242 @@
+"""Who may open which URL: one rule per URL name (a new URL without a rule fails
+tests/security/test_url_rules.py, so whoever adds a URL adds its rule here).
+
+Expectations per actor: "login" (302 to the login page), "ok" (2xx/3xx, or 400/409/422
+for a POST without a body: the request got through to the view), or a status code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from smm.roles import Role, role_can
+
+ROLES = [Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR, Role.CLIENT]
+
+
+@dataclass(frozen=True)
+class Rule:
+    anonymous: object
+    outsider: object
+    roles: dict = field(default_factory=dict)
+    method: str = "get"
+    data: dict | None = None
+    # Also ask with the outsider's own workspace slug and this workspace's object ids:
+    # another workspace's object must be a 404 (only for URLs with *_id kwargs).
+    cross_tenant_ids: bool = True
+    # For DRF detail routes: which object the ``pk`` kwarg names (a key of the test's ids).
+    pk: str | None = None
+
+    def expected_for(self, role: str):
+        return self.roles[role]
+
+
+def ws(right: str, method: str = "get", data: dict | None = None) -> Rule:
+    """A workspace view that needs ``right``: anonymous -> login, non-member -> 404,
+    member without the right -> 403, member with it -> through."""
+    return Rule(
+        anonymous="login",
+        outsider=404,
+        roles={role: "ok" if role_can(role, right) else 403 for role in ROLES},
+        method=method,
+        data=data,
+    )
+
+
+def api(right: str = "view", method: str = "get", pk: str | None = None, data: dict | None = None) -> Rule:
+    """A REST API route under /api/v1/workspaces/<ws>/ (session auth in this test): no
+    credentials -> 401, non-member -> 404, missing right -> 403."""
+    rule = ws(right, method=method, data=data)
+    return Rule(anonymous=401, outsider=404, roles=rule.roles, method=method, data=data, pk=pk)
+
+
+def everyone(expected, method: str = "get", data: dict | None = None) -> Rule:
+    """The same answer for every visitor (public pages, token-keyed endpoints)."""
+    return Rule(anonymous=expected, outsider=expected, roles=dict.fromkeys(ROLES, expected), method=method, data=data)
+
+
+def logged_in(method: str = "get", anonymous="login", data: dict | None = None) -> Rule:
+    """Any logged-in user (not tied to a workspace)."""
+    return Rule(anonymous=anonymous, outsider="ok", roles=dict.fromkeys(ROLES, "ok"), method=method, data=data)
+
+
+def anonymous_page() -> Rule:
+    """Login-type pages: shown to visitors, logged-in users are sent on."""
+    return Rule(anonymous=200, outsider=302, roles=dict.fromkeys(ROLES, 302))
+
+
+RULES: dict[str, Rule] = {
+    # --- outside any workspace ------------------------------------------------------------
+    "home": logged_in(),
+    "healthz": everyone(200),
+    "login": anonymous_page(),
+    "login_verify": everyone(302),  # nothing pending: back to the login page
+    "account_security": logged_in(),
+    "two_factor_setup": logged_in(),
+    "two_factor_disable": logged_in(method="post"),
+    "logout": everyone(302, method="post"),  # to the login page, logged in or not
+    "workspace_list": logged_in(),
+    "profile": logged_in(),
+    "accept_invitation": everyone(404),  # an unknown token
+    "connect_callback": Rule(anonymous=404, outsider="ok", roles=dict.fromkeys(ROLES, "ok")),
+    "admin_login_redirect": everyone(302),
+    "calendar_feeds:ical": everyone(404),  # an unknown token
+    "hooks_meta": everyone(403),  # no verify token / signature
+    "ops_status": everyone(404),  # no monitoring token configured (tested with one in tests/operations)
+    # --- workspace pages ------------------------------------------------------------------
+    "workspace": ws("view"),
+    "brand_create": ws("manage_brands"),
+    "brand": ws("view"),
+    "brand_edit": ws("manage_brands"),
+    "brand_toggle_pause": ws("manage_brands", method="post"),
+    "account_set_status": ws("connect_accounts", method="post"),
+    "connect_choose": ws("connect_accounts"),
+    "connect_start": ws("connect_accounts"),
+    "account_reconnect": ws("connect_accounts", method="post"),
+    "members": ws("manage_members"),
+    "member_update": ws("manage_members", method="post"),
+    "invitation_revoke": ws("manage_members", method="post"),
+    "workspace_settings": ws("manage_workspace"),
+    "audit_log": ws("manage_workspace"),
+    "operations": ws("view_operations"),
+    "operations_json": ws("view_operations"),
+    # posts
+    "posts:list": ws("view"),
+    "posts:new": ws("write_posts"),
+    "posts:check": ws("write_posts", method="post"),
+    "posts:media": ws("view"),
+    "posts:campaigns": ws("view"),
+    "posts:slots": ws("view"),
+    "posts:detail": ws("view"),
+    "posts:edit": ws("write_posts"),
+    "posts:action": ws("write_posts", method="post"),  # name=duplicate
+    # calendar
+    "calendar:view": ws("view"),
+    "calendar:events": ws("view"),
+    "calendar:reschedule": ws("schedule_posts", method="post"),
+    "calendar:notes": ws("view"),
+    "calendar:note_create": ws("write_posts"),
+    "calendar:note_edit": ws("write_posts"),
+    "calendar:note_delete": ws("write_posts", method="post"),
+    "calendar:feed_token": ws("view", method="post"),
+    # API tokens and outgoing webhooks (pages)
+    "api_home": ws("manage_api"),
+    "api_token_create": ws("manage_api", method="post"),
+    # a token is its creator's: the owner may revoke any, others only their own (404 here)
+    "api_token_revoke": Rule(
+        anonymous="login",
+        outsider=404,
+        roles={Role.OWNER: "ok", Role.MANAGER: 404, Role.EDITOR: 404, Role.CONTRIBUTOR: 403, Role.CLIENT: 403},
+        method="post",
+    ),
+    "api_webhook_create": ws("manage_brands", method="post"),
+    "api_webhook": ws("manage_brands"),
+    "api_webhook_action": ws("manage_brands", method="post"),
+    # analytics
+    "analytics:dashboard": ws("view_analytics"),
+    "analytics:overview": ws("view_analytics"),
+    "analytics:export_figures": ws("view_analytics"),
+    "analytics:export_posts": ws("view_analytics"),
+    "analytics:report": ws("view_analytics"),
+    "analytics:subscriptions": ws("view_analytics"),
+    "analytics:subscribe": ws("manage_brands", method="post"),
+    # the subscription is the owner's own: for any other member it does not exist
+    "analytics:unsubscribe": Rule(
+        anonymous="login",
+        outsider=404,
+        roles={role: "ok" if role == Role.OWNER else 404 for role in ROLES},
+        method="post",
+    ),
+    # inbox
+    "inbox:list": ws("view"),
+    "inbox:items": ws("view"),
+    "inbox:settings": ws("manage_inbox"),
+    "inbox:item": ws("view"),
+    "inbox:thread": ws("view"),
+    "inbox:reply": ws("reply_inbox", method="post"),
+    "inbox:reply_retry": ws("reply_inbox", method="post"),
+    "inbox:assign": ws("manage_inbox", method="post"),
+    "inbox:status": ws("reply_inbox", method="post"),
+    "inbox:note": ws("reply_inbox", method="post"),
+}
+
+# The REST API (smm/api/): the same rights as the pages.
+API_RULES: dict[str, Rule] = {
+    "api-schema": everyone(200),
+    "api-docs": everyone(200),
+    "api-redoc": everyone(200),
+    "api-workspace-list": Rule(anonymous=401, outsider="ok", roles=dict.fromkeys(ROLES, "ok")),
+    "api-workspace-detail": api("view"),
+    "api-calendar": api("view"),
+    "api-kpis": api("view_analytics"),
+    "api-next-free-slot": api("view"),
+    "api-brand-list": api("view"),
+    "api-brand-detail": api("view", pk="brand_id"),
+    "api-account-list": api("view"),
+    "api-account-detail": api("view", pk="account_id"),
+    "api-member-list": api("view"),
+    "api-media-list": api("write_posts", method="post"),
+    "api-media-detail": api("view", pk="media_id"),
+    "api-campaign-list": api("write_posts", method="post"),
+    "api-campaign-detail": api("view", pk="campaign_id"),
+    "api-slot-list": api("schedule_posts", method="post"),
+    "api-slot-detail": api("schedule_posts", method="delete", pk="slot_id"),
+    "api-post-list": api("write_posts", method="post"),
+    "api-post-detail": api("view", pk="post_id"),
+    "api-post-approve": api("approve_posts", method="post", pk="post_id"),
+    "api-post-cancel": api("write_posts", method="post", pk="post_id"),
+    "api-post-duplicate": api("write_posts", method="post", pk="post_id"),
+    "api-post-metrics": api("view", pk="post_id"),
+    "api-post-request-changes": api("approve_posts", method="post", pk="post_id", data={"comment": "Shorter, please"}),
+    "api-post-retry-target": api("schedule_posts", method="post", pk="post_id"),
+    "api-post-schedule": api("schedule_posts", method="post", pk="post_id"),
+    "api-post-unschedule": api("schedule_posts", method="post", pk="post_id"),
+    "api-inbox-list": api("view"),
+    "api-inbox-detail": api("view", pk="item_id"),
+    "api-inbox-assign": api("manage_inbox", method="post", pk="item_id"),
+    "api-inbox-done": api("reply_inbox", method="post", pk="item_id"),
+    "api-inbox-reopen": api("reply_inbox", method="post", pk="item_id"),
+    "api-inbox-reply": api("reply_inbox", method="post", pk="item_id"),
+}
+RULES.update(API_RULES)
+
+# The sandbox network (DEBUG/demo only) is a stand-in for a public social network: its
+# pages are public, its API answers bearer tokens of its own (401 without one).
+SANDBOX_RULES: dict[str, Rule] = {
+    "sandbox:timeline": everyone(200),
+    "sandbox:profile": everyone(404),
+    "sandbox:status": everyone(404),
+    "sandbox:avatar": everyone(200),
+    "sandbox:api_statuses": everyone(401, method="post"),
+    "sandbox:api_status": everyone(404),  # an unknown status
+    "sandbox:api_media_upload": everyone(401, method="post"),
+    "sandbox:api_media_upload_v1": everyone(401, method="post"),
+    "sandbox:api_media": everyone(401),
+    "sandbox:api_verify_credentials": everyone(401),
+    "sandbox:api_account": everyone(404),
+    "sandbox:api_account_statuses": everyone(404),
+    "sandbox:api_notifications": everyone(401),
+    "sandbox:api_instance": everyone(200),
+    "sandbox:api_apps": everyone(422, method="post"),  # no client_name
+    "sandbox:oauth_authorize": everyone(400),
+    "sandbox:oauth_token": everyone(400, method="post"),
+    "sandbox:oauth_revoke": everyone(200, method="post"),
+    "sandbox:faults": everyone(200),
+}
+RULES.update(SANDBOX_RULES)
+
+# Django's admin: staff only; no member in these tests is staff, so everyone is sent to log in.
+ADMIN_RULE = Rule(anonymous=302, outsider=302, roles=dict.fromkeys(ROLES, 302), cross_tenant_ids=False)
+
+# Unnamed patterns, keyed by their route.
+ROUTE_RULES: dict[str, Rule] = {
+    "^media/(?P<path>.*)$": everyone(404),  # DEBUG-only file serving; an unknown file
+}
+
+
+def rule_for(name: str | None, route: str) -> Rule | None:
+    if (name and name.startswith("admin:")) or (not name and route.startswith("admin/")):
+        return ADMIN_RULE
+    if name:
+        return RULES.get(name)
+    return ROUTE_RULES.get(route)
