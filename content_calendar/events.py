@@ -10,15 +10,16 @@ Every query here is per range, never per post: the number of queries is constant
 from __future__ import annotations
 
 import zoneinfo
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.core.files.storage import default_storage
+from django.db.models import Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.text import Truncator
 
 from content_calendar.models import CalendarNote
 from posts.models import Campaign, Post, PostingSlot, PostMedia, PostStatus, PostTarget, TargetState
@@ -113,78 +114,118 @@ class CalendarFilters:
         return posts
 
 
-def card_posts(workspace):
-    """The workspace's posts with everything a card shows, in three queries however many."""
-    return (
-        Post.objects.for_workspace(workspace)
-        .select_related("brand", "campaign", "author")
-        .prefetch_related(
-            Prefetch("targets", queryset=PostTarget.objects.select_related("account").order_by("id")),
-            Prefetch("postmedia_set", queryset=PostMedia.objects.select_related("asset").order_by("order", "id")),
-        )
-        .order_by("scheduled_at", "id")
-    )
+# Labels by value: ``get_FOO_display`` flattens the choices on every call, per post.
+STATUS_LABELS = dict(PostStatus.choices)
+TARGET_LABELS = dict(TargetState.choices)
+POST_FIELDS = (
+    "id",
+    "text",
+    "scheduled_at",
+    "status",
+    "brand_id",
+    "campaign__name",
+    "author__username",
+    "author__first_name",
+    "author__last_name",
+)
+
+
+def post_cards(workspace, posts, tz, *, editable: bool, url_for=None) -> list[dict]:
+    """Cards for a queryset of the workspace's posts, in four queries however many posts:
+    the posts, their brands, their targets' accounts, their first images. Plain rows
+    (``values``), not model instances: a busy month has thousands of cards."""
+    url_for = url_for or post_url_builder(workspace)
+    posts = posts.order_by("scheduled_at", "id")
+    rows = list(posts.values(*POST_FIELDS))
+    if not rows:
+        return []
+    ids = posts.values("id")  # a subquery, not a list of thousands of parameters
+    brands = {b.pk: b for b in Brand.objects.for_workspace(workspace)}
+    accounts: dict[int, list[dict]] = {}
+    for t in (
+        PostTarget.objects.filter(post__in=ids)
+        .order_by("post_id", "id")
+        .values("post_id", "account_id", "state", "account__network", "account__handle")
+    ):
+        accounts.setdefault(t["post_id"], []).append(t)
+    thumbnails: dict[int, str] = {}
+    for m in (
+        PostMedia.objects.filter(post__in=ids)
+        .order_by("post_id", "order", "id")
+        .values("post_id", "asset__thumbnail", "asset__file")
+    ):
+        if m["post_id"] not in thumbnails and (m["asset__thumbnail"] or m["asset__file"]):
+            thumbnails[m["post_id"]] = default_storage.url(m["asset__thumbnail"] or m["asset__file"])
+    brand_props = {
+        pk: {"id": b.pk, "name": b.name, "colour": b.colour, "timeZone": b.time_zone} for pk, b in brands.items()
+    }
+    viewer_zone = getattr(tz, "key", str(tz))
+    return [_card(row, tz, viewer_zone, brands, brand_props, accounts, thumbnails, editable, url_for) for row in rows]
+
+
+def _card(row, tz, viewer_zone, brands, brand_props, accounts, thumbnails, editable, url_for) -> dict:
+    pk = row["id"]
+    local = row["scheduled_at"].astimezone(tz)
+    brand = brands[row["brand_id"]]
+    targets = accounts.get(pk, [])
+    live = [t for t in targets if t["state"] != TargetState.CANCELLED] or targets
+    brand_time = None
+    if brand.time_zone != viewer_zone:
+        brand_time = {"name": brand.time_zone, "label": _zone_label(row["scheduled_at"].astimezone(brand.tz))}
+    author = ""
+    if row["author__username"]:
+        full = f"{row['author__first_name']} {row['author__last_name']}".strip()
+        author = full or row["author__username"]
+    text = " ".join(row["text"].split())
+    return {
+        "id": f"post-{pk}",
+        "title": first_words(text),
+        "start": local.isoformat(),
+        # Whoever may schedule can try any drag: the server refuses what cannot move, with the reason.
+        "editable": editable,
+        "classNames": ["post-card", f"state-{row['status']}"],
+        "extendedProps": {
+            "kind": "post",
+            "postId": pk,
+            "url": url_for(pk),
+            "status": row["status"],
+            "statusLabel": STATUS_LABELS.get(row["status"], row["status"]),
+            "brand": brand_props[brand.pk],
+            "brandTime": brand_time,
+            "networks": sorted({t["account__network"] for t in live}),
+            "accounts": [
+                {
+                    "id": t["account_id"],
+                    "network": t["account__network"],
+                    "handle": t["account__handle"],
+                    "state": TARGET_LABELS.get(t["state"], t["state"]),
+                }
+                for t in live
+            ],
+            "thumbnail": thumbnails.get(pk, ""),
+            "campaign": row["campaign__name"] or "",
+            "author": author,
+        },
+    }
 
 
 def posts_in_range(workspace, start: datetime, end: datetime, filters: CalendarFilters):
-    return filters.apply(card_posts(workspace).filter(scheduled_at__gte=start, scheduled_at__lt=end))
+    posts = Post.objects.for_workspace(workspace).filter(scheduled_at__gte=start, scheduled_at__lt=end)
+    return filters.apply(posts)
 
 
 def first_words(text: str, words: int = 10) -> str:
-    return Truncator(" ".join(text.split())).words(words, truncate="…") or "(no text)"
-
-
-def _thumbnail_url(post) -> str:
-    for item in post.postmedia_set.all():
-        asset = item.asset
-        stored = asset.thumbnail or asset.file
-        if stored:
-            try:
-                return stored.url
-            except ValueError:
-                continue
-    return ""
+    """The opening words of a text, cut at a word with an ellipsis."""
+    parts = text.split(maxsplit=words)
+    if not parts:
+        return "(no text)"
+    if len(parts) > words:
+        return " ".join(parts[:words]) + "…"
+    return " ".join(parts)
 
 
 def _zone_label(moment: datetime) -> str:
     return f"{moment:%a %d %b, %H:%M} {moment.tzname()}"
-
-
-def post_event(post, tz, *, editable: bool, url_for) -> dict:
-    """One post as a calendar card."""
-    local = post.scheduled_at.astimezone(tz)
-    targets = list(post.targets.all())
-    live = [t for t in targets if t.state != TargetState.CANCELLED] or targets
-    networks = sorted({t.account.network for t in live})
-    brand = post.brand
-    brand_zone = None
-    if brand.time_zone != getattr(tz, "key", str(tz)):
-        brand_zone = {"name": brand.time_zone, "label": _zone_label(post.scheduled_at.astimezone(brand.tz))}
-    return {
-        "id": f"post-{post.pk}",
-        "title": first_words(post.text),
-        "start": local.isoformat(),
-        # Whoever may schedule can try any drag: the server refuses what cannot move, with the reason.
-        "editable": editable,
-        "classNames": ["post-card", f"state-{post.status}"],
-        "extendedProps": {
-            "kind": "post",
-            "postId": post.pk,
-            "url": url_for(post.pk),
-            "text": first_words(post.text, 40),
-            "status": post.status,
-            "statusLabel": post.get_status_display(),
-            "brand": {"id": brand.pk, "name": brand.name, "colour": brand.colour, "timeZone": brand.time_zone},
-            "brandTime": brand_zone,
-            "networks": networks,
-            "accounts": [{"id": t.account_id, "network": t.account.network, "handle": t.account.handle} for t in live],
-            "targets": [{"handle": t.account.handle, "state": t.state, "label": t.get_state_display()} for t in live],
-            "thumbnail": _thumbnail_url(post),
-            "campaign": post.campaign.name if post.campaign_id else "",
-            "author": (post.author.get_full_name() or post.author.get_username()) if post.author_id else "",
-            "localTime": _zone_label(local),
-        },
-    }
 
 
 def _days(first: date, last: date):
@@ -217,7 +258,7 @@ def slot_events(workspace, start: datetime, end: datetime, tz, filters: Calendar
         .values_list("brand_id", "scheduled_at")
     }
     taken_by_brand: dict[int, list[datetime]] = {}
-    for brand_id, moment in taken:
+    for brand_id, moment in sorted(taken):
         taken_by_brand.setdefault(brand_id, []).append(moment)
     events = []
     for slot in slots:
@@ -228,8 +269,10 @@ def slot_events(workspace, start: datetime, end: datetime, tz, filters: Calendar
             begins = datetime.combine(day, slot.time, tzinfo=zone)
             if not (start <= begins < end):
                 continue
-            if any(begins <= t < begins + SLOT_LENGTH for t in taken_by_brand.get(slot.brand_id, ())):
-                continue
+            times = taken_by_brand.get(slot.brand_id, [])
+            i = bisect_left(times, begins)
+            if i < len(times) and times[i] < begins + SLOT_LENGTH:
+                continue  # a post already fills this slot
             events.append(
                 {
                     "id": f"slot-{slot.pk}-{day.isoformat()}",
@@ -303,10 +346,9 @@ def calendar_events(
     filters = CalendarFilters.from_query(query)
     url_for = url_for or post_url_builder(workspace)
     editable = membership.can("schedule_posts")
-    events = [
-        post_event(post, tz, editable=editable, url_for=url_for)
-        for post in posts_in_range(workspace, start, end, filters)
-    ]
+    events = post_cards(
+        workspace, posts_in_range(workspace, start, end, filters), tz, editable=editable, url_for=url_for
+    )
     if query.get("slots") in ("1", "true"):
         events += slot_events(workspace, start, end, tz, filters)
     events += banner_events(workspace, start, end, tz, filters)

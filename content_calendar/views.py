@@ -19,10 +19,8 @@ from django.views.decorators.http import require_GET, require_POST
 from content_calendar.events import (
     CalendarFilters,
     calendar_events,
-    card_posts,
     parse_moment,
-    post_event,
-    post_url_builder,
+    post_cards,
 )
 from content_calendar.forms import CalendarNoteForm
 from content_calendar.ical import build_feed
@@ -150,8 +148,8 @@ def reschedule(request, ws, post_id):
         return JsonResponse({"ok": False, "error": str(exc)}, status=403)
     except ValidationError as exc:
         return JsonResponse({"ok": False, "error": _errors(exc)}, status=400)
-    moved = card_posts(request.workspace).get(pk=post.pk)
-    event = post_event(moved, tz, editable=True, url_for=post_url_builder(request.workspace))
+    moved = scoped(request, Post).get(pk=post.pk)
+    (event,) = post_cards(request.workspace, scoped(request, Post).filter(pk=post.pk), tz, editable=True)
     message = f"Moved to {moved.scheduled_at.astimezone(tz):%a %d %b, %H:%M}."
     if moved.status == PostStatus.PENDING_APPROVAL:
         message += " It needs approval again."

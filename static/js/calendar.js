@@ -70,16 +70,16 @@
       window.history.replaceState(null, "", url);
     }
 
-    function describe(props, timeText) {
+    function describe(props, timeText, title) {
       const lines = [
         props.brand.name + " · " + props.statusLabel,
-        "Your time: " + props.localTime,
+        "Your time: " + timeText + " (" + config.timeZone + ")",
       ];
       if (props.brandTime) lines.push("Brand time: " + props.brandTime.label + " (" + props.brandTime.name + ")");
       lines.push(props.accounts.map((a) => (NETWORKS[a.network] || {}).label + " " + a.handle).join(", ") || "No account");
       if (props.campaign) lines.push("Campaign: " + props.campaign);
       if (props.author) lines.push("By " + props.author);
-      lines.push("", props.text);
+      lines.push("", title);
       return lines.join("\n");
     }
 
@@ -167,7 +167,7 @@
         const network = NETWORKS[props.networks[0]];
         info.el.style.setProperty("--brand", props.brand.colour);
         info.el.style.setProperty("--net", network ? network.colour : props.brand.colour);
-        info.el.title = describe(props, info.timeText);
+        info.el.title = describe(props, info.timeText, info.event.title);
         info.el.dataset.postId = props.postId;
         info.el.dataset.testid = "post-card";
       },
