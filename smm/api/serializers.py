@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from posts.models import Campaign, MediaAsset
@@ -98,11 +99,16 @@ class CampaignSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
 
 
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "example": "09:00"})
+class WallClockField(serializers.TimeField):
+    """A time of day on the brand's clocks (no offset: it follows the zone's DST)."""
+
+
 class PostingSlotSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     brand = serializers.IntegerField(source="brand_id", read_only=True)
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="0 = Monday … 6 = Sunday")
-    time = serializers.TimeField(help_text="Local time in the brand's time zone")
+    time = WallClockField(help_text="Local time in the brand's time zone")
 
 
 class NextSlotSerializer(serializers.Serializer):

@@ -13,10 +13,16 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+    throttle_classes,
+)
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from analytics import kpis as analytics_kpis
@@ -1001,3 +1007,12 @@ class InboxItemViewSet(WorkspaceScoped, viewsets.ReadOnlyModelViewSet):
         item = self.get_object()
         inbox_actions.set_status(item, Status.OPEN, request.user)
         return Response(s.InboxItemSerializer(item).data)
+
+
+@extend_schema(exclude=True)
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE"])
+@permission_classes([AllowAny])
+@authentication_classes([])
+@throttle_classes([])
+def not_found(request):
+    return Response({"detail": "No such API endpoint or object."}, status=status.HTTP_404_NOT_FOUND)
