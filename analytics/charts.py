@@ -26,8 +26,9 @@ FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "siz
 
 
 def _layout(**extra) -> dict:
+    right = 52 if "yaxis2" in extra else 16
     layout = {
-        "margin": {"l": 48, "r": 16, "t": 28, "b": 36},
+        "margin": {"l": 48, "r": right, "t": 28, "b": 36},
         "height": 280,
         "font": FONT,
         "paper_bgcolor": "rgba(0,0,0,0)",
@@ -122,7 +123,7 @@ def heatmap(rows) -> dict | None:
             "texttemplate": "%{text}",
             "textfont": {"size": 9},
             "customdata": counts.tolist(),
-            "colorscale": "Purples",
+            "colorscale": [[0, "#f5f3ff"], [0.5, "#a78bfa"], [1, "#4c1d95"]],
             "hoverongaps": False,
             "hovertemplate": "%{y} %{x}:00<br>median engagement rate %{z:.2f}%<br>%{customdata} posts<extra></extra>",
             "colorbar": {"title": {"text": "%"}, "thickness": 10},

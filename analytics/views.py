@@ -10,6 +10,7 @@ import pandas as pd
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from analytics import charts, frames, kpis, pdf
@@ -293,7 +294,7 @@ def report(request, ws):
         content = pdf.render_pdf("analytics/report.html", context)
     except pdf.PdfUnavailable as exc:
         messages.error(request, str(exc))
-        return redirect(f"{request.path}?{filters.query()}")
+        return redirect(f"{reverse('analytics:dashboard', kwargs={'ws': ws})}?{filters.query()}")
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="report_{_slug(filters)}.pdf"'
     return response

@@ -188,3 +188,30 @@ def test_the_printable_report_has_the_charts(client, data):
     page = response.content.decode()
     assert response.status_code == 200
     assert 'data-chart="trend"' in page and 'id="chart-data"' in page
+
+
+@pytest.mark.browser
+def test_the_pdf_report_is_printed_by_chromium_with_its_charts(client, data):
+    # given the figures of week 10
+    client.force_login(data["owner_a"])
+
+    # when the PDF is asked for
+    response = client.get(url("report", data["a"], format="pdf", **WEEK))
+
+    # then a PDF comes back as a download
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    assert response.content.startswith(b"%PDF")
+    assert len(response.content) > 20_000  # charts and tiles, not an empty page
+
+
+def test_without_chromium_the_pdf_button_explains_what_is_missing(client, data, monkeypatch):
+    from analytics import pdf
+
+    monkeypatch.setattr(pdf, "chromium_path", lambda: None)
+    client.force_login(data["owner_a"])
+
+    response = client.get(url("report", data["a"], format="pdf", **WEEK), follow=True)
+
+    assert "PDF export needs Chromium" in response.content.decode()
