@@ -13,6 +13,7 @@ CORE_ENTRIES = [
     ("API & webhooks", "api_home", "manage_api", 85),
     ("Settings", "workspace_settings", "manage_workspace", 90),
     ("Audit log", "audit_log", "manage_workspace", 95),
+    ("Operations", "operations", "view_operations", 97),
 ]
 
 

@@ -383,3 +383,17 @@ if not REDIS_URL:
     # The embedded run's file cache is shared by its processes on one machine, which is all
     # login counting needs there; django-axes only trusts Redis/Memcached-like caches.
     SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+# Operations (smm/operations.py): a heartbeat task sent to each queue every 30 s (the worker
+# that takes it proves the queue is served), and the alert check every minute.
+for _queue in WORKER_QUEUES:
+    CELERY_BEAT_SCHEDULE[f"smm.heartbeat.{_queue}"] = {
+        "task": "smm.tasks.heartbeat",
+        "schedule": 30.0,
+        "args": (_queue,),
+        "options": {"queue": _queue, "expires": 30},
+    }
+CELERY_BEAT_SCHEDULE["smm.operations_alerts"] = {
+    "task": "smm.tasks.operations_alerts",
+    "schedule": 60.0,
+    "options": {"queue": "default", "expires": 55},
+}

@@ -1,3 +1,39 @@
-"""Celery discovers tasks in each app's tasks.py; the core's live with the API."""
+"""Celery discovers tasks in each app's tasks.py. The core's: the API's webhook deliveries
+(smm/api/tasks.py), worker heartbeats (one per queue), the dispatcher's clock, and the
+operations alerts (smm/operations.py)."""
 
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.signals import task_postrun
+
+from smm import operations
 from smm.api.tasks import deliver_webhook, send_due_webhooks  # noqa: F401
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="smm.tasks.heartbeat", ignore_result=True)
+def heartbeat(queue: str) -> None:
+    """Sent to each queue by beat; whichever worker consumes it proves the queue is served."""
+    operations.record_heartbeat(queue)
+
+
+@shared_task(name="smm.tasks.operations_alerts", queue="default", ignore_result=True, soft_time_limit=100)
+def operations_alerts() -> dict:
+    result = operations.run_alerts()
+    if result["overdue"] or result["dead_queues"] or result["tokens"]:
+        logger.warning("Operations alerts sent: %s", result)
+    return result
+
+
+@task_postrun.connect
+def _dispatcher_ticked(sender=None, **kwargs):
+    # The engine's dispatcher tick ran to the end: remember when, for the status page.
+    if getattr(sender, "name", None) == operations.DISPATCH_TASK:
+        try:
+            operations.record_dispatcher_tick()
+        except Exception:  # noqa: BLE001 - monitoring must never break the dispatcher
+            logger.warning("Could not record the dispatcher tick")

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from smm import connections, security, views
+from smm import connections, operations, security, views
 from smm.health import healthz
 
 workspace_patterns = [
@@ -21,6 +21,8 @@ workspace_patterns = [
     path("invitations/<int:invitation_id>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("settings/", views.workspace_settings, name="workspace_settings"),
     path("audit/", views.audit_log, name="audit_log"),
+    path("operations/", operations.operations_page, name="operations"),
+    path("operations.json", operations.operations_json, name="operations_json"),
     # Reserved for the apps that build on the core.
     path("posts/", include("posts.urls")),
     path("calendar/", include("content_calendar.urls")),
@@ -32,6 +34,7 @@ workspace_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("ops/status.json", operations.status_json, name="ops_status"),
     path("login/", security.LoginView.as_view(), name="login"),
     path("login/verify/", security.login_verify, name="login_verify"),
     path("account/security/", security.account_security, name="account_security"),

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from tests.security.url_rules import ROLES, rule_for
+from tests.security.url_rules import ROLES, ROUTE_SAMPLES, rule_for
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +170,9 @@ def _url(name, route, keys, slug, ids, pk=None) -> str:
     kwargs = _kwargs(keys, slug, ids, pk)
     if name:
         return reverse(name, kwargs=kwargs)
-    # unnamed: fill the route's groups by hand
+    # unnamed: a sample path, or the route's groups filled by hand
+    if route in ROUTE_SAMPLES:
+        return ROUTE_SAMPLES[route]
     path = route.lstrip("^").rstrip("$")
     for key, value in kwargs.items():
         path = path.replace(f"(?P<{key}>.*)", str(value))

@@ -231,7 +231,10 @@ ADMIN_RULE = Rule(anonymous=302, outsider=302, roles=dict.fromkeys(ROLES, 302), 
 # Unnamed patterns, keyed by their route.
 ROUTE_RULES: dict[str, Rule] = {
     "^media/(?P<path>.*)$": everyone(404),  # DEBUG-only file serving; an unknown file
+    "api/v1/^.*$": everyone(404),  # the API's JSON 404 for unknown paths
 }
+# Where a route's regex cannot be filled in mechanically: the path to ask.
+ROUTE_SAMPLES: dict[str, str] = {"api/v1/^.*$": "/api/v1/no-such-endpoint/"}
 
 
 def rule_for(name: str | None, route: str) -> Rule | None:

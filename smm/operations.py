@@ -1,0 +1,387 @@
+"""Is publishing healthy? Worker heartbeats, queue depths, the dispatcher's clock, overdue
+posts, the on-time rate, failures and expiring tokens, for the operations page, its JSON
+twin, the monitoring endpoint, and the alert emails (each sent once per incident)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+HEARTBEAT_KEY = "ops:heartbeat:{queue}"
+# Written on every dispatcher tick (smm/tasks.py listens for posts.tasks.dispatch_due).
+DISPATCHER_KEY = "ops:dispatcher:last_tick"
+DISPATCH_TASK = "posts.tasks.dispatch_due"
+
+HEARTBEAT_EVERY = 30  # seconds between heartbeat tasks per queue
+HEARTBEAT_STALE = 120  # no heartbeat for this long: the queue has no live worker
+DISPATCHER_STALE = 60
+OVERDUE_SHOWN = dt.timedelta(minutes=1)
+OVERDUE_ALERT = dt.timedelta(minutes=5)
+ON_TIME = dt.timedelta(seconds=60)
+TOKEN_WARN_DAYS = (7, 1)
+INCIDENT_TTL = 60 * 60 * 24 * 30  # dedupe keys outlive any incident worth a second email
+
+WAITING_STATES = ("scheduled", "queued", "publishing")
+
+
+# --- signals written by workers -------------------------------------------------------------
+
+
+def record_heartbeat(queue: str, now: dt.datetime | None = None) -> None:
+    cache.set(HEARTBEAT_KEY.format(queue=queue), (now or timezone.now()).isoformat(), timeout=24 * 3600)
+
+
+def record_dispatcher_tick(now: dt.datetime | None = None) -> None:
+    cache.set(DISPATCHER_KEY, (now or timezone.now()).isoformat(), timeout=24 * 3600)
+
+
+def _read_time(key: str) -> dt.datetime | None:
+    try:
+        raw = cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache outage is itself shown as "no signal"
+        logger.warning("Cache unreachable while reading %s", key)
+        return None
+    return dt.datetime.fromisoformat(raw) if raw else None
+
+
+def heartbeats(now: dt.datetime) -> list[dict]:
+    rows = []
+    for queue in settings.WORKER_QUEUES:
+        last = _read_time(HEARTBEAT_KEY.format(queue=queue))
+        age = (now - last).total_seconds() if last else None
+        rows.append({"queue": queue, "last": last, "age_seconds": age, "ok": age is not None and age < HEARTBEAT_STALE})
+    return rows
+
+
+def dispatcher(now: dt.datetime) -> dict:
+    last = _read_time(DISPATCHER_KEY)
+    age = (now - last).total_seconds() if last else None
+    return {"last_tick": last, "age_seconds": age, "ok": age is not None and age < DISPATCHER_STALE}
+
+
+def queue_depths() -> dict[str, int | str]:
+    """Messages waiting per queue: LLEN on Redis (kombu keeps priorities in sibling lists);
+    "unknown" on the filesystem broker or when the broker does not answer."""
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis"):
+        return dict.fromkeys(settings.WORKER_QUEUES, "unknown")
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        depths = {}
+        for queue in settings.WORKER_QUEUES:
+            keys = [queue, *(f"{queue}\x06\x16{step}" for step in (3, 6, 9))]
+            depths[queue] = sum(client.llen(key) for key in keys)
+        return depths
+    except Exception:  # noqa: BLE001
+        logger.warning("Broker unreachable while measuring queue depths")
+        return dict.fromkeys(settings.WORKER_QUEUES, "unknown")
+
+
+# --- what the database says ------------------------------------------------------------------
+
+
+def _targets(workspace=None):
+    from posts.models import PostTarget
+
+    queryset = PostTarget.objects.all()
+    return queryset.for_workspace(workspace) if workspace is not None else queryset
+
+
+def overdue_targets(now: dt.datetime, late_by: dt.timedelta = OVERDUE_SHOWN, workspace=None):
+    """Targets that should be out by now and are not (paused brands excepted: pausing
+    holds posts on purpose)."""
+    return (
+        _targets(workspace)
+        .filter(state__in=WAITING_STATES, due_at__lt=now - late_by, post__brand__paused=False)
+        .select_related("post", "post__brand", "post__workspace", "account")
+        .order_by("due_at")
+    )
+
+
+def on_time_rate(now: dt.datetime, workspace=None, days: int = 7) -> dict:
+    """Share of targets due in the window (and meant to go out) that were published within
+    60 s of their time. Late, failed, unknown and still-waiting ones count against it."""
+    from django.db.models import F
+
+    due = _targets(workspace).filter(due_at__gte=now - dt.timedelta(days=days), due_at__lte=now - ON_TIME)
+    due = due.filter(state__in=[*WAITING_STATES, "published", "failed", "unknown"])
+    total = due.count()
+    on_time = due.filter(state="published", published_at__lte=F("due_at") + ON_TIME).count()
+    return {"days": days, "due": total, "on_time": on_time, "rate": round(on_time / total, 4) if total else None}
+
+
+def failures(now: dt.datetime, workspace=None, days: int = 7) -> list[dict]:
+    rows = (
+        _targets(workspace)
+        .filter(state__in=["failed", "unknown"], updated_at__gte=now - dt.timedelta(days=days))
+        .values_list("account__network", "error_kind")
+    )
+    counts = Counter((network, kind or "unknown") for network, kind in rows)
+    return [
+        {"network": network, "reason": reason, "count": count}
+        for (network, reason), count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
+def expiring_accounts(now: dt.datetime, workspace=None, days: int = 7):
+    from smm.models import SocialAccount
+
+    queryset = SocialAccount.objects.all() if workspace is None else SocialAccount.objects.for_workspace(workspace)
+    return (
+        queryset.filter(token_expires_at__isnull=False, token_expires_at__lte=now + dt.timedelta(days=days))
+        .exclude(status=SocialAccount.Status.DISCONNECTED)
+        .select_related("brand", "brand__workspace")
+        .order_by("token_expires_at")
+    )
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def status(workspace=None, now: dt.datetime | None = None) -> dict:
+    """Everything the page shows; ``workspace=None`` is the whole installation (monitoring)."""
+    now = now or timezone.now()
+    beats = heartbeats(now)
+    tick = dispatcher(now)
+    overdue = list(overdue_targets(now, workspace=workspace)[:100])
+    incidents = []
+    for beat in beats:
+        if not beat["ok"]:
+            incidents.append(f"No worker has taken from the “{beat['queue']}” queue for over 2 minutes.")
+    if not tick["ok"]:
+        incidents.append("The dispatcher has not ticked for over a minute: scheduled posts are not being sent.")
+    if overdue:
+        incidents.append(f"{len(overdue)} post target(s) are more than a minute late.")
+    return {
+        "checked_at": now,
+        "healthy": not incidents,
+        "incidents": incidents,
+        "heartbeats": beats,
+        "dispatcher": tick,
+        "queues": queue_depths(),
+        "overdue": overdue,
+        "on_time": on_time_rate(now, workspace=workspace),
+        "failures": failures(now, workspace=workspace),
+        "expiring": list(expiring_accounts(now, workspace=workspace)[:100]),
+    }
+
+
+def as_json(report: dict) -> dict:
+    def when(value):
+        return value.isoformat() if value else None
+
+    return {
+        "checked_at": when(report["checked_at"]),
+        "healthy": report["healthy"],
+        "incidents": report["incidents"],
+        "heartbeats": [
+            {"queue": b["queue"], "last": when(b["last"]), "age_seconds": b["age_seconds"], "ok": b["ok"]}
+            for b in report["heartbeats"]
+        ],
+        "dispatcher": {**report["dispatcher"], "last_tick": when(report["dispatcher"]["last_tick"])},
+        "queues": report["queues"],
+        "overdue": [
+            {
+                "target": t.pk,
+                "post": t.post_id,
+                "network": t.account.network,
+                "account": t.account.handle,
+                "state": t.state,
+                "due_at": when(t.due_at),
+                "late_seconds": int((report["checked_at"] - t.due_at).total_seconds()),
+            }
+            for t in report["overdue"]
+        ],
+        "on_time": report["on_time"],
+        "failures": report["failures"],
+        "expiring_tokens": [
+            {"account": a.pk, "network": a.network, "handle": a.handle, "expires_at": when(a.token_expires_at)}
+            for a in report["expiring"]
+        ],
+    }
+
+
+# --- alerts ------------------------------------------------------------------------------------
+
+
+def _once(key: str) -> bool:
+    """True the first time for this incident key (atomic across processes)."""
+    return cache.add(f"ops:alerted:{key}", timezone.now().isoformat(), timeout=INCIDENT_TTL)
+
+
+def _resolved(key: str) -> None:
+    cache.delete(f"ops:alerted:{key}")
+
+
+def _owner_emails(workspace=None) -> list[str]:
+    from smm.models import Membership
+    from smm.roles import Role
+
+    owners = Membership.objects.filter(role=Role.OWNER).select_related("user")
+    if workspace is not None:
+        owners = owners.filter(workspace=workspace)
+    return sorted({m.user.email for m in owners if m.user.email and m.user.is_active})
+
+
+def _send(subject: str, body: str, recipients: list[str]) -> None:
+    if recipients:
+        send_mail(f"[SMM] {subject}", body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
+
+
+def alert_overdue(now: dt.datetime) -> int:
+    by_workspace: dict = {}
+    for target in overdue_targets(now, late_by=OVERDUE_ALERT):
+        if _once(f"overdue:{target.pk}:{target.due_at.isoformat()}"):
+            by_workspace.setdefault(target.post.workspace, []).append(target)
+    for workspace, targets in by_workspace.items():
+        lines = [
+            f"- {t.account.handle} ({t.account.network}): due {t.due_at:%Y-%m-%d %H:%M} UTC, "
+            f"{int((now - t.due_at).total_seconds() // 60)} min late, now {t.get_state_display().lower()} "
+            f"{settings.SITE_URL.rstrip('/')}{t.post.get_absolute_url()}"
+            for t in targets
+        ]
+        _send(
+            f"{len(targets)} post(s) of {workspace.name} are late",
+            "These posts should have gone out more than 5 minutes ago and have not:\n\n"
+            + "\n".join(lines)
+            + "\n\nThe operations page shows whether workers and the dispatcher are running.",
+            _owner_emails(workspace),
+        )
+    return sum(len(targets) for targets in by_workspace.values())
+
+
+def alert_heartbeats(now: dt.datetime) -> list[str]:
+    dead = []
+    for beat in heartbeats(now):
+        key = f"heartbeat:{beat['queue']}"
+        if beat["ok"]:
+            _resolved(key)  # the next outage is a new incident
+        elif _once(key):
+            dead.append(beat["queue"])
+    if dead:
+        _send(
+            f"No worker for queue(s): {', '.join(dead)}",
+            "No worker heartbeat arrived for more than 2 minutes on: "
+            + ", ".join(dead)
+            + ".\nPosts, metrics or inbox fetches on those queues are not being processed. "
+            "Check that the worker processes are running.",
+            _owner_emails(),
+        )
+    return dead
+
+
+def _expiry_from(credentials: dict) -> dt.datetime | None:
+    raw = (credentials or {}).get("expires_at")
+    if not raw:
+        return None
+    try:
+        if isinstance(raw, int | float):
+            return dt.datetime.fromtimestamp(raw, tz=dt.UTC)
+        value = dt.datetime.fromisoformat(str(raw))
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+def refresh_account(account) -> bool:
+    """Refresh an account's tokens ahead of expiry where its network allows; True when the
+    new expiry is past the warning window. The stored refresh token is never replaced by an
+    empty one (AccountContext.update_credentials keeps it)."""
+    from posts.content import account_context, adapter_for
+    from smm.platforms.base import PlatformError
+
+    adapter = adapter_for(account.network)
+    if not getattr(adapter, "supports_refresh", False):
+        return False
+    context = account_context(account)
+    try:
+        adapter.refresh(context)
+    except PlatformError as error:
+        logger.warning("Proactive refresh of account %s failed: %s", account.pk, error.__class__.__name__)
+        return False
+    account.refresh_from_db()
+    expiry = _expiry_from(account.credentials)
+    if expiry and expiry != account.token_expires_at:
+        account.token_expires_at = expiry
+        account.save(update_fields=["token_expires_at"])
+    return bool(expiry and expiry > timezone.now() + dt.timedelta(days=max(TOKEN_WARN_DAYS)))
+
+
+def alert_expiring_tokens(now: dt.datetime) -> int:
+    sent = 0
+    for account in expiring_accounts(now, days=max(TOKEN_WARN_DAYS)):
+        if refresh_account(account):
+            continue
+        days_left = (account.token_expires_at - now).total_seconds() / 86400
+        threshold = min(d for d in TOKEN_WARN_DAYS if days_left <= d)
+        if not _once(f"token:{account.pk}:{threshold}:{account.token_expires_at.isoformat()}"):
+            continue
+        workspace = account.brand.workspace
+        when = "has expired" if days_left <= 0 else f"expires in {max(1, round(days_left))} day(s)"
+        _send(
+            f"{account.handle} on {account.network_label} {when}",
+            f"The connection of {account.handle} ({account.network_label}, brand {account.brand.name}) "
+            f"{when} ({account.token_expires_at:%Y-%m-%d %H:%M} UTC) and {account.network_label} does not let "
+            "SMM renew it by itself. Reconnect it before then so scheduled posts keep going out:\n"
+            f"{settings.SITE_URL.rstrip('/')}{account.brand.get_absolute_url()}",
+            _owner_emails(workspace),
+        )
+        sent += 1
+    return sent
+
+
+def run_alerts(now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    return {
+        "overdue": alert_overdue(now),
+        "dead_queues": alert_heartbeats(now),
+        "tokens": alert_expiring_tokens(now),
+    }
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+# Views live here with the figures they show (routed in smm/urls.py).
+
+from django.http import Http404, JsonResponse  # noqa: E402
+from django.shortcuts import render  # noqa: E402
+from django.utils.crypto import constant_time_compare  # noqa: E402
+from django.views.decorators.cache import never_cache  # noqa: E402
+
+from smm.tenancy import workspace_view  # noqa: E402
+
+
+@never_cache
+@workspace_view("view_operations")
+def operations_page(request, ws):
+    report = status(request.workspace)
+    return render(request, "operations/status.html", {"report": report, "queue_names": settings.WORKER_QUEUES})
+
+
+@never_cache
+@workspace_view("view_operations")
+def operations_json(request, ws):
+    return JsonResponse(as_json(status(request.workspace)))
+
+
+@never_cache
+def status_json(request):
+    """For monitoring systems: the whole installation, ``Authorization: Bearer <token>``.
+    503 while anything is wrong, so a plain HTTP check alerts. Without a configured token
+    the endpoint does not exist."""
+    token = settings.OPS_STATUS_TOKEN
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not token or not constant_time_compare(given, token):
+        raise Http404
+    body = as_json(status())
+    return JsonResponse(body, status=200 if body["healthy"] else 503)

@@ -1,0 +1,138 @@
+"""Alert emails to owners, once per incident, and proactive token refresh."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from smm import operations
+
+pytestmark = pytest.mark.django_db
+
+M = dt.timedelta(minutes=1)
+
+
+@pytest.fixture(autouse=True)
+def _workers_alive():
+    from django.conf import settings
+
+    for queue in settings.WORKER_QUEUES:
+        operations.record_heartbeat(queue)
+
+
+def test_a_post_late_by_five_minutes_emails_the_owners_once(shop, make_target):
+    # given a post 6 minutes late and one 2 minutes late
+    six = make_target(shop["mastodon"], state="queued", due_in=-6 * M)
+    make_target(shop["x"], state="scheduled", due_in=-2 * M)
+    # when the alert check runs twice
+    first = operations.run_alerts()
+    second = operations.run_alerts()
+    # then the owners (not the editor) got one email about the 6-minute one
+    assert first["overdue"] == 1 and second["overdue"] == 0
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["olga@example.com"]
+    assert "late" in message.subject
+    assert six.account.handle in message.body
+
+
+def test_a_silent_queue_emails_once_per_outage(shop):
+    from django.conf import settings
+
+    stale = timezone.now() - 3 * M
+    operations.record_heartbeat("inbox", stale)
+    # the outage is reported once, however often the check runs
+    assert operations.run_alerts()["dead_queues"] == ["inbox"]
+    assert operations.run_alerts()["dead_queues"] == []
+    assert len(mail.outbox) == 1 and "inbox" in mail.outbox[0].subject
+    # the worker comes back: incident over
+    operations.record_heartbeat("inbox")
+    operations.run_alerts()
+    # a new outage is a new email
+    operations.record_heartbeat("inbox", stale)
+    assert operations.run_alerts()["dead_queues"] == ["inbox"]
+    assert len(mail.outbox) == 2
+    assert settings.WORKER_QUEUES  # every queue was checked
+
+
+def test_token_expiry_warns_at_seven_and_at_one_day_once_each(shop):
+    # given a Mastodon-like account (no refresh) whose token expires in 6 days
+    account = shop["mastodon"]
+    account.token_expires_at = timezone.now() + dt.timedelta(days=6)
+    account.save()
+    # when the check runs (twice)
+    assert operations.run_alerts()["tokens"] == 1
+    assert operations.run_alerts()["tokens"] == 0
+    assert len(mail.outbox) == 1
+    assert "expires in 6 day(s)" in mail.outbox[0].subject
+    # when it is 20 hours from expiry
+    later = account.token_expires_at - dt.timedelta(hours=20)
+    assert operations.run_alerts(now=later)["tokens"] == 1
+    assert operations.run_alerts(now=later)["tokens"] == 0
+    token_mails = [m.subject for m in mail.outbox if account.handle in m.subject]
+    assert len(token_mails) == 2
+    assert "expires in 1 day(s)" in token_mails[1]
+
+
+class RefreshingAdapter:
+    supports_refresh = True
+
+    def __init__(self, expires_at):
+        self.expires_at = expires_at
+
+    def refresh(self, account):
+        # the network answered without a new refresh token
+        account.update_credentials(
+            {"access_token": "new-access", "refresh_token": "", "expires_at": self.expires_at.isoformat()}
+        )
+
+
+def test_refreshable_tokens_are_renewed_instead_of_alerting(shop, monkeypatch):
+    # given an X account with a refresh token, expiring in 2 days
+    account = shop["x"]
+    account.credentials = {"access_token": "old-access", "refresh_token": "keep-me"}
+    account.token_expires_at = timezone.now() + dt.timedelta(days=2)
+    account.save()
+    new_expiry = (timezone.now() + dt.timedelta(days=60)).replace(microsecond=0)
+    monkeypatch.setattr("posts.content.adapter_for", lambda network: RefreshingAdapter(new_expiry))
+    # when the check runs
+    result = operations.run_alerts()
+    # then it refreshed: new access token and expiry stored, refresh token kept, no email
+    account.refresh_from_db()
+    assert result["tokens"] == 0 and mail.outbox == []
+    assert account.credentials == {
+        "access_token": "new-access",
+        "refresh_token": "keep-me",
+        "expires_at": new_expiry.isoformat(),
+    }
+    assert account.token_expires_at == new_expiry
+
+
+def test_a_failed_refresh_falls_back_to_the_email(shop, monkeypatch):
+    from smm.platforms.base import AuthExpired
+
+    class Broken:
+        supports_refresh = True
+
+        def refresh(self, account):
+            raise AuthExpired("revoked")
+
+    account = shop["x"]
+    account.token_expires_at = timezone.now() + dt.timedelta(hours=12)
+    account.save()
+    monkeypatch.setattr("posts.content.adapter_for", lambda network: Broken())
+    assert operations.run_alerts()["tokens"] == 1
+    assert "expires in 1 day(s)" in mail.outbox[0].subject
+
+
+def test_update_credentials_never_blanks_a_refresh_token():
+    from smm.platforms.base import AccountContext
+
+    saved = []
+    context = AccountContext(network="x", credentials={"refresh_token": "r1"}, save_credentials=saved.append)
+    context.update_credentials({"access_token": "a2", "refresh_token": None})
+    context.update_credentials({"refresh_token": ""})
+    assert saved[-1] == {"refresh_token": "r1", "access_token": "a2"}
+    context.update_credentials({"refresh_token": "r2"})
+    assert saved[-1]["refresh_token"] == "r2"

@@ -1,0 +1,157 @@
+"""The operations page, its JSON twin and the monitoring endpoint."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from smm import operations
+
+pytestmark = pytest.mark.django_db
+
+M = dt.timedelta(minutes=1)
+
+
+def all_queues_beating(now=None):
+    from django.conf import settings
+
+    for queue in settings.WORKER_QUEUES:
+        operations.record_heartbeat(queue, now)
+    operations.record_dispatcher_tick(now)
+
+
+def test_owner_sees_late_posts_workers_and_on_time_rate(client, shop, make_target):
+    # given workers and the dispatcher alive, one post 3 minutes late, one published on time
+    all_queues_beating()
+    late = make_target(shop["mastodon"], state="queued", due_in=-3 * M)
+    make_target(shop["x"], state="published", due_in=-10 * M, published_after=dt.timedelta(seconds=20))
+    make_target(shop["x"], state="scheduled", due_in=10 * M)  # not due yet: not late
+    client.force_login(shop["owner"])
+    # when the owner opens the operations page
+    response = client.get(f"/w/{shop['workspace'].slug}/operations/")
+    # then the late post, the incident and the on-time figure are shown
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Needs attention" in body
+    assert "1 post target(s) are more than a minute late" in body
+    assert late.account.handle in body
+    report = response.context["report"]
+    assert [t.pk for t in report["overdue"]] == [late.pk]
+    assert report["on_time"] == {"days": 7, "due": 2, "on_time": 1, "rate": 0.5}
+    assert all(beat["ok"] for beat in report["heartbeats"])
+
+
+def test_all_clear_when_nothing_is_wrong(client, shop):
+    all_queues_beating()
+    client.force_login(shop["owner"])
+    body = client.get(f"/w/{shop['workspace'].slug}/operations/").content.decode()
+    assert "All clear" in body
+
+
+def test_menu_shows_operations_to_owners_only(client, shop):
+    url = f"/w/{shop['workspace'].slug}/"
+    client.force_login(shop["owner"])
+    assert f'href="/w/{shop["workspace"].slug}/operations/"' in client.get(url).content.decode()
+    client.force_login(shop["editor"])
+    assert "/operations/" not in client.get(url).content.decode()
+    assert client.get(url + "operations/").status_code == 403
+
+
+def test_json_twin_has_the_same_figures(client, shop, make_target):
+    all_queues_beating()
+    make_target(shop["x"], state="failed", due_in=-30 * M, error_kind="auth")
+    make_target(shop["x"], state="failed", due_in=-20 * M, error_kind="auth")
+    make_target(shop["mastodon"], state="failed", due_in=-20 * M, error_kind="permanent")
+    client.force_login(shop["owner"])
+    body = client.get(f"/w/{shop['workspace'].slug}/operations.json").json()
+    assert body["healthy"] is True
+    assert body["failures"] == [
+        {"network": "x", "reason": "auth", "count": 2},
+        {"network": "mastodon", "reason": "permanent", "count": 1},
+    ]
+    assert body["on_time"]["due"] == 3 and body["on_time"]["on_time"] == 0
+    assert {b["queue"] for b in body["heartbeats"]} == {"publish", "default", "metrics", "inbox", "webhooks"}
+
+
+def test_other_workspaces_posts_are_not_counted(client, shop, make_target, two_workspaces):
+    all_queues_beating()
+    make_target(two_workspaces["account_a"], state="queued", due_in=-3 * M)
+    client.force_login(shop["owner"])
+    body = client.get(f"/w/{shop['workspace'].slug}/operations.json").json()
+    assert body["overdue"] == []
+
+
+def test_a_silent_queue_and_a_stopped_dispatcher_are_incidents(shop):
+    # given heartbeats 3 minutes old on every queue but "publish", and no dispatcher tick
+    from django.conf import settings
+
+    old = timezone.now() - 3 * M
+    for queue in settings.WORKER_QUEUES:
+        operations.record_heartbeat(queue, timezone.now() if queue != "publish" else old)
+    report = operations.status(shop["workspace"])
+    assert not report["healthy"]
+    assert any("“publish” queue" in incident for incident in report["incidents"])
+    assert any("dispatcher" in incident for incident in report["incidents"])
+    # when the worker answers again, the incident is gone from the page
+    all_queues_beating()
+    assert operations.status(shop["workspace"])["healthy"]
+
+
+def test_heartbeat_task_and_dispatcher_tick_signal_write_the_cache():
+    from celery.signals import task_postrun
+
+    from posts.tasks import dispatch_due
+    from smm.tasks import heartbeat
+
+    heartbeat("metrics")
+    task_postrun.send(sender=dispatch_due, task_id="t1", task=dispatch_due, args=(), kwargs={}, retval=0)
+    now = timezone.now()
+    beat = {b["queue"]: b for b in operations.heartbeats(now)}["metrics"]
+    assert beat["ok"]
+    assert operations.dispatcher(now)["ok"]
+
+
+def test_queue_depths_are_unknown_on_the_filesystem_broker(settings):
+    settings.CELERY_BROKER_URL = "filesystem://"
+    assert set(operations.queue_depths().values()) == {"unknown"}
+
+
+def test_queue_depths_count_redis_lists(settings):
+    import redis
+
+    url = "redis://127.0.0.1:6379/10"
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.fail("Redis is needed on 127.0.0.1:6379 for this test")
+    settings.CELERY_BROKER_URL = url
+    client.delete("publish", "publish\x06\x163")
+    client.lpush("publish", "a", "b")
+    client.lpush("publish\x06\x163", "c")
+    try:
+        assert operations.queue_depths()["publish"] == 3
+    finally:
+        client.delete("publish", "publish\x06\x163")
+
+
+def test_monitoring_endpoint_needs_its_token(client, settings, shop, make_target):
+    settings.OPS_STATUS_TOKEN = "monitor-token-123"
+    all_queues_beating()
+    assert client.get("/ops/status.json").status_code == 404
+    assert client.get("/ops/status.json", HTTP_AUTHORIZATION="Bearer wrong").status_code == 404
+    ok = client.get("/ops/status.json", HTTP_AUTHORIZATION="Bearer monitor-token-123")
+    assert ok.status_code == 200 and ok.json()["healthy"] is True
+    # while a post is late the endpoint answers 503, so a plain HTTP check alerts
+    make_target(shop["mastodon"], state="scheduled", due_in=-2 * M)
+    late = client.get("/ops/status.json", HTTP_AUTHORIZATION="Bearer monitor-token-123")
+    assert late.status_code == 503
+    assert late.json()["overdue"][0]["late_seconds"] >= 60
+
+
+def test_paused_brands_are_not_late(shop, make_target):
+    all_queues_beating()
+    make_target(shop["mastodon"], state="scheduled", due_in=-10 * M)
+    shop["brand"].paused = True
+    shop["brand"].save()
+    assert operations.status(shop["workspace"])["overdue"] == []
