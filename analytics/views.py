@@ -150,11 +150,15 @@ def overview(request, ws):
     for row in brand_rows:
         row["brand"] = next((b for b in filters.brands if b.pk == row["network"]), None)
     workspaces = []
-    memberships = Membership.objects.for_user(request.user).select_related("workspace")
-    for membership in memberships:
-        if not membership.can("view_analytics"):
-            continue
+    memberships = [m for m in Membership.objects.for_user(request.user) if m.can("view_analytics")]
+    for membership in memberships if len(memberships) > 1 else []:
         other = membership.workspace
+        if other.pk == request.workspace.pk:
+            # The by-brand table's total row is this workspace's total: no second computation.
+            workspaces.append(
+                {"workspace": other, "period": filters.period, "tiles": board.tiles(), "brands": len(filters.brands)}
+            )
+            continue
         try:
             period = parse_period(request.GET, other.tz)
         except PeriodError:
