@@ -1,0 +1,402 @@
+"""Publishing benchmark: real Celery beat + worker on PostgreSQL + Redis, publishing to
+the sandbox network served by gunicorn with 50 ms of latency per API call. Prints JSON.
+
+Scenarios (both run by default):
+- steady: 2,000 posts spread evenly over one minute (``--large``: 10,000 over five) on
+  200 sandbox accounts. Reports lateness (published_at - scheduled_at) p50/p95/p99/max,
+  duplicates, losses and the worker's peak RSS. Target: p99 < 2 s, 0 duplicates, 0 losses.
+- burst: 2,000 posts all due at the same second: drain time and throughput; then, with the
+  same worker, the same number of no-op Celery tasks that sleep 50 ms (the limit of this
+  worker setup). Throughput is quoted as a ratio of that limit. Target: >= 0.8.
+
+Needs DATABASE_URL (PostgreSQL; the benchmark (re)creates its own database ``bench_smm``,
+BENCH_DATABASE_NAME) and REDIS_URL (its db is flushed). Every process it starts (gunicorn,
+beat, worker) is stopped by pid at the end.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/4 \\
+        .venv/bin/python bench/publish.py [--only steady|burst] [--large] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PY = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.25):
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(interval)
+    return value
+
+
+class Procs:
+    def __init__(self, env: dict, logdir: Path):
+        self.env, self.logdir, self.procs = env, logdir, {}
+
+    def start(self, name: str, args: list[str]) -> subprocess.Popen:
+        with open(self.logdir / f"{name}.log", "w") as log:
+            proc = subprocess.Popen(
+                args, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.procs[name] = proc
+        return proc
+
+    def stop(self, name: str) -> None:
+        proc = self.procs.pop(name, None)
+        if proc is None or proc.poll() is not None:
+            return
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.stop(name)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory (VmHWM) of a process and its children, in MiB."""
+    total = 0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return round(total / 1024, 1)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children (threads included)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    try:
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    total = 0
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / tick
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", choices=["steady", "burst"])
+    parser.add_argument("--large", action="store_true", help="steady: 10,000 posts over five minutes")
+    parser.add_argument("--accounts", type=int, default=200)
+    parser.add_argument("--burst", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=16, help="worker threads")
+    parser.add_argument("--latency-ms", type=float, default=50)
+    args = parser.parse_args()
+
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith(("postgres://", "postgresql://")):
+        raise SystemExit("Set DATABASE_URL to a PostgreSQL server (the benchmark creates bench_smm there)")
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/4"
+    db_name = os.environ.get("BENCH_DATABASE_NAME", "bench_smm")
+    parts = urlsplit(base_url)
+
+    import psycopg
+
+    admin = psycopg.connect(urlunsplit(parts._replace(path="/postgres", scheme="postgresql")), autocommit=True)
+    admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+    admin.execute(f'CREATE DATABASE "{db_name}"')
+    admin.close()
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-publish-"))
+    print(f"logs: {tmp}", file=sys.stderr)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": urlunsplit(parts._replace(path=f"/{db_name}")),
+        "REDIS_URL": redis_url,
+        "SMM_VAR_DIR": str(tmp / "var"),
+        "SANDBOX_ENABLED": "true",
+        "DEBUG": "true",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+        "LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG", "warning").upper(),
+        "CELERY_SKIP_CHECKS": "1",
+    }
+    (tmp / "var").mkdir()
+    os.environ.update(env)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "smm.settings"
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+
+    import django
+
+    django.setup()
+    import redis
+
+    from posts.models import Post, PostTarget, TargetState
+    from sandbox.models import SandboxAccount, SandboxFaults, SandboxStatus
+    from smm.models import Brand, SocialAccount, Workspace
+
+    rds = redis.Redis.from_url(redis_url)
+    rds.flushdb()
+
+    # --- the sandbox's accounts and ours ---
+    ws = Workspace.objects.create(name="Bench")
+    brand = Brand.objects.create(workspace=ws, name="Bench Brand")
+    accounts = []
+    for i in range(args.accounts):
+        remote = SandboxAccount.objects.create(username=f"bench{i}")
+        token = remote.issue_token().token
+        accounts.append(
+            SocialAccount.objects.create(
+                brand=brand,
+                network="mastodon",
+                handle=f"@bench{i}",
+                remote_id=str(remote.pk),
+                base_url=f"http://127.0.0.1:{port}/sandbox",
+                credentials={"access_token": token},
+            )
+        )
+    SandboxFaults.store({"latency_ms": args.latency_ms})
+
+    procs = Procs(env, tmp)
+    results: dict = {
+        "config": {
+            "accounts": args.accounts,
+            "sandbox_latency_ms": args.latency_ms,
+            "worker": f"celery -P threads -c {args.concurrency}, prefetch 1, acks_late",
+            "sandbox_server": "gunicorn gthread 2x32",
+            "cpus": os.cpu_count(),
+        }
+    }
+    try:
+        procs.start(
+            "sandbox",
+            [
+                PY,
+                "-m",
+                "gunicorn",
+                "smm.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-k",
+                "gthread",
+                "-w",
+                "2",
+                "--threads",
+                "32",
+                "--preload",
+                "--log-level",
+                "warning",
+            ],
+        )
+        worker = procs.start(
+            "worker",
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "bench.publish_worker",
+                "worker",
+                "-Q",
+                "publish",
+                "-P",
+                "threads",
+                "-c",
+                str(args.concurrency),
+                "-l",
+                os.environ.get("BENCH_WORKER_LOG", "warning"),
+                "--without-mingle",
+                "--without-gossip",
+            ],
+        )
+        procs.start("beat", [PY, "-m", "celery", "-A", "smm", "beat", "-l", "warning", "-s", str(tmp / "beat")])
+
+        import requests
+
+        wait_for(lambda: _up(requests, f"http://127.0.0.1:{port}/sandbox/api/v2/instance"), 60, "the sandbox")
+        # warm every sandbox thread (imports, database connections) before measuring
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(64) as pool:
+            list(pool.map(lambda _: _up(requests, f"http://127.0.0.1:{port}/sandbox/api/v2/instance"), range(512)))
+        # the worker is ready when it has run a no-op task
+        from bench.publish_worker import sleep_noop
+
+        sleep_noop.delay(0)
+        wait_for(lambda: int(rds.get("bench:noop:done") or 0) >= 1, 90, "the worker")
+
+        def make_posts(count: int, first_due: dt.datetime, spread_s: float, label: str) -> list[int]:
+            posts = Post.objects.bulk_create(
+                [
+                    Post(
+                        workspace=ws,
+                        brand=brand,
+                        text=f"{label} {i} {uuid.uuid4().hex[:12]}",
+                        scheduled_at=first_due + dt.timedelta(seconds=spread_s * i / max(1, count)),
+                        status="scheduled",
+                    )
+                    for i in range(count)
+                ]
+            )
+            targets = PostTarget.objects.bulk_create(
+                [
+                    PostTarget(
+                        post=post,
+                        account=accounts[i % len(accounts)],
+                        text=post.text,
+                        state=TargetState.SCHEDULED,
+                        due_at=post.scheduled_at,
+                    )
+                    for i, post in enumerate(posts)
+                ]
+            )
+            return [t.pk for t in targets]
+
+        def settle(ids: list[int], timeout: float) -> None:
+            def done():
+                left = PostTarget.objects.filter(pk__in=ids).exclude(
+                    state__in=[TargetState.PUBLISHED, TargetState.FAILED, TargetState.UNKNOWN]
+                )
+                return not left.exists()
+
+            try:
+                wait_for(done, timeout, "all targets to settle", interval=0.5)
+            except SystemExit:
+                pass  # reported as losses
+
+        def audit(ids: list[int], label: str) -> dict:
+            rows = list(
+                PostTarget.objects.filter(pk__in=ids).values_list("state", "published_at", "post__scheduled_at")
+            )
+            published = [r for r in rows if r[0] == TargetState.PUBLISHED]
+            lateness = [(pub - sched).total_seconds() for _, pub, sched in published]
+            per_text = {}
+            for text in SandboxStatus.objects.filter(text__startswith=f"{label} ").values_list("text", flat=True):
+                per_text[text] = per_text.get(text, 0) + 1
+            return {
+                "posts": len(ids),
+                "published": len(published),
+                "losses": len(ids) - len(published),
+                "not_published_states": {
+                    s: sum(1 for r in rows if r[0] == s) for s in {r[0] for r in rows} if s != TargetState.PUBLISHED
+                },
+                "duplicates": sum(n - 1 for n in per_text.values() if n > 1),
+                "on_sandbox": len(per_text),
+                "lateness": lateness,
+            }
+
+        def lateness_summary(lateness: list[float]) -> dict:
+            return {
+                "p50_s": round(percentile(lateness, 0.50), 3),
+                "p95_s": round(percentile(lateness, 0.95), 3),
+                "p99_s": round(percentile(lateness, 0.99), 3),
+                "max_s": round(max(lateness), 3) if lateness else None,
+                "mean_s": round(statistics.fmean(lateness), 3) if lateness else None,
+                "on_time_60s": round(sum(1 for x in lateness if x <= 60) / max(1, len(lateness)), 4),
+            }
+
+        if args.only in (None, "steady"):
+            count, spread = (10_000, 300.0) if args.large else (2_000, 60.0)
+            ids = make_posts(count, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5), spread, "steady")
+            settle(ids, spread + 120)
+            report = audit(ids, "steady")
+            results["steady"] = {
+                **{k: v for k, v in report.items() if k != "lateness"},
+                "spread_s": spread,
+                "lateness": lateness_summary(report["lateness"]),
+                "worker_peak_rss_mb": peak_rss_mb(worker.pid),
+            }
+
+        if args.only in (None, "burst"):
+            n = args.burst
+            due = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=6)
+            ids = make_posts(n, due, 0, "burst")
+            cpu_before = {name: cpu_seconds(proc.pid) for name, proc in procs.procs.items()}
+            settle(ids, 600)
+            cpu = {name: round(cpu_seconds(proc.pid) - cpu_before[name], 1) for name, proc in procs.procs.items()}
+            report = audit(ids, "burst")
+            last = PostTarget.objects.filter(pk__in=ids, state=TargetState.PUBLISHED).order_by("-published_at").first()
+            drain = (last.published_at - due).total_seconds() if last else float("nan")
+            ours = report["published"] / drain if drain > 0 else float("nan")
+
+            # the limit: n no-op tasks sleeping like one sandbox call, on the same worker
+            rds.delete("bench:noop:done", "bench:noop:last")
+            start = time.time()
+            for _ in range(n):
+                sleep_noop.apply_async((args.latency_ms / 1000,))
+            wait_for(lambda: int(rds.get("bench:noop:done") or 0) >= n, 600, "the no-op tasks")
+            noop_drain = float(rds.get("bench:noop:last")) - start
+            limit = n / noop_drain
+            results["burst"] = {
+                **{k: v for k, v in report.items() if k != "lateness"},
+                "drain_s": round(drain, 2),
+                "throughput_posts_per_s": round(ours, 1),
+                "lateness": lateness_summary(report["lateness"]),
+                "noop_limit": {"tasks": n, "drain_s": round(noop_drain, 2), "tasks_per_s": round(limit, 1)},
+                "ratio_to_limit": round(ours / limit, 3),
+                "cpu_seconds_during_burst": cpu,
+                "worker_peak_rss_mb": peak_rss_mb(worker.pid),
+            }
+    finally:
+        procs.stop_all()
+        rds.flushdb()
+        from django.db import connections
+
+        connections.close_all()
+    print(json.dumps(results, indent=2))
+
+
+def _up(requests, url) -> bool:
+    try:
+        return requests.get(url, timeout=2).status_code < 500
+    except requests.RequestException:
+        return False
+
+
+if __name__ == "__main__":
+    main()
