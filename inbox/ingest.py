@@ -15,6 +15,7 @@ from django.utils import timezone
 from inbox import priority
 from inbox.models import InboxItem, InboxKeyword, InboxReply, Kind
 from posts.models import PostTarget
+from smm.api.webhooks import emit
 from smm.models import SocialAccount
 from smm.platforms.base import InboxItem as NetworkItem
 
@@ -98,6 +99,19 @@ def ingest(account: SocialAccount, items: list[NetworkItem], *, source: str = "p
         )
     with transaction.atomic():
         InboxItem.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+        # ignore_conflicts leaves no ids: the rows this call created carry its ``now``.
+        created = InboxItem.objects.filter(
+            account=account, remote_id__in=[row.remote_id for row in rows], ingested_at=now
+        ).values("id", "kind", "remote_id", "author_handle", "text", "url", "priority", "created_at")
+        for item in created:
+            emit(
+                account.brand.workspace,
+                "inbox.item_created",
+                {
+                    "item": dict(item),
+                    "account": {"id": account.pk, "network": account.network, "handle": account.handle},
+                },
+            )
     return len(rows)
 
 

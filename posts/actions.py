@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from posts import events
 from posts.models import (
     ALLOWED_TRANSITIONS,
     Campaign,
@@ -278,6 +279,7 @@ def schedule_post(
         record_event(
             post.workspace, actor, "post.submitted", post, f"Submitted for approval, for {_local(post, when_utc)}"
         )
+        events.post_needs_approval(post)
     else:
         record_event(post.workspace, actor, "post.scheduled", post, f"Scheduled for {_local(post, when_utc)}")
     post.warnings = schedule_warnings(post, when_utc)
@@ -312,6 +314,8 @@ def reschedule_post(post: Post, when_utc: dt.datetime, actor, membership: Member
         post.approved_by, post.approved_at = None, None
     post.save(update_fields=["scheduled_at", "approved_by", "approved_at", "updated_at"])
     refresh_post_status(post)
+    if waiting and needs_approval:
+        events.post_needs_approval(post)
     record_event(
         post.workspace,
         actor,

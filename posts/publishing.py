@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from posts import events
 from posts.models import ALLOWED_TRANSITIONS, Post, PostStatus, PostTarget, TargetState
 from smm.models import SocialAccount
 from smm.platforms.base import (
@@ -372,6 +373,7 @@ def record_published(target: PostTarget, result: PublishResult) -> str:
             logger.warning("Target %s was published (%s) but is now %s", target.pk, result.remote_id, current)
             return "published-elsewhere"
         refresh_post_status(target.post)
+        events.target_published(target)
     return "published"
 
 
@@ -426,6 +428,7 @@ def _fail(
         )
         if won:
             refresh_post_status(target.post)
+            events.target_failed(target)
             transaction.on_commit(lambda: notifications.target_failed(target.pk))
     return "failed" if won else "lost-lease"
 
@@ -440,6 +443,7 @@ def _auth_failed(target: PostTarget, exc: PlatformError) -> str:
         newly = locked.status == SocialAccount.Status.CONNECTED
         if newly:
             locked.mark_needs_reconnect(f"{label} refused our access: {exc.message}"[:300])
+            events.account_needs_reconnect(locked)
             transaction.on_commit(lambda: notifications.account_needs_reconnect(account.pk))
     plain = PlatformError(
         exc.message,
