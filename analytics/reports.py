@@ -79,11 +79,18 @@ def send_weekly_report(subscription_id: int, now: dt.datetime | None = None) -> 
     )
     if not claimed:
         return "already_sent"
-    context = build_report(subscription, now)
-    subject = f"{context['subject_name']}: weekly KPIs, {context['period'].label}"
-    text = render_to_string("analytics/email/weekly_report.txt", context)
-    html = render_to_string("analytics/email/weekly_report.html", context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [subscription.user.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+    try:
+        context = build_report(subscription, now)
+        subject = f"{context['subject_name']}: weekly KPIs, {context['period'].label}"
+        text = render_to_string("analytics/email/weekly_report.txt", context)
+        html = render_to_string("analytics/email/weekly_report.html", context)
+        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [subscription.user.email])
+        message.attach_alternative(html, "text/html")
+        message.send()
+    except Exception:
+        # Give the claim back so the next hourly tick tries again.
+        ReportSubscription.objects.filter(pk=subscription.pk, last_sent_week=week).update(
+            last_sent_week=subscription.last_sent_week, last_sent_at=subscription.last_sent_at
+        )
+        raise
     return "sent"
