@@ -16,6 +16,12 @@ def test_dashboard_of_a_brand_with_history_shows_tiles_and_charts(page, live_ser
     call_command("generate_history", seed=42, verbosity=0)
     brand = Brand.objects.get(workspace__slug="acme-coffee", name="Acme Coffee")
 
+    # (Content-Security-Policy violations are collected: plotly must draw under the policy)
+    page.add_init_script(
+        "window.__violations = []; document.addEventListener('securitypolicyviolation',"
+        " (e) => window.__violations.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')));"
+    )
+
     # when the demo owner opens the brand's dashboard
     login("demo", "demo-smm-2026")
     page.goto(f"{live_server.url}/w/acme-coffee/analytics/?brand={brand.pk}")
@@ -29,6 +35,7 @@ def test_dashboard_of_a_brand_with_history_shows_tiles_and_charts(page, live_ser
         page.locator(f'[data-chart="{chart}"][data-drawn="1"]').wait_for(timeout=15000)
         assert page.locator(f'[data-chart="{chart}"] .main-svg').count() >= 1
     assert page.get_by_test_id("top-post").count() >= 1
+    assert page.evaluate("window.__violations") == []
     week_label = page.get_by_test_id("period-label").inner_text()
     assert week_label.startswith("Week ")
     screenshot("analytics-dashboard-week")
