@@ -309,6 +309,20 @@ class Adapter:
     def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
         raise NotSupported(f"{self.label} does not allow replies from here")
 
+    # helpers for subclasses
+    def download(self, url: str) -> bytes:
+        """The bytes of a media item that only has a URL, for networks that take uploads."""
+        response = self.http.get(url)
+        if response.status_code >= 400:
+            raise Transient(f"Could not download the image at {url} ({response.status_code})")
+        return response.content
+
 
 class NotSupported(Permanent):
     """The network does not offer this."""
+
+
+def parse_iso(value: str) -> dt.datetime:
+    """An ISO-8601 timestamp ("...Z" included) as an aware datetime; naive means UTC."""
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

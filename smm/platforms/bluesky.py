@@ -11,7 +11,6 @@ import base64
 import datetime as dt
 import json
 import secrets
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -33,9 +32,10 @@ from smm.platforms.base import (
     Problem,
     PublishAttempt,
     PublishResult,
-    RateLimited,
     Transient,
+    parse_iso,
 )
+from smm.platforms.errors import epoch_reset, on_their_side, rate_limited, retry_after
 
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
@@ -201,7 +201,7 @@ class BlueskyAdapter(Adapter):
         return PublishResult(
             remote_id=_at_uri(_did(account), rkey),
             url=post_url(account, rkey),
-            published_at=_parse_time(record["createdAt"]),
+            published_at=parse_iso(record["createdAt"]),
         )
 
     def lookup_published(
@@ -246,7 +246,7 @@ class BlueskyAdapter(Adapter):
 
         listNotifications pages backwards in time, so we read from the newest until we
         reach what we had already seen (or a page limit, for a very first read)."""
-        seen_until = _parse_time(cursor) if cursor else None
+        seen_until = parse_iso(cursor) if cursor else None
         items: list[InboxItem] = []
         newest = cursor
         page_cursor = ""
@@ -257,11 +257,11 @@ class BlueskyAdapter(Adapter):
             body = self._call(account, "GET", "app.bsky.notification.listNotifications", params=params)
             reached_seen = False
             for notification in body.get("notifications", []):
-                indexed_at = _parse_time(notification["indexedAt"])
+                indexed_at = parse_iso(notification["indexedAt"])
                 if seen_until is not None and indexed_at <= seen_until:
                     reached_seen = True
                     continue
-                if not newest or indexed_at > _parse_time(newest):
+                if not newest or indexed_at > parse_iso(newest):
                     newest = notification["indexedAt"]
                 if notification.get("reason") in INBOX_REASONS:
                     items.append(self._inbox_item(account, notification))
@@ -284,7 +284,7 @@ class BlueskyAdapter(Adapter):
         return PublishResult(
             remote_id=_at_uri(_did(account), rkey),
             url=post_url(account, rkey),
-            published_at=_parse_time(record["createdAt"]),
+            published_at=parse_iso(record["createdAt"]),
         )
 
     # --- records ---------------------------------------------------------------------------
@@ -342,7 +342,7 @@ class BlueskyAdapter(Adapter):
         return body.get("did", "")
 
     def _image(self, account: AccountContext, item: MediaItem) -> dict[str, Any]:
-        data = item.data if item.data is not None else self._download(item.url or "")
+        data = item.data if item.data is not None else self.download(item.url or "")
         body = self._call(
             account,
             "POST",
@@ -385,7 +385,7 @@ class BlueskyAdapter(Adapter):
         return PublishResult(
             remote_id=body.get("uri") or _at_uri(_did(account), rkey),
             url=post_url(account, rkey),
-            published_at=_parse_time(created) if created else self.now(),
+            published_at=parse_iso(created) if created else self.now(),
         )
 
     def _inbox_item(self, account: AccountContext, notification: dict[str, Any]) -> InboxItem:
@@ -409,7 +409,7 @@ class BlueskyAdapter(Adapter):
             remote_id=notification["uri"],
             kind="reply" if reason == "reply" else "mention",
             text=record.get("text", ""),
-            created_at=_parse_time(record.get("createdAt") or notification["indexedAt"]),
+            created_at=parse_iso(record.get("createdAt") or notification["indexedAt"]),
             author_handle=f"@{author.get('handle', '')}",
             author_name=author.get("displayName", ""),
             author_avatar=author.get("avatar", ""),
@@ -454,12 +454,6 @@ class BlueskyAdapter(Adapter):
             return response.json()
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _download(self, url: str) -> bytes:
-        response = self.http.get(url)
-        if response.status_code >= 400:
-            raise Transient(f"Could not download the image at {url} ({response.status_code})")
-        return response.content
-
     def _raise_for_status(self, response: requests.Response) -> None:
         status = response.status_code
         if status < 400:
@@ -473,16 +467,11 @@ class BlueskyAdapter(Adapter):
                 status=status,
             )
         if status == 429 or error == "RateLimitExceeded":
-            raise RateLimited(
-                text,
-                retry_after=self._retry_after(response),
-                user_message="Bluesky asked us to slow down; we will try again when it allows.",
-                status=status,
-            )
+            raise rate_limited(text, label=self.label, retry_after=self._retry_after(response), status=status)
         if status >= 500 or status == 408:
             # Includes the PDS's 500 for "a record with this key exists", which we never
             # interpret: publish checks getRecord before creating again.
-            raise Transient(text, user_message="Bluesky had a problem on its side; we will retry.", status=status)
+            raise on_their_side(text, label=self.label, status=status)
         if status == 413 or error in ("BlobTooLarge", "PayloadTooLarge"):
             failure = Permanent(text, user_message="An image is too large for Bluesky (2 MB at most).", status=status)
         else:
@@ -492,22 +481,8 @@ class BlueskyAdapter(Adapter):
 
     def _retry_after(self, response: requests.Response) -> float | None:
         # RateLimit-Reset is the epoch second at which the window resets.
-        reset = response.headers.get("RateLimit-Reset")
-        if reset:
-            try:
-                return max(0.0, float(reset) - self.now().timestamp())
-            except ValueError:
-                pass
-        value = response.headers.get("Retry-After")
-        if not value:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                return max(0.0, (parsedate_to_datetime(value) - self.now()).total_seconds())
-            except (TypeError, ValueError):
-                return None
+        wait = epoch_reset(response.headers.get("RateLimit-Reset"), self.now())
+        return wait if wait is not None else retry_after(response.headers, self.now())
 
 
 # --- module helpers ---------------------------------------------------------------------------
@@ -583,11 +558,6 @@ def _error_parts(response: requests.Response) -> tuple[str, str]:
 
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _parse_time(value: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _jwt_expiry(token: str) -> dt.datetime | None:

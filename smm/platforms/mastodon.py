@@ -7,14 +7,12 @@ tokens do not expire; there is nothing to refresh.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import time
-from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
@@ -24,7 +22,6 @@ from smm.platforms.base import (
     AccountMetrics,
     Adapter,
     AppCredentials,
-    AuthExpired,
     ConnectedAccount,
     InboxItem,
     InboxPage,
@@ -36,9 +33,12 @@ from smm.platforms.base import (
     Problem,
     PublishAttempt,
     PublishResult,
-    RateLimited,
     Transient,
+    parse_iso,
 )
+from smm.platforms.errors import retry_after, standard_error
+from smm.platforms.oauth import authorize_url
+from smm.platforms.oauth import pkce_challenge as pkce_challenge  # imported from here by callers
 
 SCOPES = "write:statuses write:media read:statuses read:notifications read:accounts"
 
@@ -151,18 +151,14 @@ class MastodonAdapter(Adapter):
         return AppCredentials(client_id=body["client_id"], client_secret=body.get("client_secret", ""))
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
-        query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": self.app.client_id,
-                "redirect_uri": redirect_uri,
-                "scope": SCOPES,
-                "state": state,
-                "code_challenge": pkce_challenge(code_verifier),
-                "code_challenge_method": "S256",
-            }
+        return authorize_url(
+            f"{_base(base_url)}/oauth/authorize",
+            client_id=self.app.client_id,
+            redirect_uri=redirect_uri,
+            scope=SCOPES,
+            state=state,
+            code_verifier=code_verifier,
         )
-        return f"{_base(base_url)}/oauth/authorize?{query}"
 
     def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
@@ -322,11 +318,11 @@ class MastodonAdapter(Adapter):
         return PublishResult(
             remote_id=str(status["id"]),
             url=status.get("url") or status.get("uri", ""),
-            published_at=_parse_time(status["created_at"]),
+            published_at=parse_iso(status["created_at"]),
         )
 
     def _upload_media(self, account: AccountContext, item: MediaItem) -> str:
-        data = item.data if item.data is not None else self._download(item.url or "")
+        data = item.data if item.data is not None else self.download(item.url or "")
         response = self._call(
             account,
             "POST",
@@ -349,12 +345,6 @@ class MastodonAdapter(Adapter):
             user_message="Mastodon is taking a long time to process an image; we will try again shortly.",
         )
 
-    def _download(self, url: str) -> bytes:
-        response = self.http.get(url)
-        if response.status_code >= 400:
-            raise Transient(f"Could not download the image at {url} ({response.status_code})")
-        return response.content
-
     def _inbox_item(self, account: AccountContext, notification: dict, status: dict) -> InboxItem:
         author = status.get("account") or notification.get("account") or {}
         answers_us = account.remote_id and str(status.get("in_reply_to_account_id") or "") == account.remote_id
@@ -369,7 +359,7 @@ class MastodonAdapter(Adapter):
             remote_id=str(status["id"]),
             kind=kind,
             text=html_to_text(status.get("content", "")),
-            created_at=_parse_time(status.get("created_at") or notification["created_at"]),
+            created_at=parse_iso(status.get("created_at") or notification["created_at"]),
             author_handle=f"@{author.get('acct', '')}",
             author_name=author.get("display_name") or author.get("username", ""),
             author_avatar=author.get("avatar", ""),
@@ -394,21 +384,9 @@ class MastodonAdapter(Adapter):
         if status < 400:
             return
         message = _error_message(response)
-        if status == 401:
-            raise AuthExpired(
-                message,
-                user_message="Mastodon no longer accepts SMM's access to this account. Please reconnect it.",
-                status=status,
-            )
-        if status == 429:
-            raise RateLimited(
-                message,
-                retry_after=self._retry_after(response),
-                user_message="Mastodon asked us to slow down; we will try again when it allows.",
-                status=status,
-            )
-        if status >= 500 or status == 408:
-            raise Transient(message, user_message="Mastodon had a problem on its side; we will retry.", status=status)
+        error = standard_error(status, message, label=self.label, retry_after=lambda: self._retry_after(response))
+        if error is not None:
+            raise error
         if status == 422:
             raise Permanent(message, user_message=f"Mastodon refused the post: {_strip_prefix(message)}", status=status)
         if status == 403:
@@ -427,21 +405,15 @@ class MastodonAdapter(Adapter):
         reset = response.headers.get("X-RateLimit-Reset")
         if reset:
             try:
-                moment = _parse_time(reset)
+                moment = parse_iso(reset)
             except ValueError:
                 moment = None
             if moment is not None:
                 return max(0.0, (moment - self.now()).total_seconds())
-        return _retry_after_header(response, self.now())
+        return retry_after(response.headers, self.now())
 
 
 # --- module helpers ------------------------------------------------------------------------
-
-
-def pkce_challenge(code_verifier: str) -> str:
-    """RFC 7636 S256: base64url(sha256(verifier)) without padding."""
-    digest = hashlib.sha256(code_verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def html_to_text(html: str) -> str:
@@ -517,28 +489,6 @@ def _strip_prefix(message: str) -> str:
     # "Validation failed: Text character limit of 500 exceeded" -> the part that matters.
     prefix = "Validation failed: "
     return message[len(prefix) :] if message.startswith(prefix) else message
-
-
-def _parse_time(value: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment
-
-
-def _retry_after_header(response: requests.Response, now: dt.datetime) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (moment - now).total_seconds())
 
 
 def _max_id(current: str, candidate: str) -> str:

@@ -7,14 +7,10 @@ certainly covers the window do we say "not published".
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import html
 import unicodedata
-from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode
 
 import requests
 
@@ -35,9 +31,11 @@ from smm.platforms.base import (
     Problem,
     PublishAttempt,
     PublishResult,
-    RateLimited,
-    Transient,
+    parse_iso,
 )
+from smm.platforms.errors import epoch_reset, retry_after, standard_error
+from smm.platforms.oauth import authorize_url, expires_at
+from smm.platforms.oauth import pkce_challenge as pkce_challenge  # imported from here by callers
 
 API = "https://api.x.com"
 AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
@@ -123,18 +121,14 @@ class XAdapter(Adapter):
     # --- connection ----------------------------------------------------------------------
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
-        query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": self.app.client_id,
-                "redirect_uri": redirect_uri,
-                "scope": SCOPES,
-                "state": state,
-                "code_challenge": pkce_challenge(code_verifier),
-                "code_challenge_method": "S256",
-            }
+        return authorize_url(
+            AUTHORIZE_URL,
+            client_id=self.app.client_id,
+            redirect_uri=redirect_uri,
+            scope=SCOPES,
+            state=state,
+            code_verifier=code_verifier,
         )
-        return f"{AUTHORIZE_URL}?{query}"
 
     def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
@@ -293,7 +287,7 @@ class XAdapter(Adapter):
     # --- internals -------------------------------------------------------------------------
 
     def _upload_media(self, account: AccountContext, item: MediaItem) -> str:
-        data = item.data if item.data is not None else self._download(item.url or "")
+        data = item.data if item.data is not None else self.download(item.url or "")
         category = "tweet_gif" if item.mime_type == "image/gif" else "tweet_image"
         body = self._call(
             account,
@@ -320,12 +314,6 @@ class XAdapter(Adapter):
         url = f"https://x.com/{username}/status/{tweet_id}" if username else f"https://x.com/i/web/status/{tweet_id}"
         return PublishResult(remote_id=tweet_id, url=url, published_at=snowflake_time(tweet_id) or self.now())
 
-    def _download(self, url: str) -> bytes:
-        response = self.http.get(url)
-        if response.status_code >= 400:
-            raise Transient(f"Could not download the image at {url} ({response.status_code})")
-        return response.content
-
     def _token_request(self, form: dict[str, str]) -> dict[str, Any]:
         # Confidential clients authenticate with HTTP Basic; public clients send only
         # client_id in the form (already there).
@@ -343,8 +331,9 @@ class XAdapter(Adapter):
 
     def _token_credentials(self, token: dict[str, Any]) -> dict[str, Any]:
         credentials = {"access_token": token["access_token"], "refresh_token": token.get("refresh_token", "")}
-        if token.get("expires_in"):
-            credentials["expires_at"] = (self.now() + dt.timedelta(seconds=int(token["expires_in"]))).isoformat()
+        expiry = expires_at(token.get("expires_in") or None, self.now())  # 0 or absent: not stated
+        if expiry is not None:
+            credentials["expires_at"] = expiry.isoformat()
         return credentials
 
     def _call(self, account: AccountContext, method: str, path: str, **kwargs) -> dict[str, Any]:
@@ -370,21 +359,9 @@ class XAdapter(Adapter):
         if status < 400:
             return
         message = _error_message(response)
-        if status == 401:
-            raise AuthExpired(
-                message,
-                user_message="X no longer accepts SMM's access to this account. Please reconnect it.",
-                status=status,
-            )
-        if status == 429:
-            raise RateLimited(
-                message,
-                retry_after=self._retry_after(response),
-                user_message="X asked us to slow down; we will try again when it allows.",
-                status=status,
-            )
-        if status >= 500 or status == 408:
-            raise Transient(message, user_message="X had a problem on its side; we will retry.", status=status)
+        error = standard_error(status, message, label=self.label, retry_after=lambda: self._retry_after(response))
+        if error is not None:
+            raise error
         if status == 403 and DUPLICATE_MARKER in message.lower():
             raise Permanent(
                 message,
@@ -396,31 +373,12 @@ class XAdapter(Adapter):
         raise Permanent(message, user_message=f"X refused the post: {message}", status=status)
 
     def _retry_after(self, response: requests.Response) -> float | None:
-        reset = response.headers.get("x-rate-limit-reset")
-        if reset:
-            try:
-                return max(0.0, float(reset) - self.now().timestamp())
-            except ValueError:
-                pass
-        value = response.headers.get("Retry-After")
-        if not value:
-            return None
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                return max(0.0, (parsedate_to_datetime(value) - self.now()).total_seconds())
-            except (TypeError, ValueError):
-                return None
+        # x-rate-limit-reset is the epoch second at which the window resets.
+        wait = epoch_reset(response.headers.get("x-rate-limit-reset"), self.now())
+        return wait if wait is not None else retry_after(response.headers, self.now())
 
 
 # --- module helpers ---------------------------------------------------------------------------
-
-
-def pkce_challenge(code_verifier: str) -> str:
-    """RFC 7636 S256: base64url(sha256(verifier)) without padding."""
-    digest = hashlib.sha256(code_verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def snowflake_time(tweet_id: str) -> dt.datetime | None:
@@ -487,7 +445,7 @@ def _inbox_item(account: AccountContext, tweet: dict[str, Any], author: dict[str
         remote_id=str(tweet["id"]),
         kind="reply" if answers_us else "mention",
         text=html.unescape(tweet.get("text", "")),
-        created_at=_parse_time(tweet["created_at"]) if tweet.get("created_at") else snowflake_time(str(tweet["id"])),
+        created_at=parse_iso(tweet["created_at"]) if tweet.get("created_at") else snowflake_time(str(tweet["id"])),
         author_handle=f"@{username}" if username else "",
         author_name=author.get("name", ""),
         author_avatar=author.get("profile_image_url", ""),
@@ -521,10 +479,5 @@ def _x_time(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _parse_time(value: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
 def _parse_optional_time(value: str | None) -> dt.datetime | None:
-    return _parse_time(value) if value else None
+    return parse_iso(value) if value else None
