@@ -310,6 +310,11 @@ class Adapter:
         raise NotSupported(f"{self.label} does not allow replies from here")
 
     # helpers for subclasses
+    def raise_problems(self, problems: list[Problem]) -> None:
+        """Refuse to publish content that breaks the network's rules (``validate``)."""
+        if problems:
+            raise Permanent("; ".join(p.message for p in problems), user_message=" ".join(p.message for p in problems))
+
     def download(self, url: str) -> bytes:
         """The bytes of a media item that only has a URL, for networks that take uploads."""
         response = self.http.get(url)

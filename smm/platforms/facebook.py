@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
 
 from smm.platforms.base import (
     AccountContext,
@@ -21,7 +20,8 @@ from smm.platforms.base import (
     PublishResult,
     RateLimited,
 )
-from smm.platforms.meta_graph import GRAPH_VERSION, MetaGraphAdapter, insight_values, matches_text, now, parse_time
+from smm.platforms.meta_graph import GRAPH_VERSION, MetaGraphAdapter, matches_text, now, parse_time
+from smm.platforms.oauth import authorize_url
 from smm.platforms.text import grapheme_length
 
 GRAPH = f"https://graph.facebook.com/{GRAPH_VERSION}"
@@ -37,7 +37,6 @@ SCOPES = (
 # deprecation notice points to; post_clicks survives from before.
 POST_INSIGHTS = "post_media_view,post_total_media_view_unique,post_clicks"
 POST_FIELDS = "comments.limit(0).summary(total_count),reactions.limit(0).summary(total_count),shares"
-INBOX_POSTS = 10
 
 
 class FacebookAdapter(MetaGraphAdapter):
@@ -90,16 +89,13 @@ class FacebookAdapter(MetaGraphAdapter):
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
         # The server-side Facebook Login flow uses the app secret, not PKCE.
-        query = urlencode(
-            {
-                "client_id": self.app.client_id,
-                "redirect_uri": redirect_uri,
-                "state": state,
-                "response_type": "code",
-                "scope": ",".join(SCOPES),
-            }
+        return authorize_url(
+            f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth",
+            client_id=self.app.client_id,
+            redirect_uri=redirect_uri,
+            scope=",".join(SCOPES),
+            state=state,
         )
-        return f"https://www.facebook.com/{GRAPH_VERSION}/dialog/oauth?{query}"
 
     def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
@@ -221,9 +217,7 @@ class FacebookAdapter(MetaGraphAdapter):
         for post_id in remote_ids:
             fields = self.graph("GET", post_id, token, params={"fields": POST_FIELDS})
             try:
-                insights = insight_values(
-                    self.graph("GET", f"{post_id}/insights", token, params={"metric": POST_INSIGHTS})
-                )
+                insights = self.insights(token, post_id, POST_INSIGHTS)
             except (AuthExpired, RateLimited):
                 raise
             except Permanent:
@@ -252,49 +246,40 @@ class FacebookAdapter(MetaGraphAdapter):
     def fetch_inbox(self, account: AccountContext, cursor: str = "") -> InboxPage:
         """Comments on the Page's recent posts newer than ``cursor`` (ISO timestamp).
         Replies to comments come along (``filter=stream``) with their parent id."""
-        token = self.token(account)
         page_id = self._page_id(account)
-        since = parse_time(cursor) if cursor else None
-        posts = self.graph(
-            "GET", f"{page_id}/posts", token, params={"fields": "id,permalink_url", "limit": INBOX_POSTS}
-        )
-        items: list[InboxItem] = []
-        for post in posts.get("data") or []:
-            comments = self.graph(
-                "GET",
-                f"{post['id']}/comments",
-                token,
-                params={
-                    "fields": "id,message,created_time,from{id,name,picture},parent{id},permalink_url",
-                    "filter": "stream",
-                    "order": "reverse_chronological",
-                },
+
+        def comment_item(comment: dict[str, Any], created, post: dict[str, Any]) -> InboxItem | None:
+            author = comment.get("from") or {}  # absent without pages_read_user_engagement
+            if str(author.get("id") or "") == page_id:
+                return None  # the Page's own answers
+            return InboxItem(
+                remote_id=str(comment["id"]),
+                kind="comment",
+                text=comment.get("message", ""),
+                created_at=created,
+                author_handle=str(author.get("id") or ""),
+                author_name=author.get("name", ""),
+                author_avatar=((author.get("picture") or {}).get("data") or {}).get("url", ""),
+                url=comment.get("permalink_url") or post.get("permalink_url", ""),
+                post_remote_id=str(post["id"]),
+                parent_remote_id=str((comment.get("parent") or {}).get("id") or ""),
+                conversation_id=str(post["id"]),
             )
-            for comment in comments.get("data") or []:
-                created = parse_time(comment.get("created_time"))
-                if created is None or (since is not None and created <= since):
-                    continue
-                author = comment.get("from") or {}  # absent without pages_read_user_engagement
-                if str(author.get("id") or "") == page_id:
-                    continue  # the Page's own answers
-                items.append(
-                    InboxItem(
-                        remote_id=str(comment["id"]),
-                        kind="comment",
-                        text=comment.get("message", ""),
-                        created_at=created,
-                        author_handle=str(author.get("id") or ""),
-                        author_name=author.get("name", ""),
-                        author_avatar=((author.get("picture") or {}).get("data") or {}).get("url", ""),
-                        url=comment.get("permalink_url") or post.get("permalink_url", ""),
-                        post_remote_id=str(post["id"]),
-                        parent_remote_id=str((comment.get("parent") or {}).get("id") or ""),
-                        conversation_id=str(post["id"]),
-                    )
-                )
-        items.sort(key=lambda item: item.created_at)
-        newest = items[-1].created_at.isoformat() if items else cursor
-        return InboxPage(items=items, cursor=newest)
+
+        return self.collect_inbox(
+            self.token(account),
+            cursor,
+            posts_path=f"{page_id}/posts",
+            post_fields="id,permalink_url",
+            edge="comments",
+            params={
+                "fields": "id,message,created_time,from{id,name,picture},parent{id},permalink_url",
+                "filter": "stream",
+                "order": "reverse_chronological",
+            },
+            item=comment_item,
+            time_field="created_time",
+        )
 
     def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
         data = self.graph("POST", f"{item.remote_id}/comments", self.token(account), data={"message": text})

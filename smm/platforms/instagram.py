@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any, ClassVar
-from urllib.parse import urlencode
 
 import regex
 
@@ -13,21 +12,13 @@ from smm.platforms.base import (
     ConnectedAccount,
     InboxItem,
     InboxPage,
-    OutcomeUnknown,
     PostContent,
     PostMetrics,
     Problem,
-    PublishAttempt,
     PublishResult,
 )
-from smm.platforms.meta_graph import (
-    GRAPH_VERSION,
-    MetaGraphAdapter,
-    insight_values,
-    matches_text,
-    now,
-    parse_time,
-)
+from smm.platforms.meta_graph import GRAPH_VERSION, ContainerGraphAdapter, now
+from smm.platforms.oauth import authorize_url
 from smm.platforms.text import count_hashtags, grapheme_length
 
 GRAPH = "https://graph.instagram.com"
@@ -43,16 +34,17 @@ MAX_MENTIONS = 20
 # (so e-mail addresses are not counted).
 _MENTION = regex.compile(r"(?<![\w@])@[A-Za-z0-9._]{1,30}")
 POST_METRICS = "views,reach,likes,comments,shares,saved,total_interactions"
-INBOX_POSTS = 10  # comments are read on this many recent posts
 
 
-class InstagramAdapter(MetaGraphAdapter):
+class InstagramAdapter(ContainerGraphAdapter):
     name = "instagram"
     label = "Instagram"
     supports_links = False  # links in captions are not clickable; nothing to attach
     supports_refresh = True
-    idempotency = "container"
     graph_base = f"{GRAPH}/{GRAPH_VERSION}"
+    media_edge = "media"
+    publish_edge = "media_publish"
+    text_field = "caption"
     container_status_field = "status_code"
     _container_detail_field = "status"
 
@@ -114,32 +106,18 @@ class InstagramAdapter(MetaGraphAdapter):
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
         # Instagram Login has no PKCE; the code is bound to our client secret instead.
-        query = urlencode(
-            {
-                "client_id": self.app.client_id,
-                "redirect_uri": redirect_uri,
-                "response_type": "code",
-                "scope": ",".join(SCOPES),
-                "state": state,
-            }
+        return authorize_url(
+            "https://www.instagram.com/oauth/authorize",
+            client_id=self.app.client_id,
+            redirect_uri=redirect_uri,
+            scope=",".join(SCOPES),
+            state=state,
         )
-        return f"https://www.instagram.com/oauth/authorize?{query}"
 
     def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
     ) -> ConnectedAccount:
-        short = self.graph(
-            "POST",
-            "https://api.instagram.com/oauth/access_token",
-            None,
-            data={
-                "client_id": self.app.client_id,
-                "client_secret": self.app.client_secret,
-                "grant_type": "authorization_code",
-                "redirect_uri": redirect_uri,
-                "code": code,
-            },
-        )
+        short = self.code_token("https://api.instagram.com/oauth/access_token", code=code, redirect_uri=redirect_uri)
         # Older answers are flat, newer ones wrap the token in "data": [...].
         if isinstance(short.get("data"), list) and short["data"]:
             short = short["data"][0]
@@ -160,70 +138,14 @@ class InstagramAdapter(MetaGraphAdapter):
 
     # --- publishing ----------------------------------------------------------------------
 
-    def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
-        self.raise_problems(self.validate(content))
-        token = self.token(account)
-        user_id = self._user_id(account)
-
-        def create() -> str:
-            if len(content.media) == 1:
-                item = content.media[0]
-                body = {"image_url": item.url, "caption": content.text}
-                if item.alt_text:
-                    body["alt_text"] = item.alt_text
-                return str(self.graph("POST", f"{user_id}/media", token, data=body)["id"])
-            children = []
-            for item in content.media:
-                body = {"image_url": item.url, "is_carousel_item": "true"}
-                if item.alt_text:
-                    body["alt_text"] = item.alt_text
-                children.append(str(self.graph("POST", f"{user_id}/media", token, data=body)["id"]))
-            # Children must be FINISHED before the carousel container is created.
-            for child in children:
-                self.wait_for_container(token, child)
-            body = {"media_type": "CAROUSEL", "children": ",".join(children), "caption": content.text}
-            return str(self.graph("POST", f"{user_id}/media", token, data=body)["id"])
-
-        return self.publish_container(
-            account,
-            attempt,
-            create=create,
-            publish_path=f"{user_id}/media_publish",
-            find_published=lambda: self._find_recent(token, user_id, content.text),
-        )
-
-    def lookup_published(
-        self, account: AccountContext, content: PostContent, attempt: PublishAttempt
-    ) -> PublishResult | None:
-        token = self.token(account)
-        if attempt.state.get("media_id"):
-            return self.media_result(token, attempt.state["media_id"])
-        container_id = attempt.state.get("container_id")
-        if not container_id:
-            return None  # no container, so nothing could have been published
-        status, _detail = self.container_status(token, container_id)
-        if status != "PUBLISHED":
-            return None  # FINISHED / IN_PROGRESS / EXPIRED / ERROR: not out, safe to retry
-        found = self._find_recent(token, self._user_id(account), content.text)
-        if found is None:
-            raise OutcomeUnknown("The container is published but the post is not among the recent ones")
-        return found
-
-    def _find_recent(self, token: str, user_id: str, caption: str) -> PublishResult | None:
-        data = self.graph(
-            "GET", f"{user_id}/media", token, params={"fields": "id,caption,permalink,timestamp", "limit": 25}
-        )
-        for media in data.get("data") or []:
-            if matches_text(media.get("caption"), caption):
-                return PublishResult(
-                    remote_id=str(media["id"]),
-                    url=media.get("permalink", ""),
-                    published_at=parse_time(media.get("timestamp")) or now(),
-                )
-        return None
-
-    def _user_id(self, account: AccountContext) -> str:
-        return str(account.credentials.get("user_id") or account.remote_id)
+    def create_container(self, token: str, user_id: str, content: PostContent) -> str:
+        if len(content.media) > 1:
+            return self.create_carousel(token, user_id, content.media, child={}, parent={"caption": content.text})
+        item = content.media[0]
+        body = {"image_url": item.url, "caption": content.text}
+        if item.alt_text:
+            body["alt_text"] = item.alt_text
+        return str(self.graph("POST", f"{user_id}/media", token, data=body)["id"])
 
     # --- metrics ---------------------------------------------------------------------------
 
@@ -231,7 +153,7 @@ class InstagramAdapter(MetaGraphAdapter):
         token = self.token(account)
         result: dict[str, PostMetrics] = {}
         for media_id in remote_ids:
-            values = insight_values(self.graph("GET", f"{media_id}/insights", token, params={"metric": POST_METRICS}))
+            values = self.insights(token, media_id, POST_METRICS)
             result[media_id] = PostMetrics(
                 remote_id=media_id,
                 impressions=values.get("views"),  # "impressions" was retired in 2025
@@ -248,7 +170,7 @@ class InstagramAdapter(MetaGraphAdapter):
         # daily gain, which is not what a follower-growth chart wants.
         data = self.graph(
             "GET",
-            self._user_id(account),
+            self.user_id(account),
             self.token(account),
             params={"fields": "followers_count,follows_count,media_count"},
         )
@@ -263,30 +185,15 @@ class InstagramAdapter(MetaGraphAdapter):
     def fetch_inbox(self, account: AccountContext, cursor: str = "") -> InboxPage:
         """Comments on the account's recent posts that are newer than ``cursor`` (an ISO
         timestamp of the newest comment already seen)."""
-        token = self.token(account)
-        since = parse_time(cursor) if cursor else None
-        posts = self.graph(
-            "GET",
-            f"{self._user_id(account)}/media",
-            token,
-            params={"fields": "id,permalink", "limit": INBOX_POSTS},
+        return self.collect_inbox(
+            self.token(account),
+            cursor,
+            posts_path=f"{self.user_id(account)}/media",
+            post_fields="id,permalink",
+            edge="comments",
+            params={"fields": "id,text,timestamp,username,parent_id"},
+            item=_comment_item,
         )
-        items: list[InboxItem] = []
-        for post in posts.get("data") or []:
-            comments = self.graph(
-                "GET",
-                f"{post['id']}/comments",
-                token,
-                params={"fields": "id,text,timestamp,username,parent_id"},
-            )
-            for comment in comments.get("data") or []:
-                created = parse_time(comment.get("timestamp"))
-                if created is None or (since is not None and created <= since):
-                    continue
-                items.append(_comment_item(comment, created, post))
-        items.sort(key=lambda item: item.created_at)
-        newest = items[-1].created_at.isoformat() if items else cursor
-        return InboxPage(items=items, cursor=newest)
 
     def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
         data = self.graph("POST", f"{item.remote_id}/replies", self.token(account), data={"message": text})

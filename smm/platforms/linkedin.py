@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -28,6 +28,7 @@ from smm.platforms.base import (
     RateLimited,
     Transient,
 )
+from smm.platforms.oauth import authorize_url, expires_at
 from smm.platforms.text import grapheme_length
 
 API = "https://api.linkedin.com"
@@ -139,16 +140,13 @@ class LinkedInAdapter(Adapter):
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
         # LinkedIn offers PKCE only to native apps it approves; web apps use the secret.
-        query = urlencode(
-            {
-                "response_type": "code",
-                "client_id": self.app.client_id,
-                "redirect_uri": redirect_uri,
-                "state": state,
-                "scope": " ".join(SCOPES),
-            }
+        return authorize_url(
+            f"{OAUTH}/authorization",
+            client_id=self.app.client_id,
+            redirect_uri=redirect_uri,
+            scope=" ".join(SCOPES),
+            state=state,
         )
-        return f"{OAUTH}/authorization?{query}"
 
     def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
@@ -183,7 +181,7 @@ class LinkedInAdapter(Adapter):
             display_name=me.get("name", ""),
             avatar_url=me.get("picture", ""),
             credentials=credentials,
-            token_expires_at=_expiry(tokens.get("expires_in")),
+            token_expires_at=expires_at(tokens.get("expires_in")),
         )
 
     def refresh(self, account: AccountContext) -> None:
@@ -220,9 +218,7 @@ class LinkedInAdapter(Adapter):
     # --- publishing ------------------------------------------------------------------------------
 
     def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
-        problems = self.validate(content)
-        if problems:
-            raise Permanent("; ".join(p.message for p in problems), user_message=" ".join(p.message for p in problems))
+        self.raise_problems(self.validate(content))
         author = self._author(account)
         body = self.post_body(author, content)
         if content.media:
@@ -485,12 +481,12 @@ def _restli_list(urns: list[str]) -> str:
 
 def _token_credentials(tokens: dict[str, Any]) -> dict[str, Any]:
     credentials: dict[str, Any] = {"access_token": tokens["access_token"]}
-    expiry = _expiry(tokens.get("expires_in"))
+    expiry = expires_at(tokens.get("expires_in"))
     if expiry is not None:
         credentials["expires_at"] = expiry.isoformat()
     if tokens.get("refresh_token"):
         credentials["refresh_token"] = tokens["refresh_token"]
-        refresh_expiry = _expiry(tokens.get("refresh_token_expires_in"))
+        refresh_expiry = expires_at(tokens.get("refresh_token_expires_in"))
         if refresh_expiry is not None:
             credentials["refresh_expires_at"] = refresh_expiry.isoformat()
     return credentials
@@ -498,13 +494,6 @@ def _token_credentials(tokens: dict[str, Any]) -> dict[str, Any]:
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _expiry(seconds) -> dt.datetime | None:
-    try:
-        return _now() + dt.timedelta(seconds=int(seconds))
-    except (TypeError, ValueError):
-        return None
 
 
 def _from_millis(value) -> dt.datetime:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import requests
@@ -19,15 +20,22 @@ from smm.platforms.base import (
     AccountContext,
     Adapter,
     AuthExpired,
+    InboxItem,
+    InboxPage,
+    MediaItem,
     OutcomeUnknown,
     Permanent,
     PlatformError,
-    Problem,
+    PostContent,
     PublishAttempt,
     PublishResult,
     RateLimited,
     Transient,
 )
+from smm.platforms.oauth import expires_at
+
+# Inbox: answers are read under this many of the account's latest posts.
+INBOX_POSTS = 10
 
 # Graph API version for graph.facebook.com and graph.instagram.com. Meta supports a
 # version for about two years; bump it here, in one place.
@@ -191,11 +199,9 @@ class MetaGraphAdapter(Adapter):
             )
         return token
 
-    # --- content rules ---------------------------------------------------------------
-
-    def raise_problems(self, problems: list[Problem]) -> None:
-        if problems:
-            raise Permanent("; ".join(p.message for p in problems), user_message=" ".join(p.message for p in problems))
+    def insights(self, token: str, object_id: str, metrics: str) -> dict[str, int]:
+        """``GET /{object}/insights?metric=...`` as ``{"views": 12, ...}`` (see ``insight_values``)."""
+        return insight_values(self.graph("GET", f"{object_id}/insights", token, params={"metric": metrics}))
 
     # --- containers (Instagram, Threads) -----------------------------------------------
 
@@ -279,7 +285,57 @@ class MetaGraphAdapter(Adapter):
             published_at=parse_time(data.get("timestamp")) or now(),
         )
 
+    # --- inbox ---------------------------------------------------------------------------
+
+    def collect_inbox(
+        self,
+        token: str,
+        cursor: str,
+        *,
+        posts_path: str,
+        post_fields: str,
+        edge: str,
+        params: dict[str, Any],
+        item: Callable[[dict[str, Any], dt.datetime, dict[str, Any]], InboxItem | None],
+        time_field: str = "timestamp",
+    ) -> InboxPage:
+        """Answers (comments, replies) under the account's ``INBOX_POSTS`` latest posts
+        that are newer than ``cursor`` (the ISO time of the newest one already seen).
+        ``item(answer, created, post)`` builds the inbox item, or None to skip one (the
+        account's own answers)."""
+        since = parse_time(cursor) if cursor else None
+        posts = self.graph("GET", posts_path, token, params={"fields": post_fields, "limit": INBOX_POSTS})
+        items: list[InboxItem] = []
+        for post in posts.get("data") or []:
+            answers = self.graph("GET", f"{post['id']}/{edge}", token, params=params)
+            for answer in answers.get("data") or []:
+                created = parse_time(answer.get(time_field))
+                if created is None or (since is not None and created <= since):
+                    continue
+                built = item(answer, created, post)
+                if built is not None:
+                    items.append(built)
+        items.sort(key=lambda built: built.created_at)
+        newest = items[-1].created_at.isoformat() if items else cursor
+        return InboxPage(items=items, cursor=newest)
+
     # --- tokens --------------------------------------------------------------------------
+
+    def code_token(self, url: str, *, code: str, redirect_uri: str) -> dict[str, Any]:
+        """Trade the authorization code for a short-lived token (Instagram, Threads): the
+        code is bound to our client secret, not to PKCE."""
+        return self.graph(
+            "POST",
+            url,
+            None,
+            data={
+                "client_id": self.app.client_id,
+                "client_secret": self.app.client_secret,
+                "grant_type": "authorization_code",
+                "redirect_uri": redirect_uri,
+                "code": code,
+            },
+        )
 
     def exchange_long_lived(self, url: str, grant_type: str, short_token: str, *, token_param: str = "access_token"):  # noqa: S107 (a parameter name)
         """Swap a short-lived token (about an hour) for a long-lived one (about 60 days).
@@ -301,19 +357,91 @@ class MetaGraphAdapter(Adapter):
         account.update_credentials(changes)
 
 
+class ContainerGraphAdapter(MetaGraphAdapter):
+    """Instagram and Threads: a post is a container on the user's ``media_edge``, published
+    through ``publish_edge``; a lost answer is resolved through the container's status and
+    the user's latest posts, matched on ``text_field``."""
+
+    idempotency = "container"
+    media_edge: ClassVar[str] = ""
+    publish_edge: ClassVar[str] = ""
+    text_field: ClassVar[str] = ""
+
+    def create_container(self, token: str, user_id: str, content: PostContent) -> str:
+        """Make the container that publishes ``content``; returns its id."""
+        raise NotImplementedError
+
+    def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
+        self.raise_problems(self.validate(content))
+        token = self.token(account)
+        user_id = self.user_id(account)
+        return self.publish_container(
+            account,
+            attempt,
+            create=lambda: self.create_container(token, user_id, content),
+            publish_path=f"{user_id}/{self.publish_edge}",
+            find_published=lambda: self.find_recent(token, user_id, content.text),
+        )
+
+    def create_carousel(
+        self, token: str, user_id: str, items: list[MediaItem], *, child: dict[str, str], parent: dict[str, str]
+    ) -> str:
+        """One container per image (``child`` fields plus the image), each FINISHED before
+        the carousel container (``parent`` fields) that lists them is created."""
+        children = []
+        for item in items:
+            body = {**child, "image_url": item.url, "is_carousel_item": "true"}
+            if item.alt_text:
+                body["alt_text"] = item.alt_text
+            children.append(str(self.graph("POST", f"{user_id}/{self.media_edge}", token, data=body)["id"]))
+        for child_id in children:
+            self.wait_for_container(token, child_id)
+        body = {"media_type": "CAROUSEL", "children": ",".join(children), **parent}
+        return str(self.graph("POST", f"{user_id}/{self.media_edge}", token, data=body)["id"])
+
+    def lookup_published(
+        self, account: AccountContext, content: PostContent, attempt: PublishAttempt
+    ) -> PublishResult | None:
+        token = self.token(account)
+        if attempt.state.get("media_id"):
+            return self.media_result(token, attempt.state["media_id"])
+        container_id = attempt.state.get("container_id")
+        if not container_id:
+            return None  # no container, so nothing could have been published
+        status, _detail = self.container_status(token, container_id)
+        if status != "PUBLISHED":
+            return None  # FINISHED / IN_PROGRESS / EXPIRED / ERROR: not out, safe to retry
+        found = self.find_recent(token, self.user_id(account), content.text)
+        if found is None:
+            raise OutcomeUnknown("The container is published but the post is not among the recent ones")
+        return found
+
+    def find_recent(self, token: str, user_id: str, text: str) -> PublishResult | None:
+        """The user's latest post whose text is ``text``, if any."""
+        data = self.graph(
+            "GET",
+            f"{user_id}/{self.media_edge}",
+            token,
+            params={"fields": f"id,{self.text_field},permalink,timestamp", "limit": 25},
+        )
+        for media in data.get("data") or []:
+            if matches_text(media.get(self.text_field), text):
+                return PublishResult(
+                    remote_id=str(media["id"]),
+                    url=media.get("permalink", ""),
+                    published_at=parse_time(media.get("timestamp")) or now(),
+                )
+        return None
+
+    def user_id(self, account: AccountContext) -> str:
+        return str(account.credentials.get("user_id") or account.remote_id)
+
+
 # --- small shared helpers ---------------------------------------------------------------
 
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def expires_at(expires_in) -> dt.datetime | None:
-    try:
-        seconds = int(expires_in)
-    except (TypeError, ValueError):
-        return None
-    return now() + dt.timedelta(seconds=seconds)
 
 
 def parse_time(value) -> dt.datetime | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 import regex
 
@@ -13,14 +12,13 @@ from smm.platforms.base import (
     ConnectedAccount,
     InboxItem,
     InboxPage,
-    OutcomeUnknown,
     PostContent,
     PostMetrics,
     Problem,
-    PublishAttempt,
     PublishResult,
 )
-from smm.platforms.meta_graph import MetaGraphAdapter, insight_values, matches_text, now, parse_time
+from smm.platforms.meta_graph import ContainerGraphAdapter, insight_values
+from smm.platforms.oauth import authorize_url
 from smm.platforms.text import find_urls
 
 GRAPH = "https://graph.threads.net"
@@ -34,7 +32,6 @@ SCOPES = (
 MAX_LINKS = 5
 MAX_CAROUSEL = 20
 POST_METRICS = "views,likes,replies,reposts,quotes"
-INBOX_POSTS = 10
 
 _GRAPHEME = regex.compile(r"\X")
 _EMOJI = regex.compile(r"[\p{Extended_Pictographic}\p{Regional_Indicator}]")
@@ -62,12 +59,14 @@ def count_links(text: str, link: str | None = None) -> int:
     return len(urls)
 
 
-class ThreadsAdapter(MetaGraphAdapter):
+class ThreadsAdapter(ContainerGraphAdapter):
     name = "threads"
     label = "Threads"
     supports_refresh = True
-    idempotency = "container"
     graph_base = f"{GRAPH}/v1.0"
+    media_edge = "threads"
+    publish_edge = "threads_publish"
+    text_field = "text"
     container_status_field = "status"
     _container_detail_field = "error_message"
 
@@ -116,32 +115,18 @@ class ThreadsAdapter(MetaGraphAdapter):
 
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
         # No PKCE on Threads; the code is bound to our client secret.
-        query = urlencode(
-            {
-                "client_id": self.app.client_id,
-                "redirect_uri": redirect_uri,
-                "scope": ",".join(SCOPES),
-                "response_type": "code",
-                "state": state,
-            }
+        return authorize_url(
+            "https://threads.net/oauth/authorize",
+            client_id=self.app.client_id,
+            redirect_uri=redirect_uri,
+            scope=",".join(SCOPES),
+            state=state,
         )
-        return f"https://threads.net/oauth/authorize?{query}"
 
     def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
     ) -> ConnectedAccount:
-        short = self.graph(
-            "POST",
-            f"{GRAPH}/oauth/access_token",
-            None,
-            data={
-                "client_id": self.app.client_id,
-                "client_secret": self.app.client_secret,
-                "grant_type": "authorization_code",
-                "redirect_uri": redirect_uri,
-                "code": code,
-            },
-        )
+        short = self.code_token(f"{GRAPH}/oauth/access_token", code=code, redirect_uri=redirect_uri)
         token, expiry = self.exchange_long_lived(f"{GRAPH}/access_token", "th_exchange_token", short["access_token"])
         me = self.graph("GET", "me", token, params={"fields": "id,username,name,threads_profile_picture_url"})
         user_id = str(me.get("id") or short.get("user_id"))
@@ -159,30 +144,12 @@ class ThreadsAdapter(MetaGraphAdapter):
 
     # --- publishing ------------------------------------------------------------------------
 
-    def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
-        self.raise_problems(self.validate(content))
-        token = self.token(account)
-        user_id = self._user_id(account)
-        return self.publish_container(
-            account,
-            attempt,
-            create=lambda: self._create(token, user_id, content),
-            publish_path=f"{user_id}/threads_publish",
-            find_published=lambda: self._find_recent(token, user_id, content.text),
-        )
-
-    def _create(self, token: str, user_id: str, content: PostContent, **extra: str) -> str:
+    def create_container(self, token: str, user_id: str, content: PostContent, **extra: str) -> str:
         if len(content.media) > 1:
-            children = []
-            for item in content.media:
-                body = {"media_type": "IMAGE", "image_url": item.url, "is_carousel_item": "true"}
-                if item.alt_text:
-                    body["alt_text"] = item.alt_text
-                children.append(str(self.graph("POST", f"{user_id}/threads", token, data=body)["id"]))
-            for child in children:
-                self.wait_for_container(token, child)
-            body = {"media_type": "CAROUSEL", "children": ",".join(children), "text": content.text, **extra}
-        elif content.media:
+            return self.create_carousel(
+                token, user_id, content.media, child={"media_type": "IMAGE"}, parent={"text": content.text, **extra}
+            )
+        if content.media:
             item = content.media[0]
             body = {"media_type": "IMAGE", "image_url": item.url, "text": content.text, **extra}
             if item.alt_text:
@@ -194,46 +161,13 @@ class ThreadsAdapter(MetaGraphAdapter):
                 body["link_attachment"] = content.link
         return str(self.graph("POST", f"{user_id}/threads", token, data=body)["id"])
 
-    def lookup_published(
-        self, account: AccountContext, content: PostContent, attempt: PublishAttempt
-    ) -> PublishResult | None:
-        token = self.token(account)
-        if attempt.state.get("media_id"):
-            return self.media_result(token, attempt.state["media_id"])
-        container_id = attempt.state.get("container_id")
-        if not container_id:
-            return None
-        status, _detail = self.container_status(token, container_id)
-        if status != "PUBLISHED":
-            return None
-        found = self._find_recent(token, self._user_id(account), content.text)
-        if found is None:
-            raise OutcomeUnknown("The container is published but the post is not among the recent ones")
-        return found
-
-    def _find_recent(self, token: str, user_id: str, text: str) -> PublishResult | None:
-        data = self.graph(
-            "GET", f"{user_id}/threads", token, params={"fields": "id,text,permalink,timestamp", "limit": 25}
-        )
-        for post in data.get("data") or []:
-            if matches_text(post.get("text"), text):
-                return PublishResult(
-                    remote_id=str(post["id"]),
-                    url=post.get("permalink", ""),
-                    published_at=parse_time(post.get("timestamp")) or now(),
-                )
-        return None
-
-    def _user_id(self, account: AccountContext) -> str:
-        return str(account.credentials.get("user_id") or account.remote_id)
-
     # --- metrics ---------------------------------------------------------------------------
 
     def fetch_post_metrics(self, account: AccountContext, remote_ids: list[str]) -> dict[str, PostMetrics]:
         token = self.token(account)
         result: dict[str, PostMetrics] = {}
         for media_id in remote_ids:
-            values = insight_values(self.graph("GET", f"{media_id}/insights", token, params={"metric": POST_METRICS}))
+            values = self.insights(token, media_id, POST_METRICS)
             shares = None
             if "reposts" in values or "quotes" in values:
                 # A quote spreads the post like a repost does; both count as shares.
@@ -250,7 +184,7 @@ class ThreadsAdapter(MetaGraphAdapter):
     def fetch_account_metrics(self, account: AccountContext) -> AccountMetrics:
         data = self.graph(
             "GET",
-            f"{self._user_id(account)}/threads_insights",
+            f"{self.user_id(account)}/threads_insights",
             self.token(account),
             params={"metric": "followers_count"},
         )
@@ -260,35 +194,22 @@ class ThreadsAdapter(MetaGraphAdapter):
 
     def fetch_inbox(self, account: AccountContext, cursor: str = "") -> InboxPage:
         """Replies to the profile's recent posts newer than ``cursor`` (ISO timestamp)."""
-        token = self.token(account)
-        user_id = self._user_id(account)
-        since = parse_time(cursor) if cursor else None
-        posts = self.graph("GET", f"{user_id}/threads", token, params={"fields": "id,permalink", "limit": INBOX_POSTS})
-        items: list[InboxItem] = []
-        for post in posts.get("data") or []:
-            replies = self.graph(
-                "GET",
-                f"{post['id']}/replies",
-                token,
-                params={"fields": "id,text,username,permalink,timestamp,is_reply_owned_by_me,replied_to,root_post"},
-            )
-            for reply in replies.get("data") or []:
-                created = parse_time(reply.get("timestamp"))
-                if created is None or (since is not None and created <= since):
-                    continue
-                if reply.get("is_reply_owned_by_me"):
-                    continue  # our own answers are not inbox items
-                items.append(_reply_item(reply, created, post))
-        items.sort(key=lambda item: item.created_at)
-        newest = items[-1].created_at.isoformat() if items else cursor
-        return InboxPage(items=items, cursor=newest)
+        return self.collect_inbox(
+            self.token(account),
+            cursor,
+            posts_path=f"{self.user_id(account)}/threads",
+            post_fields="id,permalink",
+            edge="replies",
+            params={"fields": "id,text,username,permalink,timestamp,is_reply_owned_by_me,replied_to,root_post"},
+            item=_reply_item,
+        )
 
     def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
         """A reply is a post of its own: a container with ``reply_to_id``, then publish.
         Replies are not retried through a stored container, so the wait happens here."""
         token = self.token(account)
-        user_id = self._user_id(account)
-        container_id = self._create(token, user_id, PostContent(text=text), reply_to_id=item.remote_id)
+        user_id = self.user_id(account)
+        container_id = self.create_container(token, user_id, PostContent(text=text), reply_to_id=item.remote_id)
         self.wait_for_container(token, container_id)
         media_id = str(
             self.graph("POST", f"{user_id}/threads_publish", token, data={"creation_id": container_id})["id"]
@@ -296,7 +217,9 @@ class ThreadsAdapter(MetaGraphAdapter):
         return self.media_result(token, media_id)
 
 
-def _reply_item(reply: dict[str, Any], created, post: dict[str, Any]) -> InboxItem:
+def _reply_item(reply: dict[str, Any], created, post: dict[str, Any]) -> InboxItem | None:
+    if reply.get("is_reply_owned_by_me"):
+        return None  # our own answers are not inbox items
     parent = reply.get("replied_to") or {}
     return InboxItem(
         remote_id=str(reply["id"]),

@@ -339,8 +339,8 @@ class XAdapter(Adapter):
     def _call(self, account: AccountContext, method: str, path: str, **kwargs) -> dict[str, Any]:
         """One API call with the user's token: refreshed first when we know it has
         expired, and once more (with one repeat) when X answers 401."""
-        expires_at = _parse_optional_time(account.credentials.get("expires_at"))
-        if expires_at and expires_at - EXPIRY_MARGIN <= self.now() and account.credentials.get("refresh_token"):
+        expiry = _parse_optional_time(account.credentials.get("expires_at"))
+        if expiry and expiry - EXPIRY_MARGIN <= self.now() and account.credentials.get("refresh_token"):
             self.refresh(account)
         extra_headers = kwargs.pop("headers", {})
         for already_refreshed in (False, True):
