@@ -192,17 +192,7 @@ class BlueskyAdapter(Adapter):
             rkey = new_tid(self.now())
         record = self._build_record(account, content)
         attempt.remember(rkey=rkey)  # saved before the call that can publish
-        self._call(
-            account,
-            "POST",
-            "com.atproto.repo.createRecord",
-            json={"repo": _did(account), "collection": POST_COLLECTION, "rkey": rkey, "record": record},
-        )
-        return PublishResult(
-            remote_id=_at_uri(_did(account), rkey),
-            url=post_url(account, rkey),
-            published_at=parse_iso(record["createdAt"]),
-        )
+        return self._create_post(account, rkey, record)
 
     def lookup_published(
         self, account: AccountContext, content: PostContent, attempt: PublishAttempt
@@ -275,6 +265,11 @@ class BlueskyAdapter(Adapter):
         content = PostContent(text=text, in_reply_to=item.remote_id)
         rkey = new_tid(self.now())
         record = self._build_record(account, content)
+        return self._create_post(account, rkey, record)
+
+    # --- records ---------------------------------------------------------------------------
+
+    def _create_post(self, account: AccountContext, rkey: str, record: dict[str, Any]) -> PublishResult:
         self._call(
             account,
             "POST",
@@ -286,8 +281,6 @@ class BlueskyAdapter(Adapter):
             url=post_url(account, rkey),
             published_at=parse_iso(record["createdAt"]),
         )
-
-    # --- records ---------------------------------------------------------------------------
 
     def _build_record(self, account: AccountContext, content: PostContent) -> dict[str, Any]:
         text = _post_text(content)
