@@ -1,16 +1,9 @@
 """Fixtures for adapter tests: a replayed network and a fixed clock; no database needed."""
 
-import sys
-from pathlib import Path
-
 import pytest
 import responses
 
-# Without a package __init__ or pytest-django's manage.py lookup, pytest puts only this
-# folder on sys.path; the adapters must be importable with `-p no:django` as well.
-_REPO = str(Path(__file__).resolve().parents[2])
-if _REPO not in sys.path:
-    sys.path.insert(0, _REPO)
+from smm.platforms.base import AccountContext
 
 
 @pytest.fixture
@@ -24,6 +17,26 @@ def network():
 
 
 @pytest.fixture
+def rsps():
+    """Like ``network``, and strict: every registered response must be asked for."""
+    with responses.RequestsMock() as mock:
+        yield mock
+
+
+@pytest.fixture
 def saved():
     """Collects what an adapter saves through ``save_credentials`` / ``save_state``."""
     return []
+
+
+@pytest.fixture
+def account_context(saved):
+    """Builds the ``AccountContext`` an adapter is handed. Credentials it saves land in
+    ``saved``, also reachable as ``account.saved``."""
+
+    def build(network: str, remote_id: str = "", **fields) -> AccountContext:
+        context = AccountContext(network=network, remote_id=remote_id, save_credentials=saved.append, **fields)
+        context.saved = saved
+        return context
+
+    return build

@@ -20,6 +20,7 @@ from smm.platforms.base import (
     Transient,
 )
 from smm.platforms.bluesky import BlueskyAdapter, new_tid
+from tests.platforms.helpers import sent_json
 
 NOW = dt.datetime(2026, 11, 20, 14, 0, 0, tzinfo=dt.UTC)
 PDS = "https://bsky.social"
@@ -53,10 +54,10 @@ def adapter():
 
 
 @pytest.fixture
-def account(saved):
-    return AccountContext(
-        network="bluesky",
-        remote_id=DID,
+def account(account_context):
+    return account_context(
+        "bluesky",
+        DID,
         handle="brand.bsky.social",
         base_url=PDS,
         credentials={
@@ -66,7 +67,6 @@ def account(saved):
             "handle": "brand.bsky.social",
             "app_password": "abcd-efgh-ijkl-mnop",
         },
-        save_credentials=saved.append,
     )
 
 
@@ -80,10 +80,6 @@ def created(rkey):
         "uri": f"at://{DID}/app.bsky.feed.post/{rkey}",
         "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
     }
-
-
-def sent_json(call):
-    return json.loads(call.request.body)
 
 
 def test_registry_and_flags():

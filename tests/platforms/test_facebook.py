@@ -1,13 +1,12 @@
 """Facebook Pages adapter against the documented Graph API request and response shapes."""
 
 import json
-from urllib.parse import parse_qs, parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
 
 from smm.platforms.base import (
-    AccountContext,
     AppCredentials,
     AuthExpired,
     InboxItem,
@@ -20,14 +19,9 @@ from smm.platforms.base import (
     Transient,
 )
 from smm.platforms.facebook import FacebookAdapter
+from tests.platforms.helpers import form, lifetime_insights
 
 G = "https://graph.facebook.com/v23.0"
-
-
-@pytest.fixture
-def rsps():
-    with responses.RequestsMock() as mock:
-        yield mock
 
 
 @pytest.fixture
@@ -36,14 +30,8 @@ def adapter():
 
 
 @pytest.fixture
-def account():
-    return AccountContext(
-        network="facebook", remote_id="500", credentials={"access_token": "PAGEtok", "page_id": "500"}
-    )
-
-
-def form(call):
-    return {k: v[0] for k, v in parse_qs(call.request.body).items()}
+def account(account_context):
+    return account_context("facebook", "500", credentials={"access_token": "PAGEtok", "page_id": "500"})
 
 
 # --- content rules ------------------------------------------------------------------------------
@@ -320,13 +308,7 @@ def test_post_metrics_combine_fields_and_insights(rsps, adapter, account):
     rsps.add(
         responses.GET,
         f"{G}/500_2/insights",
-        json={
-            "data": [
-                {"name": "post_media_view", "period": "lifetime", "values": [{"value": 1000}]},
-                {"name": "post_total_media_view_unique", "period": "lifetime", "values": [{"value": 800}]},
-                {"name": "post_clicks", "period": "lifetime", "values": [{"value": 31}]},
-            ]
-        },
+        json=lifetime_insights(post_media_view=1000, post_total_media_view_unique=800, post_clicks=31),
     )
     # when
     metrics = adapter.fetch_post_metrics(account, ["500_2"])["500_2"]

@@ -1,12 +1,11 @@
 """Instagram adapter against the documented request and response shapes."""
 
-from urllib.parse import parse_qs, parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
 
 from smm.platforms.base import (
-    AccountContext,
     AppCredentials,
     AuthExpired,
     InboxItem,
@@ -19,15 +18,10 @@ from smm.platforms.base import (
     Transient,
 )
 from smm.platforms.instagram import InstagramAdapter
+from tests.platforms.helpers import form, lifetime_insights
 
 G = "https://graph.instagram.com/v23.0"
 IMAGE = MediaItem(mime_type="image/jpeg", url="https://cdn.example.com/a.jpg", alt_text="A red bike", size=1000)
-
-
-@pytest.fixture
-def rsps():
-    with responses.RequestsMock() as mock:
-        yield mock
 
 
 @pytest.fixture
@@ -38,18 +32,8 @@ def adapter():
 
 
 @pytest.fixture
-def account():
-    saved = []
-    context = AccountContext(
-        network="instagram", remote_id="1784", credentials={"access_token": "IGtok", "user_id": "1784"}
-    )
-    context.save_credentials = saved.append
-    context.saved = saved
-    return context
-
-
-def form(call):
-    return {k: v[0] for k, v in parse_qs(call.request.body).items()}
+def account(account_context):
+    return account_context("instagram", "1784", credentials={"access_token": "IGtok", "user_id": "1784"})
 
 
 def finished(rsps, container):
@@ -341,15 +325,7 @@ def test_post_metrics_map_views_and_leave_clicks_unreported(rsps, adapter, accou
     rsps.add(
         responses.GET,
         f"{G}/m1/insights",
-        json={
-            "data": [
-                {"name": "views", "period": "lifetime", "values": [{"value": 900}]},
-                {"name": "reach", "period": "lifetime", "values": [{"value": 700}]},
-                {"name": "likes", "period": "lifetime", "values": [{"value": 50}]},
-                {"name": "comments", "period": "lifetime", "values": [{"value": 4}]},
-                {"name": "saved", "period": "lifetime", "values": [{"value": 3}]},
-            ]
-        },
+        json=lifetime_insights(views=900, reach=700, likes=50, comments=4, saved=3),
     )
     # when
     metrics = adapter.fetch_post_metrics(account, ["m1"])["m1"]

@@ -1,6 +1,5 @@
 """LinkedIn adapter against the documented Posts, Images, statistics and comments shapes."""
 
-import json
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
@@ -25,6 +24,7 @@ from smm.platforms.linkedin import (
     LinkedInAdapter,
     escape_commentary,
 )
+from tests.platforms.helpers import sent_json
 
 API = "https://api.linkedin.com"
 ORG = "urn:li:organization:2414183"
@@ -33,29 +33,13 @@ DISTRIBUTION = {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPar
 
 
 @pytest.fixture
-def rsps():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
 def adapter():
     return LinkedInAdapter(AppCredentials(client_id="li1", client_secret="lisecret"))
 
 
 @pytest.fixture
-def account():
-    saved = []
-    context = AccountContext(
-        network="linkedin", remote_id=ORG, credentials={"access_token": "LItok", "author_urn": ORG}
-    )
-    context.save_credentials = saved.append
-    context.saved = saved
-    return context
-
-
-def sent_json(call):
-    return json.loads(call.request.body)
+def account(account_context):
+    return account_context("linkedin", ORG, credentials={"access_token": "LItok", "author_urn": ORG})
 
 
 def created(rsps, urn=POST):

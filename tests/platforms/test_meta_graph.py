@@ -1,7 +1,6 @@
 """The Graph API machinery Facebook, Instagram and Threads share: errors, throttling, containers."""
 
 import json
-from urllib.parse import parse_qs
 
 import pytest
 import responses
@@ -22,6 +21,7 @@ from smm.platforms.meta_graph import (
     parse_time,
     retry_after_from_usage,
 )
+from tests.platforms.helpers import form
 
 BASE = "https://graph.example.test/v1"
 
@@ -34,12 +34,6 @@ class DemoGraphAdapter(MetaGraphAdapter):
 
 
 @pytest.fixture
-def rsps():
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
 def adapter():
     demo = DemoGraphAdapter()
     demo.sleeps = []
@@ -49,10 +43,6 @@ def adapter():
 
 def graph_failure(rsps, status, error, headers=None):
     rsps.add(responses.GET, f"{BASE}/thing", json={"error": error}, status=status, headers=headers or {})
-
-
-def form(call):
-    return {k: v[0] for k, v in parse_qs(call.request.body).items()}
 
 
 # --- error classification -----------------------------------------------------------------

@@ -1,12 +1,11 @@
 """Threads adapter against the documented request and response shapes."""
 
-from urllib.parse import parse_qs, parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import responses
 
 from smm.platforms.base import (
-    AccountContext,
     AppCredentials,
     AuthExpired,
     InboxItem,
@@ -18,15 +17,10 @@ from smm.platforms.base import (
     Transient,
 )
 from smm.platforms.threads import ThreadsAdapter, count_links, threads_length
+from tests.platforms.helpers import form, lifetime_insights
 
 G = "https://graph.threads.net/v1.0"
 IMAGE = MediaItem(mime_type="image/jpeg", url="https://cdn.example.com/a.jpg", alt_text="Latte art")
-
-
-@pytest.fixture
-def rsps():
-    with responses.RequestsMock() as mock:
-        yield mock
 
 
 @pytest.fixture
@@ -37,16 +31,8 @@ def adapter():
 
 
 @pytest.fixture
-def account():
-    saved = []
-    context = AccountContext(network="threads", remote_id="77", credentials={"access_token": "THtok", "user_id": "77"})
-    context.save_credentials = saved.append
-    context.saved = saved
-    return context
-
-
-def form(call):
-    return {k: v[0] for k, v in parse_qs(call.request.body).items()}
+def account(account_context):
+    return account_context("threads", "77", credentials={"access_token": "THtok", "user_id": "77"})
 
 
 def container_ok(rsps, container):
@@ -281,15 +267,7 @@ def test_post_metrics(rsps, adapter, account):
     rsps.add(
         responses.GET,
         f"{G}/t1/insights",
-        json={
-            "data": [
-                {"name": "views", "period": "lifetime", "values": [{"value": 300}]},
-                {"name": "likes", "period": "lifetime", "values": [{"value": 20}]},
-                {"name": "replies", "period": "lifetime", "values": [{"value": 2}]},
-                {"name": "reposts", "period": "lifetime", "values": [{"value": 3}]},
-                {"name": "quotes", "period": "lifetime", "values": [{"value": 1}]},
-            ]
-        },
+        json=lifetime_insights(views=300, likes=20, replies=2, reposts=3, quotes=1),
     )
     metrics = adapter.fetch_post_metrics(account, ["t1"])["t1"]
     assert rsps.calls[0].request.params["metric"] == "views,likes,replies,reposts,quotes"

@@ -9,7 +9,6 @@ from responses import matchers
 
 from smm.platforms import get_adapter
 from smm.platforms.base import (
-    AccountContext,
     AppCredentials,
     AuthExpired,
     InboxItem,
@@ -37,17 +36,16 @@ def adapter():
 
 
 @pytest.fixture
-def account(saved):
-    return AccountContext(
-        network="x",
-        remote_id=USER_ID,
+def account(account_context):
+    return account_context(
+        "x",
+        USER_ID,
         handle="@brand",
         credentials={
             "access_token": "access-1",
             "refresh_token": "refresh-1",
             "expires_at": (NOW + dt.timedelta(hours=1)).isoformat(),
         },
-        save_credentials=saved.append,
     )
 
 
