@@ -310,6 +310,17 @@ class Adapter:
         raise NotSupported(f"{self.label} does not allow replies from here")
 
     # helpers for subclasses
+    def empty_post_problem(self) -> Problem:
+        return Problem("text", f"{self.label} will not publish an empty post: write something.", "empty")
+
+    def too_many_images_problem(self, count: int) -> Problem:
+        return Problem(
+            "media", f"{self.label} takes at most {self.max_images} images; this post has {count}.", "too_many_images"
+        )
+
+    def image_type_problem(self, number: int, mime_type: str) -> Problem:
+        return Problem("media", f"Image {number} is a {mime_type} file, which {self.label} does not take.", "type")
+
     def raise_problems(self, problems: list[Problem]) -> None:
         """Refuse to publish content that breaks the network's rules (``validate``)."""
         if problems:

@@ -76,7 +76,7 @@ class BlueskyAdapter(Adapter):
         problems = []
         text = _post_text(content)
         if not text.strip() and not content.media and not content.link:
-            problems.append(Problem("text", "Bluesky will not publish an empty post: write something.", "empty"))
+            problems.append(self.empty_post_problem())
         over = self.text_length(text) - self.max_text_length
         if over > 0:
             problems.append(
@@ -93,20 +93,12 @@ class BlueskyAdapter(Adapter):
                 Problem("text", "This text is too long for Bluesky once encoded; please shorten it.", "too_many_bytes")
             )
         if len(content.media) > self.max_images:
-            problems.append(
-                Problem(
-                    "media",
-                    f"Bluesky takes at most {self.max_images} images; this post has {len(content.media)}.",
-                    "too_many_images",
-                )
-            )
+            problems.append(self.too_many_images_problem(len(content.media)))
         if any(not item.alt_text.strip() for item in content.media):
             problems.append(Problem("media", "Bluesky needs alt text on every image.", "alt_missing"))
         for number, item in enumerate(content.media, start=1):
             if item.mime_type not in self.image_types:
-                problems.append(
-                    Problem("media", f"Image {number} is a {item.mime_type} file, which Bluesky does not take.", "type")
-                )
+                problems.append(self.image_type_problem(number, item.mime_type))
             if item.byte_size > self.max_image_bytes:
                 problems.append(
                     Problem(

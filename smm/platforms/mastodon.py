@@ -97,7 +97,7 @@ class MastodonAdapter(Adapter):
         problems = []
         status = _status_text(content)
         if not status.strip() and not content.media:
-            problems.append(Problem("text", "Mastodon will not publish an empty post: write something.", "empty"))
+            problems.append(self.empty_post_problem())
         over = self.text_length(status) - self.max_text_length
         if over > 0:
             problems.append(
@@ -109,20 +109,10 @@ class MastodonAdapter(Adapter):
                 )
             )
         if len(content.media) > self.max_images:
-            problems.append(
-                Problem(
-                    "media",
-                    f"Mastodon takes at most {self.max_images} images; this post has {len(content.media)}.",
-                    "too_many_images",
-                )
-            )
+            problems.append(self.too_many_images_problem(len(content.media)))
         for number, item in enumerate(content.media, start=1):
             if item.mime_type not in self.image_types:
-                problems.append(
-                    Problem(
-                        "media", f"Image {number} is a {item.mime_type} file, which Mastodon does not take.", "type"
-                    )
-                )
+                problems.append(self.image_type_problem(number, item.mime_type))
             if item.byte_size > self.max_image_bytes:
                 problems.append(
                     Problem(

@@ -81,7 +81,7 @@ class XAdapter(Adapter):
         problems = []
         text = _post_text(content)
         if not text.strip() and not content.media:
-            problems.append(Problem("text", "X will not publish an empty post: write something.", "empty"))
+            problems.append(self.empty_post_problem())
         over = self.text_length(text) - self.max_text_length
         if over > 0:
             problems.append(
@@ -96,18 +96,10 @@ class XAdapter(Adapter):
         if gifs and len(content.media) > 1:
             problems.append(Problem("media", "X takes one GIF on its own, not together with other images.", "gif_mix"))
         elif len(content.media) > self.max_images:
-            problems.append(
-                Problem(
-                    "media",
-                    f"X takes at most {self.max_images} images; this post has {len(content.media)}.",
-                    "too_many_images",
-                )
-            )
+            problems.append(self.too_many_images_problem(len(content.media)))
         for number, item in enumerate(content.media, start=1):
             if item.mime_type not in self.image_types:
-                problems.append(
-                    Problem("media", f"Image {number} is a {item.mime_type} file, which X does not take.", "type")
-                )
+                problems.append(self.image_type_problem(number, item.mime_type))
             elif item.mime_type != "image/gif" and item.byte_size > self.max_image_bytes:
                 problems.append(
                     Problem(
