@@ -18,7 +18,7 @@ from posts.models import PostMedia, PostTarget
 from smm.models import SocialAccount
 from smm.platforms import get_adapter
 from smm.platforms.base import AccountContext, Adapter, AppCredentials, MediaItem, Permanent, PostContent
-from smm.platforms.http import HttpClient
+from smm.platforms.http import HttpClient, thread_session
 
 
 def build_content(target: PostTarget) -> PostContent:
@@ -80,5 +80,6 @@ def adapter_for(network: str) -> Adapter:
     return get_adapter(
         network,
         AppCredentials(client_id=app.get("client_id", ""), client_secret=app.get("client_secret", "")),
-        http=HttpClient(allow_private=settings.ALLOW_PRIVATE_OUTBOUND),
+        # The worker's thread keeps its connections alive between publishes.
+        http=HttpClient(allow_private=settings.ALLOW_PRIVATE_OUTBOUND, session=thread_session()),
     )

@@ -55,14 +55,16 @@ def post_status(
     unique constraint lets exactly one commit, and the loser reads the winner's status.
     """
     key = (idempotency_key or "").strip()[:191]
+    stale_claim = False
     if key:
-        existing = _status_for_key(account, key)
-        if existing is not None:
-            return existing, False
+        claim = _claim_for_key(account, key)
+        if claim is not None and claim.is_fresh:
+            return claim.status, False
+        stale_claim = claim is not None
     _check(account, new)
     try:
         with transaction.atomic():
-            if key:
+            if stale_claim:
                 # An expired key (over an hour old) is free to be used again.
                 SandboxIdempotency.objects.filter(
                     account=account, key=key, created_at__lt=timezone.now() - _ttl()
@@ -95,8 +97,12 @@ def _ttl():
     return IDEMPOTENCY_TTL
 
 
+def _claim_for_key(account, key) -> SandboxIdempotency | None:
+    return SandboxIdempotency.objects.filter(account=account, key=key).select_related("status").first()
+
+
 def _status_for_key(account, key) -> SandboxStatus | None:
-    claim = SandboxIdempotency.objects.filter(account=account, key=key).select_related("status").first()
+    claim = _claim_for_key(account, key)
     if claim is not None and claim.is_fresh:
         return claim.status
     return None

@@ -8,8 +8,10 @@ adapter's job, because every network words its errors differently.
 
 from __future__ import annotations
 
+import http.cookiejar
 import ipaddress
 import socket
+import threading
 from urllib.parse import urlsplit
 
 import requests
@@ -18,6 +20,28 @@ from smm.platforms.base import OutcomeUnknown, Permanent, Transient
 
 USER_AGENT = "SMM/1.0 (+self-hosted social media manager)"
 DEFAULT_TIMEOUT = (5, 20)  # connect, read (seconds)
+
+
+_local = threading.local()
+
+
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    def set_ok(self, cookie, request) -> bool:
+        return False
+
+
+def thread_session() -> requests.Session:
+    """One keep-alive ``requests.Session`` per thread, for callers that make many calls
+    (the publishing worker): no new TCP (or TLS) connection and pool per call.
+
+    It keeps no cookies, so nothing one account's call received can ride along with
+    another account's call; headers are only set per request. Threads never share it."""
+    session = getattr(_local, "session", None)
+    if session is None:
+        session = requests.Session()
+        session.cookies.set_policy(_NoCookies())
+        _local.session = session
+    return session
 
 
 class BlockedAddress(Permanent):
