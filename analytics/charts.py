@@ -7,7 +7,6 @@ returns {"data": [...], "layout": {...}} or None when there is nothing to draw.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from analytics import frames, kpis
 from smm.platforms import NETWORK_LABELS
@@ -42,33 +41,38 @@ def _layout(**extra) -> dict:
     return layout
 
 
-def _values(series) -> list:
-    """A JSON-ready list: NaN becomes null."""
-    array = np.asarray(series, dtype="float64")
-    return [None if np.isnan(v) else float(v) for v in array]
+def _values(values) -> list:
+    """A JSON-ready list of floats: NaN (and None) become null."""
+    return [None if v is None or v != v else float(v) for v in values]
 
 
-def _days(series) -> list[str]:
-    return [d.strftime("%Y-%m-%d") for d in pd.to_datetime(series)]
+def _day_labels(days) -> list[str]:
+    return [day.strftime("%Y-%m-%d") for day in days]
 
 
 def _figure(data: list[dict], layout: dict) -> dict:
     # plotly.js figure specs written directly: building plotly.graph_objects figures
-    # (validated on every assignment) cost more than the database work of a page.
+    # (validated on every assignment) cost more than the database work of a page, and
+    # so did pandas for these few dozen numbers.
     return {"data": data, "layout": layout}
+
+
+def _sum_networks(daily: dict, column: str) -> list[float]:
+    per_network = [daily["values"][network][column] for network in daily["networks"]]
+    return [sum(day_values) for day_values in zip(*per_network, strict=True)]
 
 
 def trend(daily) -> dict | None:
     """Daily engagements (bars) and impressions (line) of the posts published each day."""
-    if daily.empty:
+    if not daily:
         return None
-    total = daily.groupby("day", as_index=False)[["engagements", "impressions", "posts"]].sum()
-    days = _days(total["day"])
-    data = [{"type": "bar", "x": days, "y": _values(total["engagements"]), "name": "Engagements",
+    days = _day_labels(daily["days"])
+    impressions = _sum_networks(daily, "impressions")
+    data = [{"type": "bar", "x": days, "y": _values(_sum_networks(daily, "engagements")), "name": "Engagements",
              "marker": {"color": "#4f46e5"}, "opacity": 0.85}]  # fmt: skip
-    if total["impressions"].sum() > 0:
+    if sum(impressions) > 0:
         data.append(
-            {"type": "scatter", "x": days, "y": _values(total["impressions"]), "name": "Impressions", "yaxis": "y2",
+            {"type": "scatter", "x": days, "y": _values(impressions), "name": "Impressions", "yaxis": "y2",
              "mode": "lines+markers", "line": {"color": "#f59e0b", "width": 2}}
         )  # fmt: skip
     return _figure(
@@ -82,43 +86,45 @@ def trend(daily) -> dict | None:
 
 def network_split(daily) -> dict | None:
     """Engagements per day, stacked by network."""
-    if daily.empty:
+    if not daily:
         return None
+    days = _day_labels(daily["days"])
     data = [
-        {"type": "bar", "x": _days(rows["day"]), "y": _values(rows["engagements"]),
+        {"type": "bar", "x": days, "y": _values(daily["values"][network]["engagements"]),
          "name": NETWORK_LABELS.get(network, network), "marker": {"color": NETWORK_COLOURS.get(network, "#6b7280")}}
-        for network, rows in daily.groupby("network")
+        for network in daily["networks"]
     ]  # fmt: skip
     return _figure(data, _layout(barmode="stack", xaxis={"type": "date"}))
 
 
 def followers(follower_daily) -> dict | None:
-    if follower_daily.empty:
+    if not follower_daily:
         return None
     data = [
-        {"type": "scatter", "x": _days(rows["day"]), "y": _values(rows["followers"]), "mode": "lines",
-         "name": NETWORK_LABELS.get(network, network),
+        {"type": "scatter", "x": _day_labels(day for day, _ in points), "y": _values(v for _, v in points),
+         "mode": "lines", "name": NETWORK_LABELS.get(network, network),
          "line": {"color": NETWORK_COLOURS.get(network, "#6b7280"), "width": 2}}
-        for network, rows in follower_daily.groupby("network")
+        for network, points in follower_daily.items()
     ]  # fmt: skip
     layout = _layout(xaxis={"type": "date"})
     layout["yaxis"] = {"gridcolor": "#eef0f4", "rangemode": "normal"}
     return _figure(data, layout)
 
 
-def heatmap(rows) -> dict | None:
-    """Weekday x hour: median engagement rate of posts published then; hover shows how many."""
-    median, count = frames.heatmap_frames(rows)
-    counts = count.to_numpy().astype(int)
+def heatmap(cells) -> dict | None:
+    """Weekday x hour: median engagement rate of posts published then; hover shows how many.
+
+    ``cells``: (weekday 1-7, hour, sorted engagement rates), from ``kpis.heatmap_cells``."""
+    median, counts = frames.heatmap_cells(cells)
     if counts.sum() == 0:
         return None
-    z = (median.to_numpy() * 100).round(2)
+    z = (median * 100).round(2)
     data = [
         {
             "type": "heatmap",
             "z": [[None if np.isnan(v) else float(v) for v in row] for row in z],
-            "x": [f"{h:02d}" for h in median.columns],
-            "y": list(median.index),
+            "x": [f"{h:02d}" for h in range(24)],
+            "y": list(frames.WEEKDAYS),
             "text": [[str(c) if c else "" for c in row] for row in counts],
             "texttemplate": "%{text}",
             "textfont": {"size": 9},
@@ -160,12 +166,12 @@ def campaigns(rows) -> dict | None:
 
 
 def dashboard_charts(scope: kpis.Scope, period) -> dict:
-    daily = frames.daily_frame(kpis.daily_rows(scope, period), period.dates(), kpis.DAILY_SUMS)
-    follower_daily = frames.follower_daily_frame(kpis.follower_daily_rows(scope, period), period.dates())
+    daily = frames.daily_series(kpis.daily_rows(scope, period), period.dates(), kpis.DAILY_SUMS)
+    follower_daily = frames.follower_series(kpis.follower_daily_rows(scope, period), period.dates())
     return {
         "trend": trend(daily),
         "networks": network_split(daily),
         "followers": followers(follower_daily),
-        "heatmap": heatmap(kpis.heatmap_rows(scope, period)),
+        "heatmap": heatmap(kpis.heatmap_cells(scope, period)),
         "campaigns": campaigns(kpis.campaign_rows(scope, period)),
     }

@@ -1,5 +1,6 @@
-"""pandas shaping of aggregated query results: the KPI table with deltas, daily series
-with gaps filled, the weekday x hour heatmap pivot, and CSV frames.
+"""Shaping of aggregated query results: the KPI table with deltas, daily series with
+gaps filled, the weekday x hour heatmap grid (plain Python: a few dozen numbers), and
+the CSV frames (pandas).
 
 Input here is always already-aggregated rows (a few per network, day or cell), never
 raw snapshot rows.
@@ -43,94 +44,152 @@ def _none(value):
     return value
 
 
-def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    num = pd.to_numeric(numerator, errors="coerce").astype("float64")
-    den = pd.to_numeric(denominator, errors="coerce").astype("float64")
-    return num / den.where(den > 0)
+def _float(value) -> float | None:
+    """A database figure as the float the table holds; None (and NaN) stay None."""
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
 
 
-def _derive(sums: pd.DataFrame) -> pd.DataFrame:
-    """KPIs of one period from its sums (one row per dimension value + total)."""
-    return pd.DataFrame(
-        {
-            "impressions": sums["sum_impressions"],
-            "reach": sums["sum_reach"],
-            "engagements": sums["sum_engagements"],
-            "engagement_rate": _ratio(sums["rate_engagements"], sums["rate_impressions"]),
-            "follower_growth": sums["follower_growth"],
-            "clicks": sums["sum_clicks"],
-            "ctr": _ratio(sums["ctr_clicks"], sums["ctr_impressions"]),
-            "posts_published": sums["published_targets"].fillna(0),
-            # Left out of the rate: published (per account) but without impressions > 0.
-            "left_out": (sums["left_out_base"].fillna(0) - sums["rate_posts"].fillna(0)).clip(lower=0),
-            "rate_posts": sums["rate_posts"].fillna(0),
-            "response_rate": np.nan,
-            "median_first_response": np.nan,
-        },
-        index=sums.index,
-    )
+def _add(a: float | None, b: float | None) -> float | None:
+    """Sum where unknown + unknown stays unknown (pandas' ``sum(min_count=1)``)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
 
 
-def kpi_table(sums, published, published_totals, followers, responses=None) -> pd.DataFrame:
-    """One row per dimension value (network or brand) plus "total"; columns (kpi, "cur" | "prev")."""
-    parts = []
-    if sums:
-        parts.append(pd.DataFrame(sums))
-    if published:
-        parts.append(pd.DataFrame(published).rename(columns={"targets": "published_targets"}))
-    if followers:
-        frame = pd.DataFrame(followers)
-        bounds = frame[["prev_start", "prev_end", "cur_start", "cur_end"]].apply(pd.to_numeric).astype("float64")
-        parts.append(
-            pd.DataFrame(
-                {"dim": frame["dim"], "current": True, "follower_growth": bounds["cur_end"] - bounds["cur_start"]}
-            )
-        )
-        parts.append(
-            pd.DataFrame(
-                {"dim": frame["dim"], "current": False, "follower_growth": bounds["prev_end"] - bounds["prev_start"]}
-            )
-        )
-    long = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["dim", "current"])
-    long = long.reindex(columns=["dim", "current", *SUM_COLUMNS])
-    long[SUM_COLUMNS] = long[SUM_COLUMNS].apply(pd.to_numeric, errors="coerce").astype("float64")
-    long["current"] = long["current"].astype(bool)
-    grouped = long.groupby(["current", "dim"])[SUM_COLUMNS].sum(min_count=1)
-    periods = {}
+def _div(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or denominator is None or not denominator > 0:
+        return None
+    return numerator / denominator
+
+
+def _derive(sums: dict) -> dict:
+    """KPIs of one row (a dimension value or the total) of one period from its sums."""
+    get = sums.get
+    left_out = (get("left_out_base") or 0.0) - (get("rate_posts") or 0.0)
+    return {
+        "impressions": get("sum_impressions"),
+        "reach": get("sum_reach"),
+        "engagements": get("sum_engagements"),
+        "engagement_rate": _div(get("rate_engagements"), get("rate_impressions")),
+        "follower_growth": get("follower_growth"),
+        "clicks": get("sum_clicks"),
+        "ctr": _div(get("ctr_clicks"), get("ctr_impressions")),
+        "posts_published": get("published_targets") or 0.0,
+        # Left out of the rate: published (per account) but without impressions > 0.
+        "left_out": left_out if left_out > 0 else 0.0,
+        "rate_posts": get("rate_posts") or 0.0,
+        "response_rate": None,
+        "median_first_response": None,
+    }
+
+
+class KpiTable:
+    """The KPI table: one row per dimension value (network or brand) plus "total", each
+    a dict {(kpi, "cur" | "prev"): float or None}. ``index`` is the row order.
+
+    Plain dicts: the table has a few dozen cells, and building a pandas frame for them
+    cost more than the query that fetched them.
+    """
+
+    def __init__(self, rows: dict):
+        self.rows = rows
+        self.index = list(rows)
+
+    def to_frame(self) -> pd.DataFrame:
+        frame = pd.DataFrame.from_dict(self.rows, orient="index", dtype="float64")
+        frame.columns = pd.MultiIndex.from_tuples(frame.columns)
+        return frame
+
+
+def kpi_table(sums, published, published_totals, followers, responses=None) -> KpiTable:
+    """One row per dimension value (network or brand) plus "total"; cells (kpi, "cur" | "prev").
+
+    Inputs are the aggregated rows of ``kpis``: post sums and published targets per
+    (current?, dim), distinct posts per current? (the totals), and per account the
+    followers at both ends of both periods.
+    """
+    # (current?, dim) -> {sum column: float or None}; a dim exists in a period when any row names it
+    grouped: dict[tuple[bool, object], dict] = {}
+
+    def merge(current, dim, values: dict):
+        if dim is None:
+            return
+        cell = grouped.setdefault((bool(current), dim), {})
+        for column, raw in values.items():
+            cell[column] = _add(cell.get(column), _float(raw))
+
+    for row in sums or []:
+        merge(row["current"], row["dim"], {c: row.get(c) for c in SUM_COLUMNS if c in row})
+    for row in published or []:
+        merge(row["current"], row["dim"], {"published_targets": row.get("targets")})
+    for row in followers or []:
+        bounds = {key: _float(row.get(key)) for key in ("prev_start", "prev_end", "cur_start", "cur_end")}
+        for current, start, end in ((True, "cur_start", "cur_end"), (False, "prev_start", "prev_end")):
+            growth = None if bounds[start] is None or bounds[end] is None else bounds[end] - bounds[start]
+            merge(current, row["dim"], {"follower_growth": growth})
     posts = {bool(row["current"]): row["posts"] for row in (published_totals or [])}
+    periods = {}
     for which, flag in (("cur", True), ("prev", False)):
-        sums = grouped.xs(flag, level="current") if flag in grouped.index.get_level_values(0) else None
-        if sums is None:
-            sums = pd.DataFrame(columns=SUM_COLUMNS, dtype="float64")
-        sums = sums.copy()
-        sums["left_out_base"] = sums["published_targets"]
-        total = sums.sum(axis=0, min_count=1)
-        total["published_targets"] = posts.get(flag, 0)  # totals count distinct posts
-        sums.loc["total"] = total
-        periods[which] = _derive(sums)
-    dims = sorted(set(periods["cur"].index) | set(periods["prev"].index), key=lambda d: (d == "total", str(d)))
-    table = pd.concat({which: frame.reindex(dims) for which, frame in periods.items()}, axis=1)
-    table = table.swaplevel(0, 1, axis=1)
+        rows = {dim: dict(cell) for (current, dim), cell in grouped.items() if current is flag}
+        total: dict = {}
+        for cell in rows.values():
+            cell["left_out_base"] = cell.get("published_targets")
+            for column in (*SUM_COLUMNS, "left_out_base"):
+                total[column] = _add(total.get(column), cell.get(column))
+        total["published_targets"] = _float(posts.get(flag, 0))  # totals count distinct posts
+        rows["total"] = total
+        periods[which] = {dim: _derive(cell) for dim, cell in rows.items()}
+    dims = sorted(set(periods["cur"]) | set(periods["prev"]), key=lambda d: (d == "total", str(d)))
+    table = {}
+    for dim in dims:
+        cells = {}
+        for key in KPI_COLUMNS:
+            for which in ("cur", "prev"):
+                derived = periods[which].get(dim)
+                cells[(key, which)] = None if derived is None else derived[key]
+        table[dim] = cells
     if responses:
         for which, key in (("cur", "current"), ("prev", "previous")):
             figures = responses.get(key) or {}
-            table.loc["total", ("response_rate", which)] = _seconds_or_number(figures.get("response_rate"))
-            table.loc["total", ("median_first_response", which)] = _seconds_or_number(
+            table["total"][("response_rate", which)] = _seconds_or_number(figures.get("response_rate"))
+            table["total"][("median_first_response", which)] = _seconds_or_number(
                 figures.get("median_first_response", figures.get("median_first_response_seconds"))
             )
-    table.attrs["lookup"] = None
-    return table
+    return KpiTable(table)
+
+
+KPI_COLUMNS = [
+    "impressions",
+    "reach",
+    "engagements",
+    "engagement_rate",
+    "follower_growth",
+    "clicks",
+    "ctr",
+    "posts_published",
+    "left_out",
+    "rate_posts",
+    "response_rate",
+    "median_first_response",
+]
 
 
 def _seconds_or_number(value):
     if value is None:
-        return np.nan
+        return None
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
-    return float(value)
+    return _float(value)
 
 
-def value(table: pd.DataFrame, row, key: str, which: str = "cur"):
+def value(table, row, key: str, which: str = "cur"):
+    if isinstance(table, KpiTable):
+        return _none(table.rows.get(row, {}).get((key, which)))
     lookup = table.attrs.get("lookup")
     if lookup is None:
         # One conversion to plain dicts: tiles and tables read many single cells.
@@ -242,46 +301,86 @@ def figures_csv_frame(table: pd.DataFrame, definitions, period, previous) -> pd.
     return pd.DataFrame(lines)
 
 
-def daily_frame(rows: list[dict], dates: list[dt.date], columns: list[str]) -> pd.DataFrame:
-    """Rows of (day, network, sums...) -> one row per day and network, every day present
-    (days without posts are zeros; the daily rate is NaN there)."""
-    index_days = pd.DatetimeIndex(pd.to_datetime(dates), name="day")
+def _as_date(value) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def daily_series(rows: list[dict], dates: list[dt.date], columns: list[str]) -> dict | None:
+    """Rows of (day, network, sums...) -> {"days": dates, "networks": [...], "values":
+    {network: {column: [float per day]}}}, every day present (days without posts are
+    zeros). None when there are no rows."""
     if not rows:
-        return pd.DataFrame(columns=["day", "network", *columns])
-    frame = pd.DataFrame(rows)
-    frame["day"] = pd.to_datetime(frame["day"])
-    for col in columns:
-        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
-    networks = sorted(frame["network"].unique())
-    full = pd.MultiIndex.from_product([index_days, networks], names=["day", "network"])
-    frame = frame.groupby(["day", "network"])[columns].sum(min_count=1).reindex(full)
-    frame[columns] = frame[columns].fillna(0)
-    return frame.reset_index()
+        return None
+    position = {day: i for i, day in enumerate(dates)}
+    networks = sorted({row["network"] for row in rows})
+    values = {network: {col: [0.0] * len(dates) for col in columns} for network in networks}
+    for row in rows:
+        i = position.get(_as_date(row["day"]))
+        if i is None:
+            continue
+        series = values[row["network"]]
+        for col in columns:
+            figure = _float(row.get(col))
+            if figure is not None:
+                series[col][i] += figure
+    return {"days": list(dates), "networks": networks, "values": values}
 
 
-def follower_daily_frame(rows: list[dict], dates: list[dt.date]) -> pd.DataFrame:
-    """Rows of (date, network, followers) -> followers per network per day, gaps carried forward."""
-    if not rows:
-        return pd.DataFrame(columns=["day", "network", "followers"])
-    frame = pd.DataFrame(rows)
-    frame["day"] = pd.to_datetime(frame["date"])
-    frame["followers"] = pd.to_numeric(frame["followers"], errors="coerce").astype("float64")
-    wide = frame.pivot_table(index="day", columns="network", values="followers", aggfunc="sum")
-    wide = wide.reindex(pd.DatetimeIndex(pd.to_datetime(dates), name="day")).ffill()
-    return wide.reset_index().melt(id_vars="day", var_name="network", value_name="followers").dropna()
+def follower_series(rows: list[dict], dates: list[dt.date]) -> dict:
+    """Rows of (date, network, followers) -> {network: [(day, followers), ...]}: followers
+    per network per day of the period, gaps carried forward, days before the first
+    snapshot of the period left out."""
+    by_network: dict[str, dict[dt.date, float]] = {}
+    for row in rows:
+        figure = _float(row.get("followers"))
+        if figure is None:
+            continue
+        day = _as_date(row["date"])
+        cells = by_network.setdefault(row["network"], {})
+        cells[day] = cells.get(day, 0.0) + figure
+    series = {}
+    for network in sorted(by_network):
+        cells, points, last = by_network[network], [], None
+        for day in dates:
+            last = cells.get(day, last)
+            if last is not None:
+                points.append((day, last))
+        if points:
+            series[network] = points
+    return series
 
 
-def heatmap_frames(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows of (weekday 1-7, hour, engagements, impressions) per post -> (median engagement
-    rate, number of posts) pivots, weekdays x 24 hours."""
-    hours = list(range(24))
-    if not rows:
-        empty = pd.DataFrame(np.nan, index=WEEKDAYS, columns=hours)
-        return empty, empty.fillna(0)
-    frame = pd.DataFrame(rows)
-    frame["rate"] = _ratio(frame["engagements"].fillna(0), frame["impressions"])
-    cells = frame.dropna(subset=["rate"]).groupby(["weekday", "hour"])["rate"].agg(["median", "count"])
-    median = cells["median"].unstack("hour").reindex(index=range(1, 8), columns=hours)
-    count = cells["count"].unstack("hour").reindex(index=range(1, 8), columns=hours).fillna(0)
-    median.index = count.index = WEEKDAYS
+def _median(values: list[float]) -> float:
+    """Median of sorted values; the two middle ones averaged as (a + b) / 2."""
+    n = len(values)
+    middle = n // 2
+    return values[middle] if n % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def heatmap_cells(cells) -> tuple[np.ndarray, np.ndarray]:
+    """(weekday 1-7, hour, sorted engagement rates of the posts published then) ->
+    (median engagement rate, number of posts), 7 weekdays x 24 hours (NaN / 0 where none)."""
+    median = np.full((7, 24), np.nan)
+    count = np.zeros((7, 24), dtype=int)
+    for weekday, hour, rates in cells:
+        if rates:
+            median[int(weekday) - 1, int(hour)] = _median(rates)
+            count[int(weekday) - 1, int(hour)] = len(rates)
     return median, count
+
+
+def heatmap_rates(rows: list[dict]) -> list[tuple[int, int, list[float]]]:
+    """Rows of (weekday, hour, engagements, impressions) per post -> (weekday, hour,
+    sorted engagement rates); posts without impressions have no rate."""
+    cells: dict[tuple[int, int], list[float]] = {}
+    for row in rows:
+        impressions = _float(row["impressions"])
+        if impressions is None or not impressions > 0:
+            continue
+        rate = (_float(row["engagements"]) or 0.0) / impressions
+        cells.setdefault((int(row["weekday"]), int(row["hour"])), []).append(rate)
+    return [(weekday, hour, sorted(rates)) for (weekday, hour), rates in cells.items()]

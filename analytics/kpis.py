@@ -9,8 +9,11 @@ deltas (``frames.kpi_table``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -25,7 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models.functions import Cast, Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
 
 from analytics import frames
 from analytics.models import AccountDailySnapshot, PostMetricLatest
@@ -146,8 +149,12 @@ def _current_flag(period: Period):
 
 def post_sums(scope: Scope, period: Period) -> list[dict]:
     """Per (current?, network): the sums every post KPI is made of. One query."""
+    return list(_post_sums(scope, period))
+
+
+def _post_sums(scope: Scope, period: Period):
     previous = period.previous()
-    return list(
+    return (
         scope.latest()
         .filter(published_at__gte=previous.start_at, published_at__lt=period.end_at)
         .annotate(current=_current_flag(period))
@@ -170,14 +177,19 @@ def post_sums(scope: Scope, period: Period) -> list[dict]:
 
 def published_counts(scope: Scope, period: Period) -> tuple[list[dict], list[dict]]:
     """Published targets per (current?, network), and distinct posts per current? (totals)."""
+    per_network, totals = _published_counts(scope, period)
+    return list(per_network), list(totals)
+
+
+def _published_counts(scope: Scope, period: Period):
     previous = period.previous()
     qs = (
         scope.published_targets()
         .filter(published_at__gte=previous.start_at, published_at__lt=period.end_at)
         .annotate(current=_current_flag(period))
     )
-    per_network = list(qs.values("current", dim=scope.dim("target")).annotate(targets=Count("pk")).order_by())
-    totals = list(qs.values("current").annotate(posts=Count("post", distinct=True)).order_by())
+    per_network = qs.values("current", dim=scope.dim("target")).annotate(targets=Count("pk")).order_by()
+    totals = qs.values("current").annotate(posts=Count("post", distinct=True)).order_by()
     return per_network, totals
 
 
@@ -205,9 +217,13 @@ def follower_rows(scope: Scope, period: Period) -> list[dict]:
     "Just before" is the last snapshot before the first day; an account first measured
     inside the period starts from its first snapshot there.
     """
+    return list(_follower_rows(scope, period))
+
+
+def _follower_rows(scope: Scope, period: Period):
     previous = period.previous()
     day = dt.timedelta(days=1)
-    return list(
+    return (
         scope.accounts()
         .annotate(
             prev_start=Coalesce(
@@ -232,9 +248,9 @@ def response_figures(scope: Scope, period: Period) -> dict | None:
         from inbox.kpis import response_kpis
     except ImportError:
         return None
-    from smm.models import Brand
-
-    brands = list(Brand.objects.for_workspace(scope.workspace).filter(pk__in=scope.brand_ids))
+    # Brand ids, not Brand rows: response_kpis limits its items to this workspace itself,
+    # and the scope's brands were taken from the workspace already.
+    brands = list(scope.brand_ids)
     try:
         current = response_kpis(scope.workspace, brands, period.start_at, period.end_at)
         previous = response_kpis(scope.workspace, brands, period.previous().start_at, period.previous().end_at)
@@ -244,6 +260,27 @@ def response_figures(scope: Scope, period: Period) -> dict | None:
         logging.getLogger(__name__).exception("inbox.kpis.response_kpis failed")
         return None
     return {"current": current or {}, "previous": previous or {}}
+
+
+def _in_one_statement(querysets: list) -> list[list[dict]]:
+    """Evaluate ``.values()`` querysets in one round trip on PostgreSQL: each becomes a
+    ``json_agg`` subselect of a single SELECT. Same SQL as evaluating them one by one
+    (which is what happens on other databases), so the figures are the same."""
+    if connection.vendor != "postgresql":
+        return [list(qs) for qs in querysets]
+    parts, params = [], []
+    for qs in querysets:
+        try:
+            sql, qs_params = qs.query.sql_with_params()
+        except EmptyResultSet:  # e.g. a workspace without brands: nothing to select
+            parts.append("'[]'")
+            continue
+        # sql is the ORM's compiled query with its values left as parameters
+        parts.append(f"(SELECT coalesce(json_agg(row_to_json(r)), '[]')::text FROM ({sql}) r)")  # noqa: S608
+        params.extend(qs_params)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts), params)
+        return [json.loads(text) for text in cursor.fetchone()]
 
 
 @dataclass
@@ -267,9 +304,9 @@ class Dashboard:
 
 
 def compute(scope: Scope, period: Period) -> Dashboard:
-    sums = post_sums(scope, period)
-    published, published_totals = published_counts(scope, period)
-    followers = follower_rows(scope, period)
+    sums, published, published_totals, followers = _in_one_statement(
+        [_post_sums(scope, period), *_published_counts(scope, period), _follower_rows(scope, period)]
+    )
     responses = response_figures(scope, period)
     table = frames.kpi_table(sums, published, published_totals, followers, responses)
     left_out = {
@@ -340,6 +377,31 @@ def heatmap_rows(scope: Scope, period: Period) -> list[dict]:
         .values("weekday", "hour", "engagements", "impressions")
         .order_by()
     )
+
+
+def heatmap_cells(scope: Scope, period: Period) -> list[tuple[int, int, list[float]]]:
+    """Per local weekday (1 = Monday) and hour: the engagement rates, sorted, of the posts
+    with impressions published in the 90 days up to the period's end. On PostgreSQL the
+    database groups them (one row per cell instead of one per post)."""
+    if connection.vendor != "postgresql":
+        return frames.heatmap_rates(heatmap_rows(scope, period))
+    from django.contrib.postgres.aggregates import ArrayAgg
+
+    since = min(period.start_at, period.end_at - dt.timedelta(days=HEATMAP_DAYS))
+    rate = Cast(Coalesce(F("engagements"), 0), FloatField()) / Cast(F("impressions"), FloatField())
+    rows = (
+        scope.latest()
+        .filter(published_at__gte=since, published_at__lt=period.end_at, impressions__gt=0)
+        .annotate(
+            weekday=ExtractIsoWeekDay("published_at", tzinfo=period.tz),
+            hour=ExtractHour("published_at", tzinfo=period.tz),
+        )
+        .values("weekday", "hour")
+        .annotate(rates=ArrayAgg(rate, order_by=rate))
+        .order_by()
+        .values_list("weekday", "hour", "rates")
+    )
+    return [(int(weekday), int(hour), rates) for weekday, hour, rates in rows]
 
 
 def ranked_posts(scope: Scope, period: Period, *, limit: int = 5, best: bool = True) -> list[PostMetricLatest]:

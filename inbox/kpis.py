@@ -77,8 +77,10 @@ def response_kpis(workspace, brands, start: dt.datetime, end: dt.datetime) -> di
     A response is the first reply sent from the app; its time is the reply's time on
     the network minus the item's time on the network.
     """
-    items = InboxItem.objects.for_workspace(workspace).filter(created_at__gte=start, created_at__lt=end)
     brand_ids = [getattr(brand, "pk", brand) for brand in brands or []]
+    if connection.vendor == "postgresql":
+        return _response_kpis_one_query(workspace, brand_ids, start, end)
+    items = InboxItem.objects.for_workspace(workspace).filter(created_at__gte=start, created_at__lt=end)
     if brand_ids:
         items = items.filter(account__brand_id__in=brand_ids)
 
@@ -124,6 +126,66 @@ def response_kpis(workspace, brands, start: dt.datetime, end: dt.datetime) -> di
         "responded": totals["responded"],
         "response_rate": _rate(totals["responded"], totals["received"]),
         "median_first_response_seconds": overall_median,
+        "by_brand": by_brand,
+        "by_member": by_member,
+    }
+
+
+# PostgreSQL: the same figures in one statement (the totals, the per-brand and the
+# per-member rows as grouping sets of one scan), instead of six queries.
+_ONE_QUERY = """
+SELECT GROUPING(a.brand_id, b.name) AS by_brand, GROUPING(i.responded_by_id, u.username) AS by_member,
+       a.brand_id, b.name, i.responded_by_id, u.username,
+       count(i.id) AS received,
+       count(i.id) FILTER (WHERE i.first_response_at IS NOT NULL) AS responded,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM (i.first_response_at - i.created_at)))
+         AS median
+FROM inbox_inboxitem i
+JOIN smm_socialaccount a ON a.id = i.account_id
+JOIN smm_brand b ON b.id = a.brand_id
+LEFT JOIN auth_user u ON u.id = i.responded_by_id
+WHERE i.workspace_id = %(workspace)s AND i.created_at >= %(start)s AND i.created_at < %(end)s {brands}
+GROUP BY GROUPING SETS ((), (a.brand_id, b.name), (i.responded_by_id, u.username))
+ORDER BY b.name, count(i.id) FILTER (WHERE i.first_response_at IS NOT NULL) DESC, u.username
+"""
+
+
+def _response_kpis_one_query(workspace, brand_ids: list, start: dt.datetime, end: dt.datetime) -> dict:
+    sql = _ONE_QUERY.format(brands="AND a.brand_id = ANY(%(brands)s)" if brand_ids else "")
+    params = {"workspace": workspace.pk, "start": start, "end": end, "brands": brand_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    totals = {"received": 0, "responded": 0, "median": None}
+    by_brand, by_member = [], []
+    for grouped_brand, grouped_member, brand_id, brand, user_id, member, received, responded, median in rows:
+        if grouped_brand and grouped_member:  # the grand total
+            totals = {"received": received, "responded": responded, "median": _seconds(median)}
+        elif not grouped_brand:
+            by_brand.append(
+                {
+                    "brand_id": brand_id,
+                    "brand": brand,
+                    "received": received,
+                    "responded": responded,
+                    "response_rate": _rate(responded, received),
+                    "median_first_response_seconds": _seconds(median),
+                }
+            )
+        elif user_id is not None and responded:
+            by_member.append(
+                {
+                    "user_id": user_id,
+                    "member": member,
+                    "responded": responded,
+                    "median_first_response_seconds": _seconds(median),
+                }
+            )
+    return {
+        "received": totals["received"],
+        "responded": totals["responded"],
+        "response_rate": _rate(totals["responded"], totals["received"]),
+        "median_first_response_seconds": totals["median"],
         "by_brand": by_brand,
         "by_member": by_member,
     }
