@@ -8,8 +8,13 @@ import datetime as dt
 import itertools
 import os
 import random
+import sys
 
-from locust import HttpUser, between, task
+if __name__ == "__main__":  # `make bench` runs every bench/*.py; this one is locust's file
+    print("bench/load_users.py is the locust file of bench/load.py; run that instead.")
+    sys.exit(0)
+
+from locust import HttpUser, between, task  # noqa: E402
 
 WS = os.environ["LOAD_WS"]
 SESSION = os.environ["LOAD_SESSION"]

@@ -91,20 +91,26 @@ def queue_depths() -> dict[str, int | str]:
 
 
 def _targets(workspace=None):
+    """Targets with ``scheduled_for``: the time the person chose (the post's), not
+    ``due_at``, which the engine moves forward for each retry."""
+    from django.db.models.functions import Coalesce
+
     from posts.models import PostTarget
 
     queryset = PostTarget.objects.all()
-    return queryset.for_workspace(workspace) if workspace is not None else queryset
+    if workspace is not None:
+        queryset = queryset.for_workspace(workspace)
+    return queryset.annotate(scheduled_for=Coalesce("post__scheduled_at", "due_at"))
 
 
 def overdue_targets(now: dt.datetime, late_by: dt.timedelta = OVERDUE_SHOWN, workspace=None):
-    """Targets that should be out by now and are not (paused brands excepted: pausing
-    holds posts on purpose)."""
+    """Targets that should be out by now and are not, waiting for a retry included
+    (paused brands excepted: pausing holds posts on purpose)."""
     return (
         _targets(workspace)
-        .filter(state__in=WAITING_STATES, due_at__lt=now - late_by, post__brand__paused=False)
+        .filter(state__in=WAITING_STATES, scheduled_for__lt=now - late_by, post__brand__paused=False)
         .select_related("post", "post__brand", "post__workspace", "account")
-        .order_by("due_at")
+        .order_by("scheduled_for", "pk")
     )
 
 
@@ -113,10 +119,10 @@ def on_time_rate(now: dt.datetime, workspace=None, days: int = 7) -> dict:
     60 s of their time. Late, failed, unknown and still-waiting ones count against it."""
     from django.db.models import F
 
-    due = _targets(workspace).filter(due_at__gte=now - dt.timedelta(days=days), due_at__lte=now - ON_TIME)
+    due = _targets(workspace).filter(scheduled_for__gte=now - dt.timedelta(days=days), scheduled_for__lte=now - ON_TIME)
     due = due.filter(state__in=[*WAITING_STATES, "published", "failed", "unknown"])
     total = due.count()
-    on_time = due.filter(state="published", published_at__lte=F("due_at") + ON_TIME).count()
+    on_time = due.filter(state="published", published_at__lte=F("scheduled_for") + ON_TIME).count()
     return {"days": days, "due": total, "on_time": on_time, "rate": round(on_time / total, 4) if total else None}
 
 
@@ -197,8 +203,9 @@ def as_json(report: dict) -> dict:
                 "network": t.account.network,
                 "account": t.account.handle,
                 "state": t.state,
-                "due_at": when(t.due_at),
-                "late_seconds": int((report["checked_at"] - t.due_at).total_seconds()),
+                "scheduled_for": when(t.scheduled_for),
+                "next_try_at": when(t.due_at) if t.due_at != t.scheduled_for else None,
+                "late_seconds": int((report["checked_at"] - t.scheduled_for).total_seconds()),
             }
             for t in report["overdue"]
         ],
@@ -241,12 +248,13 @@ def _send(subject: str, body: str, recipients: list[str]) -> None:
 def alert_overdue(now: dt.datetime) -> int:
     by_workspace: dict = {}
     for target in overdue_targets(now, late_by=OVERDUE_ALERT):
-        if _once(f"overdue:{target.pk}:{target.due_at.isoformat()}"):
+        # keyed by the chosen time: a retry moves due_at, and must not alert again
+        if _once(f"overdue:{target.pk}:{target.scheduled_for.isoformat()}"):
             by_workspace.setdefault(target.post.workspace, []).append(target)
     for workspace, targets in by_workspace.items():
         lines = [
-            f"- {t.account.handle} ({t.account.network}): due {t.due_at:%Y-%m-%d %H:%M} UTC, "
-            f"{int((now - t.due_at).total_seconds() // 60)} min late, now {t.get_state_display().lower()} "
+            f"- {t.account.handle} ({t.account.network}): due {t.scheduled_for:%Y-%m-%d %H:%M} UTC, "
+            f"{int((now - t.scheduled_for).total_seconds() // 60)} min late, now {t.get_state_display().lower()} "
             f"{settings.SITE_URL.rstrip('/')}{t.post.get_absolute_url()}"
             for t in targets
         ]

@@ -136,3 +136,16 @@ def test_update_credentials_never_blanks_a_refresh_token():
     assert saved[-1] == {"refresh_token": "r1", "access_token": "a2"}
     context.update_credentials({"refresh_token": "r2"})
     assert saved[-1]["refresh_token"] == "r2"
+
+
+def test_a_post_waiting_for_a_retry_is_late_by_its_chosen_time_and_alerts_once(shop, make_target):
+    from posts.models import PostTarget
+
+    # given a post chosen for 6 minutes ago that the engine re-scheduled for a retry in 1 minute
+    target = make_target(shop["x"], state="scheduled", due_in=-6 * M)
+    PostTarget.objects.filter(pk=target.pk).update(due_at=timezone.now() + M, error_kind="rate_limited")
+    # then it is late (and alerted once), however often the retry moves again
+    assert operations.run_alerts()["overdue"] == 1
+    PostTarget.objects.filter(pk=target.pk).update(due_at=timezone.now() + 3 * M)
+    assert operations.run_alerts()["overdue"] == 0
+    assert len(mail.outbox) == 1

@@ -155,3 +155,18 @@ def test_paused_brands_are_not_late(shop, make_target):
     shop["brand"].paused = True
     shop["brand"].save()
     assert operations.status(shop["workspace"])["overdue"] == []
+
+
+def test_on_time_counts_from_the_chosen_time_not_the_retry_time(shop, make_target):
+    from posts.models import PostTarget
+
+    # given a post published 20 s after its last retry but 5 minutes after its chosen time
+    target = make_target(shop["x"], state="published", due_in=-10 * M, published_after=5 * M)
+    PostTarget.objects.filter(pk=target.pk).update(due_at=target.published_at - dt.timedelta(seconds=20))
+    # then it is not on time
+    assert operations.on_time_rate(timezone.now(), workspace=shop["workspace"]) == {
+        "days": 7,
+        "due": 1,
+        "on_time": 0,
+        "rate": 0.0,
+    }
