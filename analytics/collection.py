@@ -15,11 +15,12 @@ import uuid
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from analytics.models import (
+    ENGAGEMENT_PARTS,
     METRIC_FIELDS,
     AccountDailySnapshot,
     AccountPullState,
@@ -296,22 +297,100 @@ def ingest_post_metrics(rows: list[tuple[int, dt.datetime, PostMetrics]]) -> int
     """Store snapshots (target id, captured at, metrics) and upsert each target's latest row.
 
     None stays None. Rows may come in any order; the latest row of a target is the one
-    with the newest ``captured_at`` among this call's rows.
+    with the newest ``captured_at`` among this call's rows (the last one given on a tie),
+    and it never replaces a stored latest row captured later.
     """
     if not rows:
         return 0
     snapshot_rows = []
     newest: dict[int, tuple[dt.datetime, dict]] = {}
     for target_id, captured_at, metrics in rows:
-        values = {name: getattr(metrics, name) for name in METRIC_FIELDS}
-        snapshot_rows.append(PostMetricSnapshot(target_id=target_id, captured_at=captured_at, **values))
+        values = {name: _int_or_none(getattr(metrics, name)) for name in METRIC_FIELDS}
+        captured_at = _aware(captured_at)
+        snapshot_rows.append((target_id, captured_at, values))
         seen = newest.get(target_id)
         if seen is None or captured_at >= seen[0]:
             newest[target_id] = (captured_at, values)
     with transaction.atomic():
-        PostMetricSnapshot.objects.bulk_create(snapshot_rows, batch_size=INGEST_BATCH)
-        _upsert_latest(newest)
+        if connection.vendor == "postgresql":
+            _ingest_postgresql(snapshot_rows, newest)
+        else:
+            PostMetricSnapshot.objects.bulk_create(
+                [PostMetricSnapshot(target_id=t, captured_at=c, **values) for t, c, values in snapshot_rows],
+                batch_size=INGEST_BATCH,
+            )
+            _upsert_latest(newest)
     return len(snapshot_rows)
+
+
+def _int_or_none(value):
+    return None if value is None else int(value)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """As the ORM stores a naive datetime: in the default time zone."""
+    return timezone.make_aware(moment, timezone.get_default_timezone()) if timezone.is_naive(moment) else moment
+
+
+# PostgreSQL: snapshots through COPY, then every target's newest row through one
+# INSERT ... SELECT ... ON CONFLICT DO UPDATE from a staging table (the facts the
+# dashboards filter on joined in by the database, older captures never winning).
+STAGE_TABLE = "analytics_ingest_stage"
+LATEST_UPSERT_SQL = """
+INSERT INTO {latest} (target_id, post_id, workspace_id, brand_id, account_id, network, published_at,
+                      captured_at, engagements, {metrics})
+SELECT s.target_id, t.post_id, p.workspace_id, a.brand_id, t.account_id, a.network, t.published_at,
+       s.captured_at,
+       CASE WHEN {all_parts_null} THEN NULL ELSE {parts_sum} END,
+       {stage_metrics}
+FROM {stage} s
+JOIN {target} t ON t.id = s.target_id
+JOIN {post} p ON p.id = t.post_id
+JOIN {account} a ON a.id = t.account_id
+WHERE t.published_at IS NOT NULL
+ON CONFLICT (target_id) DO UPDATE SET
+  {updates}, captured_at = EXCLUDED.captured_at, engagements = EXCLUDED.engagements,
+  published_at = EXCLUDED.published_at
+WHERE {latest}.captured_at <= EXCLUDED.captured_at
+"""
+
+
+def _latest_upsert_sql() -> str:
+    from posts.models import Post
+
+    return LATEST_UPSERT_SQL.format(
+        latest=PostMetricLatest._meta.db_table,
+        stage=STAGE_TABLE,
+        target=PostTarget._meta.db_table,
+        post=Post._meta.db_table,
+        account=SocialAccount._meta.db_table,
+        metrics=", ".join(METRIC_FIELDS),
+        stage_metrics=", ".join(f"s.{name}" for name in METRIC_FIELDS),
+        all_parts_null=" AND ".join(f"s.{name} IS NULL" for name in ENGAGEMENT_PARTS),
+        parts_sum=" + ".join(f"coalesce(s.{name}, 0)" for name in ENGAGEMENT_PARTS),
+        updates=", ".join(f"{name} = EXCLUDED.{name}" for name in METRIC_FIELDS),
+    )
+
+
+def _ingest_postgresql(snapshot_rows: list, newest: dict) -> None:
+    columns = ", ".join(METRIC_FIELDS)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(
+            f"COPY {PostMetricSnapshot._meta.db_table} (target_id, captured_at, {columns}) FROM STDIN"
+        ) as copy:
+            for target_id, captured_at, values in snapshot_rows:
+                copy.write_row((target_id, captured_at, *values.values()))
+        metric_types = ", ".join(f"{name} bigint" for name in METRIC_FIELDS)
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} "
+            f"(target_id bigint, captured_at timestamptz, {metric_types}) ON COMMIT DROP"
+        )
+        cursor.execute(f"TRUNCATE {STAGE_TABLE}")  # a caller's outer transaction may have used it
+        with raw.copy(f"COPY {STAGE_TABLE} (target_id, captured_at, {columns}) FROM STDIN") as copy:
+            for target_id, (captured_at, values) in newest.items():
+                copy.write_row((target_id, captured_at, *values.values()))
+        cursor.execute(_latest_upsert_sql())
 
 
 def _upsert_latest(newest: dict[int, tuple[dt.datetime, dict]]) -> None:

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BooleanField,
@@ -131,10 +130,9 @@ class Scope:
         return qs.filter(network__in=self.networks) if self.networks else qs
 
     def published_targets(self):
-        qs = PostTarget.objects.for_workspace(self.workspace).filter(
-            state=TargetState.PUBLISHED, account__brand_id__in=self.brand_ids
-        )
-        return qs.filter(account__network__in=self.networks) if self.networks else qs
+        # Tenant filter through the accounts (SocialAccount.for_workspace): the same rows
+        # as through the posts, without joining every target to its post.
+        return PostTarget.objects.filter(state=TargetState.PUBLISHED, account__in=self.accounts())
 
     def accounts(self):
         qs = SocialAccount.objects.for_workspace(self.workspace).filter(brand_id__in=self.brand_ids)
@@ -262,25 +260,93 @@ def response_figures(scope: Scope, period: Period) -> dict | None:
     return {"current": current or {}, "previous": previous or {}}
 
 
-def _in_one_statement(querysets: list) -> list[list[dict]]:
-    """Evaluate ``.values()`` querysets in one round trip on PostgreSQL: each becomes a
-    ``json_agg`` subselect of a single SELECT. Same SQL as evaluating them one by one
-    (which is what happens on other databases), so the figures are the same."""
-    if connection.vendor != "postgresql":
-        return [list(qs) for qs in querysets]
-    parts, params = [], []
-    for qs in querysets:
-        try:
-            sql, qs_params = qs.query.sql_with_params()
-        except EmptyResultSet:  # e.g. a workspace without brands: nothing to select
-            parts.append("'[]'")
-            continue
-        # sql is the ORM's compiled query with its values left as parameters
-        parts.append(f"(SELECT coalesce(json_agg(row_to_json(r)), '[]')::text FROM ({sql}) r)")  # noqa: S608
-        params.extend(qs_params)
+# PostgreSQL: every figure of ``post_sums``, ``published_counts`` and ``follower_rows`` in
+# one statement (one round trip, targets scanned once with GROUPING SETS for the distinct
+# posts of the totals, followers looked up once per bound). Other databases run those
+# three portable ORM queries; tests run both and must agree.
+KPI_SQL = """
+WITH p AS (
+  SELECT {latest_dim} AS dim, l.published_at >= %(start)s AS current,
+         count(*) AS measured, sum(l.impressions) AS sum_impressions, sum(l.reach) AS sum_reach,
+         sum(l.engagements) AS sum_engagements, sum(l.clicks) AS sum_clicks,
+         count(*) FILTER (WHERE l.impressions > 0) AS rate_posts,
+         sum(l.engagements) FILTER (WHERE l.impressions > 0) AS rate_engagements,
+         sum(l.impressions) FILTER (WHERE l.impressions > 0) AS rate_impressions,
+         sum(l.clicks) FILTER (WHERE l.impressions > 0 AND l.clicks IS NOT NULL) AS ctr_clicks,
+         sum(l.impressions) FILTER (WHERE l.impressions > 0 AND l.clicks IS NOT NULL) AS ctr_impressions
+  FROM {latest} l
+  WHERE l.workspace_id = %(workspace)s AND l.brand_id = ANY(%(brands)s) {latest_networks}
+    AND l.published_at >= %(prev_start)s AND l.published_at < %(end)s
+  GROUP BY 1, 2
+), a AS (
+  SELECT a.id, {account_dim} AS dim
+  FROM {account} a JOIN {brand} b ON b.id = a.brand_id
+  WHERE b.workspace_id = %(workspace)s AND a.brand_id = ANY(%(brands)s) {account_networks}
+), t AS (
+  SELECT dim, current, GROUPING(dim) AS whole, count(*) AS targets, count(DISTINCT post_id) AS posts
+  FROM (SELECT a.dim, pt.post_id, pt.published_at >= %(start)s AS current
+        FROM {target} pt JOIN a ON a.id = pt.account_id
+        WHERE pt.state = %(published)s AND pt.published_at >= %(prev_start)s AND pt.published_at < %(end)s) x
+  GROUP BY GROUPING SETS ((dim, current), (current))
+), f AS (
+  SELECT id AS pk, dim, prev_start, prev_end,
+         coalesce(prev_end, (SELECT followers FROM {daily} d WHERE d.account_id = f0.id
+                             AND d.date >= %(start_date)s AND d.date <= %(end_date)s
+                             AND d.followers IS NOT NULL ORDER BY d.date LIMIT 1)) AS cur_start,
+         cur_end
+  FROM (SELECT a.id, a.dim,
+          coalesce((SELECT followers FROM {daily} d WHERE d.account_id = a.id AND d.date <= %(before_prev_date)s
+                    AND d.followers IS NOT NULL ORDER BY d.date DESC LIMIT 1),
+                   (SELECT followers FROM {daily} d WHERE d.account_id = a.id
+                    AND d.date >= %(prev_start_date)s AND d.date <= %(prev_end_date)s
+                    AND d.followers IS NOT NULL ORDER BY d.date LIMIT 1)) AS prev_start,
+          (SELECT followers FROM {daily} d WHERE d.account_id = a.id AND d.date <= %(prev_end_date)s
+           AND d.followers IS NOT NULL ORDER BY d.date DESC LIMIT 1) AS prev_end,
+          (SELECT followers FROM {daily} d WHERE d.account_id = a.id AND d.date <= %(end_date)s
+           AND d.followers IS NOT NULL ORDER BY d.date DESC LIMIT 1) AS cur_end
+        FROM a) f0
+)
+SELECT (SELECT coalesce(json_agg(p), '[]')::text FROM p),
+       (SELECT coalesce(json_agg(t), '[]')::text FROM t),
+       (SELECT coalesce(json_agg(f), '[]')::text FROM f)
+"""
+
+
+def _kpi_rows_postgresql(scope: Scope, period: Period) -> tuple[list, list, list, list]:
+    """(post sums, published per dim, distinct posts per period, follower rows) in one statement."""
+    previous = period.previous()
+    dims = {"network": ("l.network", "a.network"), "brand": ("l.brand_id", "a.brand_id")}[scope.by]
+    sql = KPI_SQL.format(
+        latest=PostMetricLatest._meta.db_table,
+        account=SocialAccount._meta.db_table,
+        brand=SocialAccount._meta.get_field("brand").related_model._meta.db_table,
+        target=PostTarget._meta.db_table,
+        daily=AccountDailySnapshot._meta.db_table,
+        latest_dim=dims[0],
+        account_dim=dims[1],
+        latest_networks="AND l.network = ANY(%(networks)s)" if scope.networks else "",
+        account_networks="AND a.network = ANY(%(networks)s)" if scope.networks else "",
+    )
+    params = {
+        "workspace": scope.workspace.pk,
+        "brands": list(scope.brand_ids),
+        "networks": list(scope.networks or []),
+        "published": TargetState.PUBLISHED,
+        "start": period.start_at,
+        "end": period.end_at,
+        "prev_start": previous.start_at,
+        "start_date": period.start,
+        "end_date": period.end,
+        "prev_start_date": previous.start,
+        "prev_end_date": previous.end,
+        "before_prev_date": previous.start - dt.timedelta(days=1),
+    }
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        return [json.loads(text) for text in cursor.fetchone()]
+        cursor.execute(sql, params)
+        sums, targets, followers = (json.loads(text) for text in cursor.fetchone())
+    published = [row for row in targets if not row["whole"]]
+    totals = [row for row in targets if row["whole"]]
+    return sums, published, totals, followers
 
 
 @dataclass
@@ -304,9 +370,12 @@ class Dashboard:
 
 
 def compute(scope: Scope, period: Period) -> Dashboard:
-    sums, published, published_totals, followers = _in_one_statement(
-        [_post_sums(scope, period), *_published_counts(scope, period), _follower_rows(scope, period)]
-    )
+    if connection.vendor == "postgresql":
+        sums, published, published_totals, followers = _kpi_rows_postgresql(scope, period)
+    else:
+        sums = post_sums(scope, period)
+        published, published_totals = published_counts(scope, period)
+        followers = follower_rows(scope, period)
     responses = response_figures(scope, period)
     table = frames.kpi_table(sums, published, published_totals, followers, responses)
     left_out = {
@@ -404,20 +473,44 @@ def heatmap_cells(scope: Scope, period: Period) -> list[tuple[int, int, list[flo
     return [(int(weekday), int(hour), rates) for weekday, hour, rates in rows]
 
 
+def _ranked_ids(scope: Scope, period: Period, limit: int, best: bool) -> list[int]:
+    """Ids of the top (or bottom) posts, ordered: the ordering runs on the latest table
+    alone (a top-N sort), without the joins the entries need."""
+    qs = scope.latest().filter(published_at__gte=period.start_at, published_at__lt=period.end_at)
+    rate = ExpressionWrapper(Coalesce(F("engagements"), 0) * 1.0 / F("impressions"), output_field=FloatField())
+    order = ["-rate", "-engagements"] if best else ["rate", "engagements"]
+    ids = list(
+        qs.filter(impressions__gt=0)
+        .annotate(rate=rate)
+        .order_by(*order, "-published_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if ids or not limit:
+        return ids
+    # No post of the scope reports impressions: by engagements.
+    order = ["-engagements"] if best else ["engagements"]
+    by_engagements = qs.filter(engagements__isnull=False).order_by(*order, "-published_at", "pk")
+    return list(by_engagements.values_list("pk", flat=True)[:limit])
+
+
+def _entries(ids: list[int]) -> dict[int, PostMetricLatest]:
+    rows = PostMetricLatest.objects.filter(pk__in=ids).select_related("post", "target", "account", "brand")
+    return {row.pk: row for row in rows} if ids else {}
+
+
 def ranked_posts(scope: Scope, period: Period, *, limit: int = 5, best: bool = True) -> list[PostMetricLatest]:
     """Top (or bottom) posts of the period by engagement rate; where no post of the scope
     reports impressions, by engagements."""
-    qs = scope.latest().filter(published_at__gte=period.start_at, published_at__lt=period.end_at)
-    with_rate = qs.filter(impressions__gt=0)
-    if with_rate.exists():
-        qs = with_rate.annotate(
-            rate=ExpressionWrapper(Coalesce(F("engagements"), 0) * 1.0 / F("impressions"), output_field=FloatField())
-        )
-        order = ["-rate", "-engagements"] if best else ["rate", "engagements"]
-    else:
-        qs = qs.filter(engagements__isnull=False)
-        order = ["-engagements"] if best else ["engagements"]
-    return list(qs.select_related("post", "target", "account", "brand").order_by(*order, "-published_at", "pk")[:limit])
+    ids = _ranked_ids(scope, period, limit, best)
+    entries = _entries(ids)
+    return [entries[pk] for pk in ids if pk in entries]
+
+
+def top_and_bottom_posts(scope: Scope, period: Period, *, limit: int = 5) -> tuple[list, list]:
+    """``ranked_posts`` best and worst, with one fetch of the entries for both."""
+    top, bottom = _ranked_ids(scope, period, limit, True), _ranked_ids(scope, period, limit, False)
+    entries = _entries(list(dict.fromkeys(top + bottom)))
+    return [entries[pk] for pk in top if pk in entries], [entries[pk] for pk in bottom if pk in entries]
 
 
 def campaign_rows(scope: Scope, period: Period) -> list[dict]:

@@ -63,8 +63,11 @@ class PostMetricLatest(MetricColumns):
         "posts.PostTarget", on_delete=models.CASCADE, primary_key=True, related_name="metrics_latest"
     )
     post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="+")
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+")
+    # No single-column indexes on workspace and brand: the (brand, published_at) and
+    # (workspace, published_at) indexes serve those lookups, and with a brand-only index
+    # PostgreSQL may walk every row of a brand to find one period's.
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+", db_index=False)
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="+", db_index=False)
     account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="+")
     network = models.CharField(max_length=20)
     published_at = models.DateTimeField()

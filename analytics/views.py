@@ -107,8 +107,9 @@ def _previews(entries) -> list[dict]:
 def dashboard_context(request, filters: Filters) -> dict:
     scope = filters.scope()
     board = kpis.compute(scope, filters.period)
-    top = kpis.ranked_posts(scope, filters.period, limit=5, best=True)
-    bottom = [e for e in kpis.ranked_posts(scope, filters.period, limit=5, best=False) if e not in top]
+    top, bottom = kpis.top_and_bottom_posts(scope, filters.period, limit=5)
+    bottom = [e for e in bottom if e not in top]
+    previews = _previews([*top, *bottom])
     return {
         "filters": filters,
         "period": filters.period,
@@ -117,8 +118,8 @@ def dashboard_context(request, filters: Filters) -> dict:
         "tiles": board.tiles(),
         "network_rows": board.network_rows(),
         "charts": charts.dashboard_charts(scope, filters.period),
-        "top_posts": _previews(top),
-        "bottom_posts": _previews(bottom),
+        "top_posts": previews[: len(top)],
+        "bottom_posts": previews[len(top) :],
         "period_kinds": PERIOD_KINDS,
         "networks": sorted(NETWORK_LABELS.items(), key=lambda item: item[1]),
         "query": filters.query(),
