@@ -126,6 +126,22 @@ def on_time_rate(now: dt.datetime, workspace=None, days: int = 7) -> dict:
     return {"days": days, "due": total, "on_time": on_time, "rate": round(on_time / total, 4) if total else None}
 
 
+def retrying(workspace=None) -> list[dict]:
+    """Targets waiting for another try after a network error (rate limit, outage): a
+    network in trouble shows here before anything is late."""
+    rows = (
+        _targets(workspace)
+        .filter(state__in=WAITING_STATES, post__brand__paused=False)
+        .exclude(error_kind="")
+        .values_list("account__network", "error_kind")
+    )
+    counts = Counter(rows)
+    return [
+        {"network": network, "reason": reason, "count": count}
+        for (network, reason), count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    ]
+
+
 def failures(now: dt.datetime, workspace=None, days: int = 7) -> list[dict]:
     rows = (
         _targets(workspace)
@@ -168,6 +184,10 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
         incidents.append("The dispatcher has not ticked for over a minute: scheduled posts are not being sent.")
     if overdue:
         incidents.append(f"{len(overdue)} post target(s) are more than a minute late.")
+    waiting = retrying(workspace)
+    if waiting:
+        detail = ", ".join(f"{row['network']}: {row['reason'].replace('_', ' ')} ×{row['count']}" for row in waiting)
+        incidents.append(f"Networks are refusing or failing calls; posts wait to retry ({detail}).")
     return {
         "checked_at": now,
         "healthy": not incidents,
@@ -178,6 +198,7 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
         "overdue": overdue,
         "on_time": on_time_rate(now, workspace=workspace),
         "failures": failures(now, workspace=workspace),
+        "retrying": waiting,
         "expiring": list(expiring_accounts(now, workspace=workspace)[:100]),
     }
 
@@ -211,6 +232,7 @@ def as_json(report: dict) -> dict:
         ],
         "on_time": report["on_time"],
         "failures": report["failures"],
+        "retrying": report["retrying"],
         "expiring_tokens": [
             {"account": a.pk, "network": a.network, "handle": a.handle, "expires_at": when(a.token_expires_at)}
             for a in report["expiring"]

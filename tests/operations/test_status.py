@@ -170,3 +170,17 @@ def test_on_time_counts_from_the_chosen_time_not_the_retry_time(shop, make_targe
         "on_time": 0,
         "rate": 0.0,
     }
+
+
+def test_posts_waiting_to_retry_show_a_network_in_trouble(shop, make_target):
+    from posts.models import PostTarget
+
+    all_queues_beating()
+    target = make_target(shop["mastodon"], state="scheduled", due_in=-10 * dt.timedelta(seconds=1))
+    PostTarget.objects.filter(pk=target.pk).update(error_kind="rate_limited", due_at=timezone.now() + M)
+    report = operations.status(shop["workspace"])
+    assert report["retrying"] == [{"network": "mastodon", "reason": "rate_limited", "count": 1}]
+    assert any("mastodon: rate limited ×1" in incident for incident in report["incidents"])
+    # once it is out, the incident is over
+    PostTarget.objects.filter(pk=target.pk).update(state="published", published_at=timezone.now())
+    assert operations.status(shop["workspace"])["healthy"]
