@@ -14,6 +14,9 @@ if __name__ == "__main__":  # `make bench` runs every bench/*.py; this one is no
 
 import redis  # noqa: E402
 
+if os.environ.get("BENCH_SWITCH_INTERVAL"):  # experiment: GIL hand-over period of the worker
+    sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+
 from smm.celery import app  # noqa: E402
 
 _redis = redis.Redis.from_url(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/4")
