@@ -37,7 +37,10 @@ class Filters:
         if raw_brand:
             if not raw_brand.isdigit():
                 raise Http404("No such brand")
-            self.brand = scoped_or_404(request, Brand, pk=int(raw_brand))
+            # from the workspace's brands already read (scoped above): no second query
+            self.brand = next((b for b in self.brands if b.pk == int(raw_brand)), None)
+            if self.brand is None:
+                raise Http404("No such brand")
         self.network = request.GET.get("network", "")
         if self.network and self.network not in NETWORK_LABELS:
             self.errors.append(f"Unknown network {self.network!r}; showing all networks.")
