@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from sandbox.models import SandboxNotification, SandboxStatus
 
@@ -104,6 +105,10 @@ def test_idempotency_keys_are_per_account_and_expire_after_an_hour(sandbox_accou
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="the test server shares one in-memory SQLite connection across threads; CI runs this on PostgreSQL",
+)
 def test_concurrent_requests_with_the_same_key_store_one_status(sandbox_account, live_server):
     import requests
 
