@@ -302,29 +302,40 @@ def ingest_post_metrics(rows: list[tuple[int, dt.datetime, PostMetrics]]) -> int
     """
     if not rows:
         return 0
+    # Each row as the flat tuple COPY writes: (target id, captured at, *METRIC_FIELDS).
     snapshot_rows = []
-    newest: dict[int, tuple[dt.datetime, dict]] = {}
+    newest: dict[int, tuple] = {}
     for target_id, captured_at, metrics in rows:
-        values = {name: _int_or_none(getattr(metrics, name)) for name in METRIC_FIELDS}
-        captured_at = _aware(captured_at)
-        snapshot_rows.append((target_id, captured_at, values))
+        row = (
+            target_id,
+            _aware(captured_at),
+            *[_int_or_none(getattr(metrics, name)) for name in METRIC_FIELDS],
+        )
+        snapshot_rows.append(row)
         seen = newest.get(target_id)
-        if seen is None or captured_at >= seen[0]:
-            newest[target_id] = (captured_at, values)
+        if seen is None or row[1] >= seen[1]:
+            newest[target_id] = row
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            _ingest_postgresql(snapshot_rows, newest)
+            _ingest_postgresql(snapshot_rows, newest.values())
         else:
             PostMetricSnapshot.objects.bulk_create(
-                [PostMetricSnapshot(target_id=t, captured_at=c, **values) for t, c, values in snapshot_rows],
+                [
+                    PostMetricSnapshot(target_id=t, captured_at=c, **_metrics(figures))
+                    for t, c, *figures in snapshot_rows
+                ],
                 batch_size=INGEST_BATCH,
             )
-            _upsert_latest(newest)
+            _upsert_latest({t: (c, _metrics(figures)) for t, c, *figures in newest.values()})
     return len(snapshot_rows)
 
 
 def _int_or_none(value):
-    return None if value is None else int(value)
+    return value if value is None or type(value) is int else int(value)
+
+
+def _metrics(figures) -> dict:
+    return dict(zip(METRIC_FIELDS, figures, strict=True))
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
@@ -372,15 +383,14 @@ def _latest_upsert_sql() -> str:
     )
 
 
-def _ingest_postgresql(snapshot_rows: list, newest: dict) -> None:
+def _ingest_postgresql(snapshot_rows: list[tuple], newest_rows) -> None:
     columns = ", ".join(METRIC_FIELDS)
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        with raw.copy(
-            f"COPY {PostMetricSnapshot._meta.db_table} (target_id, captured_at, {columns}) FROM STDIN"
-        ) as copy:
-            for target_id, captured_at, values in snapshot_rows:
-                copy.write_row((target_id, captured_at, *values.values()))
+        snapshots = PostMetricSnapshot._meta.db_table
+        with raw.copy(f"COPY {snapshots} (target_id, captured_at, {columns}) FROM STDIN") as copy:
+            for row in snapshot_rows:
+                copy.write_row(row)
         metric_types = ", ".join(f"{name} bigint" for name in METRIC_FIELDS)
         cursor.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {STAGE_TABLE} "
@@ -388,8 +398,8 @@ def _ingest_postgresql(snapshot_rows: list, newest: dict) -> None:
         )
         cursor.execute(f"TRUNCATE {STAGE_TABLE}")  # a caller's outer transaction may have used it
         with raw.copy(f"COPY {STAGE_TABLE} (target_id, captured_at, {columns}) FROM STDIN") as copy:
-            for target_id, (captured_at, values) in newest.items():
-                copy.write_row((target_id, captured_at, *values.values()))
+            for row in newest_rows:
+                copy.write_row(row)
         cursor.execute(_latest_upsert_sql())
 
 
