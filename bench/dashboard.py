@@ -56,7 +56,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from analytics import history, kpis  # noqa: E402
+from analytics import charts, history, kpis  # noqa: E402
 from analytics.collection import ingest_post_metrics  # noqa: E402
 from analytics.periods import Period, last_complete_week  # noqa: E402
 from smm.models import Brand, Membership, SocialAccount, Workspace  # noqa: E402
@@ -348,6 +348,18 @@ def measure_views(ws, args) -> dict:
             "ratio_page_to_limit": round(page["median_ms"] / sql["median_ms"], 2),
             "ratio_kpis_to_limit": round(kpi["median_ms"] / sql["median_ms"], 2),
         }
+        if scope_kind == "brand":
+            # Where the rest of a brand page goes (medians; the remainder is the request
+            # cycle: session, membership, filters, template).
+            def scope():
+                return kpis.Scope(workspace=ws, brand_ids=[next_brand()])
+
+            results[name]["page_sections_median_ms"] = {
+                "charts": timed(lambda period=period: charts.dashboard_charts(scope(), period), args.runs)["median_ms"],
+                "top_and_bottom_posts": timed(
+                    lambda period=period: kpis.top_and_bottom_posts(scope(), period, limit=5), args.runs
+                )["median_ms"],
+            }
     return results
 
 
