@@ -1,7 +1,7 @@
 """The public REST API (/api/v1/), its OpenAPI schema (/api/schema/) and docs (/api/docs/)."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
@@ -38,5 +38,4 @@ urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(**open_access), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", **open_access), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", **open_access), name="api-redoc"),
 ]

@@ -12,14 +12,15 @@ import http.cookiejar
 import ipaddress
 import socket
 import threading
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from smm.platforms.base import OutcomeUnknown, Permanent, Transient
 
 USER_AGENT = "SMM/1.0 (+self-hosted social media manager)"
-DEFAULT_TIMEOUT = (5, 20)  # connect, read (seconds)
+DEFAULT_TIMEOUT = (5, 20)
+MAX_REDIRECTS = 5  # connect, read (seconds)
 
 
 _local = threading.local()
@@ -79,8 +80,24 @@ class HttpClient:
             raise BlockedAddress(f"Refusing to connect to a private address ({host})")
 
     def request(self, method: str, url: str, **kwargs) -> requests.Response:
-        self.check_url(url)
         kwargs.setdefault("timeout", self.timeout)
+        follow = kwargs.pop("allow_redirects", True)
+        if self.allow_private:
+            return self._send(method, url, allow_redirects=follow, **kwargs)
+        # Every hop is checked: a public URL must not redirect us into the private network.
+        for _ in range(MAX_REDIRECTS + 1):
+            self.check_url(url)
+            response = self._send(method, url, allow_redirects=False, **kwargs)
+            if not (follow and response.is_redirect):
+                return response
+            url = urljoin(response.url or url, response.headers["Location"])
+            if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+                method = "GET"
+                for body in ("data", "json", "files"):
+                    kwargs.pop(body, None)
+        raise Permanent(f"Too many redirects from {urlsplit(url).hostname}")
+
+    def _send(self, method: str, url: str, **kwargs) -> requests.Response:
         try:
             return self.session.request(method, url, **kwargs)
         except requests.ConnectTimeout as exc:

@@ -36,32 +36,19 @@ def main_pages(ws, brand, post) -> dict[str, str]:
         "account security": "/account/security/",
         "two-factor setup": "/account/two-factor/",
         "API docs": "/api/docs/",
-        "API reference": "/api/redoc/",
     }
 
 
-# Pages that still break the policy, each reported to its owner with the fix. They are
-# visited too (xfail while broken, pass once fixed: then drop the entry).
-KNOWN_VIOLATIONS = {
-    "API docs": "drf-spectacular's Swagger UI page has an inline <style> without a nonce",
-    "API reference": "ReDoc loads Google Fonts and injects styled-components <style> tags without a nonce",
-}
-
-
-def visit(page, live_server, path: str, errors: list) -> dict | None:
+def visit(page, live_server, path: str, errors: list) -> dict:
     errors.clear()
     response = page.goto(f"{live_server.url}{path}")
-    if response is not None and response.status == 404:
-        return None  # that app has not built this page yet
     page.wait_for_load_state("networkidle")
     violations = page.evaluate("window.__violations || []")
     return {"status": response.status if response else None, "violations": violations, "errors": list(errors)}
 
 
-def broken(result: dict | None) -> bool:
-    return result is not None and (
-        result["status"] is None or result["status"] >= 400 or bool(result["violations"] or result["errors"])
-    )
+def broken(result: dict) -> bool:
+    return result["status"] is None or result["status"] >= 400 or bool(result["violations"] or result["errors"])
 
 
 @pytest.fixture
@@ -96,22 +83,10 @@ def test_main_pages_raise_no_csp_violation_or_console_error(listening_page, live
     assert "/login/" not in page.url
     problems = {}
     for name, path in main_pages(*world).items():
-        if name in KNOWN_VIOLATIONS:
-            continue
         # when they open each page and it settles
         result = visit(page, live_server, path, errors)
         if broken(result):
             problems[name] = result
-        if result is not None:
-            screenshot(f"csp-{name.replace(' ', '-')}")
+        screenshot(f"csp-{name.replace(' ', '-')}")
     # then no page was blocked by the policy or broke in the browser
     assert not problems, "\n".join(f"{name}: {detail}" for name, detail in problems.items())
-
-
-@pytest.mark.parametrize("name", sorted(KNOWN_VIOLATIONS))
-def test_pages_with_reported_violations(name, listening_page, live_server, login, world):
-    page, errors = listening_page
-    login("olga")
-    result = visit(page, live_server, main_pages(*world)[name], errors)
-    if broken(result):
-        pytest.xfail(f"{name}: {KNOWN_VIOLATIONS[name]}")

@@ -72,7 +72,6 @@ def test_webhook_targets_on_private_addresses_are_refused(settings):
     check_target_url("https://93.184.216.34/hook")  # a public address is fine
 
 
-@pytest.mark.xfail(strict=True, reason="HttpClient checks only the first URL; requests follows redirects unchecked")
 @responses.activate
 def test_a_redirect_to_a_private_address_is_refused():
     responses.get("http://93.184.216.34/go", status=302, headers={"Location": "http://169.254.169.254/meta"})
@@ -80,3 +79,12 @@ def test_a_redirect_to_a_private_address_is_refused():
     client = HttpClient(allow_private=False)
     with pytest.raises(BlockedAddress):
         client.get("http://93.184.216.34/go")
+    # and the private address was never asked
+    assert [call.request.url for call in responses.calls] == ["http://93.184.216.34/go"]
+
+
+@responses.activate
+def test_a_redirect_between_public_addresses_is_followed():
+    responses.get("http://93.184.216.34/go", status=302, headers={"Location": "/there"})
+    responses.get("http://93.184.216.34/there", body="fine")
+    assert HttpClient(allow_private=False).get("http://93.184.216.34/go").text == "fine"

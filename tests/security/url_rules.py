@@ -164,7 +164,6 @@ RULES: dict[str, Rule] = {
 API_RULES: dict[str, Rule] = {
     "api-schema": everyone(200),
     "api-docs": everyone(200),
-    "api-redoc": everyone(200),
     "api-workspace-list": Rule(anonymous=401, outsider="ok", roles=dict.fromkeys(ROLES, "ok")),
     "api-workspace-detail": api("view"),
     "api-calendar": api("view"),
