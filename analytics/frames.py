@@ -100,11 +100,6 @@ class KpiTable:
         self.rows = rows
         self.index = list(rows)
 
-    def to_frame(self) -> pd.DataFrame:
-        frame = pd.DataFrame.from_dict(self.rows, orient="index", dtype="float64")
-        frame.columns = pd.MultiIndex.from_tuples(frame.columns)
-        return frame
-
 
 def kpi_table(sums, published, published_totals, followers, responses=None) -> KpiTable:
     """One row per dimension value (network or brand) plus "total"; cells (kpi, "cur" | "prev").
