@@ -9,17 +9,21 @@ Every query here is per range, never per post: the number of queries is constant
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
-from django.db.models import Exists, OuterRef, Q
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import connections
+from django.db.models import Exists, F, FloatField, Func, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.functional import empty
 
 from content_calendar.models import CalendarNote
 from posts.models import Campaign, Post, PostingSlot, PostMedia, PostStatus, PostTarget, TargetState
@@ -117,96 +121,236 @@ class CalendarFilters:
 # Labels by value: ``get_FOO_display`` flattens the choices on every call, per post.
 STATUS_LABELS = dict(PostStatus.choices)
 TARGET_LABELS = dict(TargetState.choices)
-POST_FIELDS = (
+POST_COLUMNS = (
     "id",
     "text",
-    "scheduled_at",
+    "at",
     "status",
     "brand_id",
+    "campaign_id",
     "campaign__name",
+    "author_id",
     "author__username",
     "author__first_name",
     "author__last_name",
 )
+EPOCH = Func(F("scheduled_at"), template="EXTRACT(EPOCH FROM %(expressions)s)::float8", output_field=FloatField())
 
 
-def post_cards(workspace, posts, tz, *, editable: bool, url_for=None) -> list[dict]:
-    """Cards for a queryset of the workspace's posts, in four queries however many posts:
-    the posts, their brands, their targets' accounts, their first images. Plain rows
-    (``values``), not model instances: a busy month has thousands of cards."""
-    url_for = url_for or post_url_builder(workspace)
+def with_epoch(posts):
+    """Posts annotated with ``at``, their scheduled time as POSIX seconds, and the function
+    that gives those seconds from the value read (None when it already is). PostgreSQL
+    computes them: the timestamptz loader Django installs in psycopg is pure Python and
+    parsing thousands of timestamps was a third of a busy month's feed. Elsewhere the
+    datetime is read and converted."""
+    if connections[posts.db].vendor == "postgresql":
+        return posts.annotate(at=EPOCH), None
+    return posts.annotate(at=F("scheduled_at")), datetime.timestamp
+
+
+# English names, as strftime gives them in the C locale the server runs in, without its cost.
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_\-/]+(\.[A-Za-z0-9_\-]+)*")
+
+
+class Card(NamedTuple):
+    """One post of the calendar, with references into its :class:`CardSet`'s tables."""
+
+    pk: int
+    title: str
+    start: str  # ISO 8601 in the viewer's zone
+    status: str
+    brand_id: int
+    targets: tuple  # ((account_id, target state), ...) of the targets shown (not cancelled ones)
+    networks: list[str]
+    thumbnail: str
+    campaign_id: int | None
+    author_id: int | None
+    brand_time: str | None  # the same moment in the brand's zone, when it differs from the viewer's
+
+
+@dataclass
+class CardSet:
+    """The posts of a range as lean cards plus the tables they refer to by id: a brand's,
+    an account's, a campaign's and an author's details are read and sent once, not per card."""
+
+    cards: list[Card]
+    brands: dict[int, dict]
+    accounts: dict[int, dict]
+    campaigns: dict[int, str]
+    authors: dict[int, str]
+    post_url: str  # the post page's URL with ``{id}`` for the post's id; "" without a post page
+
+
+def _thumbnail_url():
+    """``default_storage.url`` for many names: plain relative names of a file system storage are
+    appended to its base URL (what ``urljoin`` does for them, without its cost), others go
+    through the storage; each name once."""
+    if default_storage._wrapped is empty:
+        default_storage._setup()
+    storage = default_storage._wrapped
+    base = storage.base_url if isinstance(storage, FileSystemStorage) else None
+    seen: dict[str, str] = {}
+
+    def url(name: str) -> str:
+        found = seen.get(name)
+        if found is None:
+            if base is not None and _PLAIN_PATH.fullmatch(name) and not name.startswith("/"):
+                found = base + name
+            else:
+                found = default_storage.url(name)
+            seen[name] = found
+        return found
+
+    return url
+
+
+def card_set(workspace, posts, tz) -> CardSet:
+    """Cards for a queryset of the workspace's posts, in four queries however many posts: the
+    posts (with campaign and author), their brands, their targets (with the account), their
+    images. Tuples (``values_list``), not model instances or dicts: a busy month has thousands."""
     posts = posts.order_by("scheduled_at", "id")
-    rows = list(posts.values(*POST_FIELDS))
+    brands = {
+        pk: {"id": pk, "name": name, "colour": colour, "timeZone": zone}
+        for pk, name, colour, zone in Brand.objects.for_workspace(workspace)
+        .order_by()
+        .values_list("id", "name", "colour", "time_zone")
+    }
+    found = CardSet([], brands, {}, {}, {}, post_url_template(workspace))
+    timed, seconds = with_epoch(posts)
+    rows = list(timed.values_list(*POST_COLUMNS))
     if not rows:
-        return []
-    ids = posts.values("id")  # a subquery, not a list of thousands of parameters
-    brands = {b.pk: b for b in Brand.objects.for_workspace(workspace)}
-    accounts: dict[int, list[dict]] = {}
-    for t in (
+        return found
+    ids = posts.order_by().values("id")  # a subquery, not a list of thousands of parameters
+    accounts = found.accounts
+    targets: dict[int, list] = {}
+    for post_id, account_id, state, network, handle in (
         PostTarget.objects.filter(post__in=ids)
         .order_by("post_id", "id")
-        .values("post_id", "account_id", "state", "account__network", "account__handle")
+        .values_list("post_id", "account_id", "state", "account__network", "account__handle")
     ):
-        accounts.setdefault(t["post_id"], []).append(t)
+        targets.setdefault(post_id, []).append((account_id, state))
+        if account_id not in accounts:
+            accounts[account_id] = {"id": account_id, "network": network, "handle": handle}
+    url = _thumbnail_url()
     thumbnails: dict[int, str] = {}
-    for m in (
+    for post_id, thumbnail, file in (
         PostMedia.objects.filter(post__in=ids)
         .order_by("post_id", "order", "id")
-        .values("post_id", "asset__thumbnail", "asset__file")
+        .values_list("post_id", "asset__thumbnail", "asset__file")
     ):
-        if m["post_id"] not in thumbnails and (m["asset__thumbnail"] or m["asset__file"]):
-            thumbnails[m["post_id"]] = default_storage.url(m["asset__thumbnail"] or m["asset__file"])
-    brand_props = {
-        pk: {"id": b.pk, "name": b.name, "colour": b.colour, "timeZone": b.time_zone} for pk, b in brands.items()
-    }
+        if post_id not in thumbnails and (thumbnail or file):
+            thumbnails[post_id] = url(thumbnail or file)
+
     viewer_zone = getattr(tz, "key", str(tz))
-    return [_card(row, tz, viewer_zone, brands, brand_props, accounts, thumbnails, editable, url_for) for row in rows]
+    other_zones = {pk: zoneinfo.ZoneInfo(b["timeZone"]) for pk, b in brands.items() if b["timeZone"] != viewer_zone}
+    campaigns, authors = found.campaigns, found.authors
+    shown_of: dict[tuple, tuple] = {}  # the same targets (by value) give the same shown targets and networks
+    cards = found.cards
+    append = cards.append
+    cancelled = TargetState.CANCELLED
+    at = datetime.fromtimestamp
+    for pk, text, moment, status, brand_id, campaign_id, campaign, author_id, username, first, last in rows:
+        if seconds is not None:
+            moment = seconds(moment)
+        if campaign_id is not None and campaign_id not in campaigns:
+            campaigns[campaign_id] = campaign
+        if author_id is not None and author_id not in authors:
+            authors[author_id] = f"{first} {last}".strip() or username
+        mine = tuple(targets.get(pk, ()))
+        shown = shown_of.get(mine)
+        if shown is None:
+            live = tuple(t for t in mine if t[1] != cancelled) or mine
+            shown = shown_of[mine] = (live, sorted({accounts[a]["network"] for a, _ in live}))
+        zone = other_zones.get(brand_id)
+        brand_time = None
+        if zone is not None:
+            there = at(moment, zone)
+            brand_time = (
+                f"{_WEEKDAYS[there.weekday()]} {there.day:02d} {_MONTHS[there.month - 1]}, "
+                f"{there.hour:02d}:{there.minute:02d} {there.tzname()}"
+            )
+        append(
+            Card(
+                pk,
+                first_words(text),
+                at(moment, tz).isoformat(),
+                status,
+                brand_id,
+                shown[0],
+                shown[1],
+                thumbnails.get(pk, ""),
+                campaign_id,
+                author_id,
+                brand_time,
+            )
+        )
+    return found
 
 
-def _card(row, tz, viewer_zone, brands, brand_props, accounts, thumbnails, editable, url_for) -> dict:
-    pk = row["id"]
-    local = row["scheduled_at"].astimezone(tz)
-    brand = brands[row["brand_id"]]
-    targets = accounts.get(pk, [])
-    live = [t for t in targets if t["state"] != TargetState.CANCELLED] or targets
-    brand_time = None
-    if brand.time_zone != viewer_zone:
-        brand_time = {"name": brand.time_zone, "label": _zone_label(row["scheduled_at"].astimezone(brand.tz))}
-    author = ""
-    if row["author__username"]:
-        full = f"{row['author__first_name']} {row['author__last_name']}".strip()
-        author = full or row["author__username"]
-    text = " ".join(row["text"].split())
-    return {
-        "id": f"post-{pk}",
-        "title": first_words(text),
-        "start": local.isoformat(),
-        # Whoever may schedule can try any drag: the server refuses what cannot move, with the reason.
-        "editable": editable,
-        "classNames": ["post-card", f"state-{row['status']}"],
-        "extendedProps": {
-            "kind": "post",
-            "postId": pk,
-            "url": url_for(pk),
-            "status": row["status"],
-            "statusLabel": STATUS_LABELS.get(row["status"], row["status"]),
-            "brand": brand_props[brand.pk],
-            "brandTime": brand_time,
-            "networks": sorted({t["account__network"] for t in live}),
-            "accounts": [
-                {
-                    "id": t["account_id"],
-                    "network": t["account__network"],
-                    "handle": t["account__handle"],
-                    "state": TARGET_LABELS.get(t["state"], t["state"]),
-                }
-                for t in live
-            ],
-            "thumbnail": thumbnails.get(pk, ""),
-            "campaign": row["campaign__name"] or "",
-            "author": author,
-        },
-    }
+def compact_events(found: CardSet) -> list[dict]:
+    """The browser's shape: each card refers to the feed's tables by id (calendar.js joins them)."""
+    return [
+        {
+            "id": f"post-{c.pk}",
+            "title": c.title,
+            "start": c.start,
+            "extendedProps": {
+                "kind": "post",
+                "postId": c.pk,
+                "status": c.status,
+                "brandId": c.brand_id,
+                "accountIds": [a for a, _ in c.targets],
+                "networks": c.networks,
+                "thumbnail": c.thumbnail,
+                "campaignId": c.campaign_id,
+                "authorId": c.author_id,
+                "brandTime": c.brand_time,
+            },
+        }
+        for c in found.cards
+    ]
+
+
+def full_events(found: CardSet, *, editable: bool) -> list[dict]:
+    """Self-contained cards (the API's documented shape and the reschedule answer): every
+    detail inline on every card."""
+    brands, accounts = found.brands, found.accounts
+    post_url = found.post_url
+    events = []
+    for c in found.cards:
+        brand = brands[c.brand_id]
+        events.append(
+            {
+                "id": f"post-{c.pk}",
+                "title": c.title,
+                "start": c.start,
+                # Whoever may schedule can try any drag: the server refuses what cannot move, with the reason.
+                "editable": editable,
+                "classNames": ["post-card", f"state-{c.status}"],
+                "extendedProps": {
+                    "kind": "post",
+                    "postId": c.pk,
+                    "url": post_url.replace("{id}", str(c.pk)) if post_url else "",
+                    "status": c.status,
+                    "statusLabel": STATUS_LABELS.get(c.status, c.status),
+                    "brand": brand,
+                    "brandTime": {"name": brand["timeZone"], "label": c.brand_time} if c.brand_time else None,
+                    "networks": c.networks,
+                    "accounts": [{**accounts[a], "state": TARGET_LABELS.get(state, state)} for a, state in c.targets],
+                    "thumbnail": c.thumbnail,
+                    "campaign": (found.campaigns.get(c.campaign_id) or "") if c.campaign_id else "",
+                    "author": found.authors.get(c.author_id, "") if c.author_id else "",
+                },
+            }
+        )
+    return events
+
+
+def post_cards(workspace, posts, tz, *, editable: bool) -> list[dict]:
+    """Self-contained cards for a queryset of the workspace's posts (constant queries)."""
+    return full_events(card_set(workspace, posts, tz), editable=editable)
 
 
 def posts_in_range(workspace, start: datetime, end: datetime, filters: CalendarFilters):
@@ -250,16 +394,20 @@ def slot_events(workspace, start: datetime, end: datetime, tz, filters: Calendar
     slots = list(PostingSlot.objects.filter(brand__in=brands).select_related("brand"))
     if not slots:
         return []
-    taken = {
-        (brand_id, moment.replace(second=0, microsecond=0))
-        for brand_id, moment in Post.objects.for_workspace(workspace)
+    # POSIX seconds cut to the minute, sorted by the database (the brand and time index).
+    taken = (
+        Post.objects.for_workspace(workspace)
         .filter(brand_id__in={s.brand_id for s in slots}, scheduled_at__gte=start - SLOT_LENGTH, scheduled_at__lt=end)
         .exclude(status=PostStatus.CANCELLED)
-        .values_list("brand_id", "scheduled_at")
-    }
-    taken_by_brand: dict[int, list[datetime]] = {}
-    for brand_id, moment in sorted(taken):
-        taken_by_brand.setdefault(brand_id, []).append(moment)
+        .order_by("brand_id", "scheduled_at")
+    )
+    taken, seconds = with_epoch(taken)
+    taken_by_brand: dict[int, list[float]] = {}
+    for brand_id, moment in taken.values_list("brand_id", "at"):
+        if seconds is not None:
+            moment = seconds(moment)
+        taken_by_brand.setdefault(brand_id, []).append(moment - moment % 60)
+    length = SLOT_LENGTH.total_seconds()
     events = []
     for slot in slots:
         zone = slot.brand.tz
@@ -270,8 +418,9 @@ def slot_events(workspace, start: datetime, end: datetime, tz, filters: Calendar
             if not (start <= begins < end):
                 continue
             times = taken_by_brand.get(slot.brand_id, [])
-            i = bisect_left(times, begins)
-            if i < len(times) and times[i] < begins + SLOT_LENGTH:
+            when = begins.timestamp()
+            i = bisect_left(times, when)
+            if i < len(times) and times[i] < when + length:
                 continue  # a post already fills this slot
             events.append(
                 {
@@ -325,31 +474,65 @@ def banner_events(workspace, start: datetime, end: datetime, tz, filters: Calend
 
 def post_url_builder(workspace):
     """A post-page URL maker that resolves the URL pattern once, not once per post."""
+    template = post_url_template(workspace)
+    if not template:  # the post page belongs to the composer; without it cards just don't link
+        return lambda pk: ""
+    return lambda pk: template.replace("{id}", str(pk))
+
+
+def post_url_template(workspace) -> str:
+    """The post page's URL with ``{id}`` where the post's id goes ("" without a post page)."""
     marker = 987654321
     try:
         pattern = reverse("posts:detail", kwargs={"ws": workspace.slug, "post_id": marker})
-    except NoReverseMatch:  # the post page belongs to the composer; without it cards just don't link
-        return lambda pk: ""
-    return lambda pk: pattern.replace(str(marker), str(pk))
+    except NoReverseMatch:
+        return ""
+    return pattern.replace(str(marker), "{id}")
 
 
-def calendar_events(
-    workspace, membership, query, tz: zoneinfo.ZoneInfo, *, url_for=None
-) -> tuple[list[dict], datetime, datetime]:
-    """Every event of the requested range; raises ValidationError for a bad request."""
+def _read_request(query, tz) -> tuple[datetime, datetime, CalendarFilters]:
     start = parse_moment(query.get("start"), tz, name="start")
     end = parse_moment(query.get("end"), tz, name="end")
     if end <= start:
         raise ValidationError("end must be after start.")
     if end - start > MAX_RANGE:
         raise ValidationError(f"Ask for at most {MAX_RANGE.days} days at a time.")
-    filters = CalendarFilters.from_query(query)
-    url_for = url_for or post_url_builder(workspace)
-    editable = membership.can("schedule_posts")
-    events = post_cards(
-        workspace, posts_in_range(workspace, start, end, filters), tz, editable=editable, url_for=url_for
-    )
+    return start, end, CalendarFilters.from_query(query)
+
+
+def _background_events(workspace, query, start, end, tz, filters) -> list[dict]:
+    events = []
     if query.get("slots") in ("1", "true"):
         events += slot_events(workspace, start, end, tz, filters)
     events += banner_events(workspace, start, end, tz, filters)
-    return events, start, end
+    return events
+
+
+def calendar_events(workspace, membership, query, tz: zoneinfo.ZoneInfo) -> tuple[list[dict], datetime, datetime]:
+    """Every event of the requested range with every detail inline on every card (the API's
+    shape); raises ValidationError for a bad request."""
+    start, end, filters = _read_request(query, tz)
+    found = card_set(workspace, posts_in_range(workspace, start, end, filters), tz)
+    events = full_events(found, editable=membership.can("schedule_posts"))
+    return events + _background_events(workspace, query, start, end, tz, filters), start, end
+
+
+def calendar_feed(workspace, membership, query, tz: zoneinfo.ZoneInfo) -> dict:
+    """The calendar page's JSON feed: the range's events, post cards referring by id to the
+    brands, accounts, campaigns and authors sent once beside them (a busy month has thousands
+    of cards and a handful of brands); raises ValidationError for a bad request."""
+    start, end, filters = _read_request(query, tz)
+    found = card_set(workspace, posts_in_range(workspace, start, end, filters), tz)
+    return {
+        "timeZone": getattr(tz, "key", str(tz)),
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "editable": membership.can("schedule_posts"),
+        "postUrl": found.post_url,
+        "statusLabels": STATUS_LABELS,
+        "brands": found.brands,
+        "accounts": found.accounts,
+        "campaigns": found.campaigns,
+        "authors": found.authors,
+        "events": compact_events(found) + _background_events(workspace, query, start, end, tz, filters),
+    }

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from content_calendar.events import (
     CalendarFilters,
-    calendar_events,
+    calendar_feed,
     parse_moment,
     post_cards,
 )
@@ -106,21 +106,13 @@ def _composer_url(ws: str) -> str:
 @require_GET
 @workspace_view()
 def events_feed(request, ws):
-    """FullCalendar's JSON event source: only the requested range, in the viewer's zone."""
+    """FullCalendar's JSON event source: only the requested range, in the viewer's zone. Post
+    cards refer to the brands, accounts, campaigns and authors sent once beside them."""
     try:
-        events, start, end = calendar_events(
-            request.workspace, request.membership, request.GET, timezone.get_current_timezone()
-        )
+        payload = calendar_feed(request.workspace, request.membership, request.GET, timezone.get_current_timezone())
     except ValidationError as exc:
         return JsonResponse({"error": _errors(exc)}, status=400)
-    return JsonResponse(
-        {
-            "timeZone": timezone.get_current_timezone().key,
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "events": events,
-        }
-    )
+    return JsonResponse(payload)
 
 
 @require_POST

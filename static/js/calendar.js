@@ -83,6 +83,27 @@
       return lines.join("\n");
     }
 
+    // The feed sends each brand's, account's, campaign's and author's details once; a post
+    // card refers to them by id. Join them here, once per fetch, into what the cards draw.
+    function hydrate(content) {
+      const noBrand = { id: null, name: "", colour: "#6b7280", timeZone: config.timeZone };
+      for (const event of content.events) {
+        const props = event.extendedProps;
+        if (props.kind !== "post") continue;
+        const brand = content.brands[props.brandId] || noBrand;
+        event.editable = content.editable;
+        event.classNames = ["post-card", "state-" + props.status];
+        props.url = content.postUrl ? content.postUrl.replace("{id}", props.postId) : "";
+        props.statusLabel = content.statusLabels[props.status] || props.status;
+        props.brand = brand;
+        props.brandTime = props.brandTime ? { name: brand.timeZone, label: props.brandTime } : null;
+        props.accounts = props.accountIds.map((id) => content.accounts[id]).filter(Boolean);
+        props.campaign = props.campaignId ? content.campaigns[props.campaignId] || "" : "";
+        props.author = props.authorId ? content.authors[props.authorId] || "" : "";
+      }
+      return content.events;
+    }
+
     function postCard(arg) {
       const props = arg.event.extendedProps;
       const card = el("div", "pc");
@@ -142,7 +163,7 @@
         // Slots are always asked for (the first fetch starts before the view exists);
         // the month grid hides them in CSS, the list view ignores background events.
         extraParams: () => Object.assign(filterParams(), { slots: "1" }),
-        success: (content) => content.events,
+        success: (content) => hydrate(content),
         failure: () => toast("The calendar could not be loaded. Reload the page to try again.", "error"),
       },
       loading: (isLoading) => {

@@ -4,6 +4,7 @@ never another workspace's posts, and a constant number of queries."""
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.urls import reverse
@@ -60,7 +61,9 @@ def test_times_are_in_the_viewers_zone_with_the_brands_zone_alongside(client, st
     assert event["extendedProps"]["postId"] == post.pk
     assert event["start"] == "2030-03-10T09:30:00+09:00"
     assert response.json()["timeZone"] == "Asia/Tokyo"
-    assert event["extendedProps"]["brandTime"] == {"name": "America/New_York", "label": "Sat 09 Mar, 19:30 EST"}
+    assert event["extendedProps"]["brandTime"] == "Sat 09 Mar, 19:30 EST"
+    brand = response.json()["brands"][str(event["extendedProps"]["brandId"])]
+    assert (brand["name"], brand["timeZone"]) == ("Roast", "America/New_York")
 
 
 def test_a_naive_range_is_read_in_the_viewers_zone(client, studio, make_post):
@@ -109,11 +112,67 @@ def test_a_card_carries_what_the_calendar_shows(client, studio, make_post, setti
     client.force_login(studio.owner)
 
     # when
-    (event,) = posts_of(feed(client, studio.workspace, start="2030-03-04", end="2030-03-11"))
+    response = feed(client, studio.workspace, start="2030-03-04", end="2030-03-11")
+    (event,) = posts_of(response)
+    body = response.json()
 
-    # then: first words, networks, state, thumbnail, brand colour, campaign and author
+    # then: first words, networks, state, thumbnail, brand colour, campaign and author; the
+    # brand's, accounts', campaign's and author's details come once, beside the cards
     props = event["extendedProps"]
     assert event["title"] == "Our spring roast is here: bright, floral and sweet with…"
+    assert props["networks"] == ["bluesky", "mastodon"]
+    assert (props["status"], body["statusLabels"][props["status"]]) == ("scheduled", "Scheduled")
+    assert props["thumbnail"] == "/media/media/1/thumbs/beans.jpg"
+    assert body["brands"][str(props["brandId"])] == {
+        "id": studio.roast.pk,
+        "name": "Roast",
+        "colour": "#b45309",
+        "timeZone": "America/New_York",
+    }
+    assert {body["accounts"][str(a)]["handle"] for a in props["accountIds"]} == {
+        "@roast@social.example",
+        "roast.bsky.social",
+    }
+    assert body["campaigns"][str(props["campaignId"])] == "Spring roast"
+    assert body["authors"][str(props["authorId"])] == "editor1"
+    assert body["postUrl"].replace("{id}", str(post.pk)) == f"/w/{studio.workspace.slug}/posts/{post.pk}/"
+    assert body["editable"] is True
+
+
+def test_the_api_shape_carries_every_detail_on_each_card(studio, make_post, settings, tmp_path):
+    # given: the same post as above, read through the function the API's calendar endpoint uses
+    from django.http import QueryDict
+
+    from content_calendar.events import calendar_events
+    from smm.models import Membership
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    campaign = Campaign.objects.create(workspace=studio.workspace, name="Spring roast")
+    post = make_post(
+        studio.roast,
+        utc(2030, 3, 6, 12, 0),
+        text="Our   spring roast\nis here: bright, floral and sweet with a long finish of cocoa",
+        author=studio.editor,
+        campaign=campaign,
+    )
+    asset = MediaAsset.objects.create(
+        workspace=studio.workspace, file="media/1/a/beans.jpg", thumbnail="media/1/thumbs/beans.jpg"
+    )
+    PostMedia.objects.create(post=post, asset=asset)
+    membership = Membership.objects.get(workspace=studio.workspace, user=studio.owner)
+
+    # when
+    events, _, _ = calendar_events(
+        studio.workspace, membership, QueryDict("start=2030-03-04&end=2030-03-11"), zoneinfo.ZoneInfo("Asia/Tokyo")
+    )
+
+    # then: every detail is inline, as the API documents it
+    (event,) = [e for e in events if e["extendedProps"]["kind"] == "post"]
+    props = event["extendedProps"]
+    assert event["title"] == "Our spring roast is here: bright, floral and sweet with…"
+    assert event["start"] == "2030-03-06T21:00:00+09:00"
+    assert event["classNames"] == ["post-card", "state-scheduled"]
+    assert event["editable"] is True
     assert props["networks"] == ["bluesky", "mastodon"]
     assert (props["status"], props["statusLabel"]) == ("scheduled", "Scheduled")
     assert props["thumbnail"] == "/media/media/1/thumbs/beans.jpg"
@@ -123,9 +182,14 @@ def test_a_card_carries_what_the_calendar_shows(client, studio, make_post, setti
         "colour": "#b45309",
         "timeZone": "America/New_York",
     }
+    assert props["brandTime"] == {"name": "America/New_York", "label": "Wed 06 Mar, 07:00 EST"}
+    assert sorted((a["network"], a["handle"], a["state"]) for a in props["accounts"]) == [
+        ("bluesky", "roast.bsky.social", "Scheduled"),
+        ("mastodon", "@roast@social.example", "Scheduled"),
+    ]
+    assert props["url"] == f"/w/{studio.workspace.slug}/posts/{post.pk}/"
     assert props["campaign"] == "Spring roast"
     assert props["author"] == "editor1"
-    assert event["editable"] is True
 
 
 @pytest.mark.parametrize(
