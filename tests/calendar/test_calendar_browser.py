@@ -104,6 +104,17 @@ def test_plan_drag_filter_and_open_the_composer(page, live_server, login, screen
     expect(move_me).to_contain_text("09:00")
     expect(move_me).to_contain_text("Scheduled")
     expect(move_me).to_contain_text("Spring roast drops Friday")
+    # and: its tooltip has the brand, the brand's own time, the accounts, the campaign and the author
+    expect(move_me).to_have_attribute(
+        "title",
+        re.compile(
+            r"^Roast · Scheduled\nYour time: 09:00 \(Europe/Paris\)\n"
+            r"Brand time: .+, 0[34]:00 E[SD]T \(America/New_York\)\n"
+            r"(Bluesky roast\.bsky\.social, Mastodon @roast@social\.example"
+            r"|Mastodon @roast@social\.example, Bluesky roast\.bsky\.social)\n"
+            r"Campaign: Spring launch\nBy editor1\n\nSpring roast drops Friday"
+        ),
+    )
     expect(card(page, posts["published"])).to_contain_text("Published")
     expect(day_cell(page, d(10)).locator('[data-testid="post-card"]')).to_have_count(1)
     expect(page.get_by_text("Campaign: Spring launch").first).to_be_visible()
