@@ -151,7 +151,9 @@ def with_epoch(posts):
 # English names, as strftime gives them in the C locale the server runs in, without its cost.
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9_\-/]+(\.[A-Za-z0-9_\-]+)*")
+# Relative names whose segments are plain words with dots inside (no "", "." or ".." segment).
+_SEGMENT = r"[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*"
+_PLAIN_PATH = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
 
 
 class Card(NamedTuple):
@@ -196,11 +198,8 @@ def _thumbnail_url():
     def url(name: str) -> str:
         found = seen.get(name)
         if found is None:
-            if base is not None and _PLAIN_PATH.fullmatch(name) and not name.startswith("/"):
-                found = base + name
-            else:
-                found = default_storage.url(name)
-            seen[name] = found
+            plain = base is not None and _PLAIN_PATH.fullmatch(name)
+            found = seen[name] = base + name if plain else default_storage.url(name)
         return found
 
     return url
