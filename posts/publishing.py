@@ -59,7 +59,11 @@ SWEEP_BATCH = 500
 MAX_ATTEMPTS = 8  # transient failures before a target fails for good
 MAX_RATE_LIMITED_ATTEMPTS = 16  # a network that never stops saying "slow down"
 BACKOFF_CAP = 30 * 60  # seconds
-MAX_LOOKUPS = 5  # tries at resolving an unknown outcome before asking a person
+# Tries at resolving an unknown outcome before asking a person. Looking up is safe to
+# repeat (the idempotency key, the stored record key or container), and a flaky network
+# can lose several answers in a row: a 40 % loss rate loses five in a row about once in
+# a hundred posts, so five tries asked people about posts that were fine.
+MAX_LOOKUPS = 12
 _DEFAULT_TIMINGS = {"lease": 150, "queue_lease": 120, "sweep": 15, "retry_base": 30}
 
 
@@ -496,6 +500,8 @@ def _defer_lookup(target: PostTarget, exc: PlatformError, *, settle: float) -> s
     if lookups >= MAX_LOOKUPS:
         return _mark_unknown(target, f"{exc.message} (after {lookups} tries at finding out)")
     state = {**(target.publish_state or {}), "lookups": lookups + 1}
+    # Wait a little longer after each lost answer (up to three times the first wait).
+    settle *= min(lookups + 1, 3)
     updated = PostTarget.objects.filter(pk=target.pk, state=TargetState.PUBLISHING).update(
         locked_until=timezone.now() + dt.timedelta(seconds=settle),
         publish_state=state,
