@@ -62,7 +62,18 @@ def parse_database_url(url: str) -> dict:
         name = path[1:] if path.startswith("/") else path
         if not Path(name).is_absolute():
             name = str(BASE_DIR / name)
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name, "OPTIONS": {"timeout": 20}}
+        # The embedded run has web, worker and beat writing at once: WAL lets readers
+        # proceed during a write, and IMMEDIATE transactions take the write lock up front
+        # (a deferred one that upgrades mid-way fails at once with "database is locked").
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
     if parts.scheme in ("postgres", "postgresql", "pgsql"):
         options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
         return {
