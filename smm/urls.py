@@ -1,10 +1,13 @@
+import re
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from smm import connections, operations, security, views
 from smm.health import healthz
+from smm.media import serve_media
 
 workspace_patterns = [
     path("", views.workspace_home, name="workspace"),
@@ -56,7 +59,9 @@ urlpatterns = [
 if settings.SANDBOX_ENABLED:
     urlpatterns.append(path("sandbox/", include("sandbox.urls")))
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded media in every mode (smm/media.py); a reverse proxy may serve MEDIA_ROOT at
+# MEDIA_URL itself instead. A MEDIA_URL on another host (a CDN) needs no route here.
+if settings.MEDIA_URL.startswith("/"):
+    urlpatterns.append(
+        re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<name>.+)$", serve_media, name="media")
+    )

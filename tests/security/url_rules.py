@@ -69,6 +69,7 @@ RULES: dict[str, Rule] = {
     # --- outside any workspace ------------------------------------------------------------
     "home": logged_in(),
     "healthz": everyone(200),
+    "media": everyone(404),  # uploaded files, public in every mode (smm/media.py); an unknown file
     "login": anonymous_page(),
     "login_verify": everyone(302),  # nothing pending: back to the login page
     "account_security": logged_in(),
@@ -229,7 +230,6 @@ ADMIN_RULE = Rule(anonymous=302, outsider=302, roles=dict.fromkeys(ROLES, 302), 
 
 # Unnamed patterns, keyed by their route.
 ROUTE_RULES: dict[str, Rule] = {
-    "^media/(?P<path>.*)$": everyone(404),  # DEBUG-only file serving; an unknown file
     "api/v1/^.*$": everyone(404),  # the API's JSON 404 for unknown paths
 }
 # Where a route's regex cannot be filled in mechanically: the path to ask.
