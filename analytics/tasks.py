@@ -11,7 +11,7 @@ from celery import shared_task
 from analytics import collection, reports
 
 
-@shared_task(queue="metrics", ignore_result=True)
+@shared_task(ignore_result=True)
 def schedule_post_metric_pulls():
     """Beat tick: plan newly published targets, enqueue one pull per account with due targets."""
     collection.plan_new_targets()
@@ -19,30 +19,30 @@ def schedule_post_metric_pulls():
         pull_post_metrics.delay(account_id)
 
 
-@shared_task(queue="metrics", ignore_result=True)
+@shared_task(ignore_result=True)
 def schedule_account_metric_pulls():
     """Beat tick (hourly): accounts without today's snapshot get one pull (so once a day)."""
     for account_id in collection.accounts_needing_daily_snapshot():
         pull_account_metrics.delay(account_id)
 
 
-@shared_task(queue="metrics", ignore_result=True)
+@shared_task(ignore_result=True)
 def pull_post_metrics(account_id: int):
     return collection.pull_post_metrics(account_id)
 
 
-@shared_task(queue="metrics", ignore_result=True)
+@shared_task(ignore_result=True)
 def pull_account_metrics(account_id: int):
     return collection.pull_account_metrics(account_id)
 
 
-@shared_task(queue="metrics", ignore_result=True)
+@shared_task(ignore_result=True)
 def send_weekly_reports():
     """Beat tick (hourly): send the weekly KPI emails that are due (Monday morning, local)."""
     for subscription_id in reports.due_subscriptions():
         send_weekly_report.delay(subscription_id)
 
 
-@shared_task(queue="metrics", ignore_result=True)
+@shared_task(ignore_result=True)
 def send_weekly_report(subscription_id: int):
     return reports.send_weekly_report(subscription_id)

@@ -7,6 +7,8 @@ class InboxConfig(AppConfig):
     name = "inbox"
     # (label, url name, right, order): picked up by smm.context_processors.workspace_menu
     nav_entries = [("Inbox", "inbox:list", "view", 40)]
+    # queue of each task (merged into Celery's task_routes by smm/celery.py)
+    task_routes = {"inbox.tasks.*": "inbox"}
     # Merged into Celery beat by smm/celery.py.
     beat_schedule = {
         "inbox-poll-due-accounts": {

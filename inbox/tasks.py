@@ -57,7 +57,7 @@ def _inbox_networks() -> list[str]:
     return networks
 
 
-@shared_task(queue="inbox")
+@shared_task
 def poll_due_accounts() -> int:
     """Beat tick: enqueue one poll per account that is due. The claim (moving
     ``next_poll_at`` forward with a conditional UPDATE) keeps a slow worker from
@@ -89,7 +89,7 @@ def backoff_seconds(failures: int, retry_after: float | None = None) -> float:
     return min(BACKOFF_MAX, BACKOFF_BASE * 2 ** max(0, failures - 1))
 
 
-@shared_task(queue="inbox")
+@shared_task
 def poll_account(account_id: int, *, adapter=None, now=None) -> str:
     """Fetch what is new for one account since its cursor and ingest it."""
     token = secrets.token_hex(8)
@@ -152,12 +152,12 @@ def _failed(cursor: InboxCursor, now, exc: PlatformError, retry_after: float | N
     return type(exc).__name__
 
 
-@shared_task(queue="inbox")
+@shared_task
 def send_reply(reply_id: int) -> str:
     return actions.send_reply(reply_id)
 
 
-@shared_task(queue="inbox")
+@shared_task
 def rescore_open_items() -> int:
     """Waiting time counts toward priority, so unanswered open items are re-scored."""
     # Waiting points stop growing after a while; older items only need their label
@@ -168,7 +168,7 @@ def rescore_open_items() -> int:
     )
 
 
-@shared_task(queue="inbox")
+@shared_task
 def resend_queued_replies() -> int:
     """Sweeper: replies left queued (broker lost the message, network said "later")
     or stuck sending (worker died) are sent again; the claim in send_reply keeps it once."""
@@ -184,6 +184,6 @@ def resend_queued_replies() -> int:
     return len(stale)
 
 
-@shared_task(queue="inbox")
+@shared_task
 def wake_snoozed() -> int:
     return InboxItem.objects.wake_snoozed()

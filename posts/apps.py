@@ -5,6 +5,8 @@ class PostsConfig(AppConfig):
     name = "posts"
     # (label, url name, right, order): picked up by smm.context_processors.workspace_menu
     nav_entries = [("Posts", "posts:list", "view", 20)]
+    # queue of each task (merged into Celery's task_routes by smm/celery.py)
+    task_routes = {"posts.tasks.*": "publish"}
 
     @property
     def beat_schedule(self) -> dict:

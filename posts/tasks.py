@@ -15,12 +15,9 @@ from posts import publishing
 
 logger = logging.getLogger(__name__)
 
-PUBLISH_QUEUE = "publish"
-
 
 @shared_task(
     name="posts.tasks.dispatch_due",
-    queue=PUBLISH_QUEUE,
     ignore_result=True,
     soft_time_limit=50,
     time_limit=60,
@@ -35,7 +32,6 @@ def dispatch_due() -> int:
 
 @shared_task(
     name="posts.tasks.sweep_leases",
-    queue=PUBLISH_QUEUE,
     ignore_result=True,
     soft_time_limit=110,
     time_limit=120,
@@ -50,7 +46,6 @@ def sweep_leases() -> dict:
 
 @shared_task(
     name="posts.tasks.publish_target",
-    queue=PUBLISH_QUEUE,
     ignore_result=True,
     acks_late=True,
     reject_on_worker_lost=True,

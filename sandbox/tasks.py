@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 
-@shared_task(queue="default")
+@shared_task
 def simulate_audience() -> dict:
     """One minute of simulated audience. A cache lock keeps two beats from overlapping."""
     from sandbox.simulator import simulate

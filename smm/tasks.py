@@ -21,7 +21,7 @@ def heartbeat(queue: str) -> None:
     operations.record_heartbeat(queue)
 
 
-@shared_task(name="smm.tasks.operations_alerts", queue="default", ignore_result=True, soft_time_limit=100)
+@shared_task(name="smm.tasks.operations_alerts", ignore_result=True, soft_time_limit=100)
 def operations_alerts() -> dict:
     result = operations.run_alerts()
     if result["overdue"] or result["dead_queues"] or result["tokens"]:

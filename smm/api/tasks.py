@@ -6,12 +6,12 @@ from celery import shared_task
 from smm.api import webhooks
 
 
-@shared_task(queue="webhooks", name="smm.api.tasks.deliver_webhook")
+@shared_task(name="smm.api.tasks.deliver_webhook")
 def deliver_webhook(delivery_id: int) -> str:
     return webhooks.attempt_delivery(delivery_id)
 
 
-@shared_task(queue="webhooks", name="smm.api.tasks.send_due_webhooks")
+@shared_task(name="smm.api.tasks.send_due_webhooks")
 def send_due_webhooks() -> int:
     """The retry clock (beat): re-sends deliveries whose back-off has run out."""
     ids = webhooks.due_deliveries()
