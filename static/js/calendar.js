@@ -189,6 +189,7 @@
         info.el.style.setProperty("--brand", props.brand.colour);
         info.el.style.setProperty("--net", network ? network.colour : props.brand.colour);
         info.el.title = describe(props, info.timeText, info.event.title);
+        if (info.isMirror) return; // the copy that follows the pointer while dragging is not a card
         info.el.dataset.postId = props.postId;
         info.el.dataset.testid = "post-card";
       },
@@ -236,7 +237,8 @@
       } catch (err) {
         info.revert();
         toast("Not moved: " + err.message, "error");
-        delete wrap.dataset.busy;
+        // Redraw from the server, the source of truth, so nothing of the refused move lingers.
+        calendar.refetchEvents();
         return;
       }
       toast(reply.message, "success");
