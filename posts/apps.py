@@ -3,8 +3,12 @@ from django.apps import AppConfig
 
 class PostsConfig(AppConfig):
     name = "posts"
-    # (label, url name, right, order): picked up by smm.context_processors.workspace_menu
-    nav_entries = [("Posts", "posts:list", "view", 20)]
+    # (label, url name, right, order[, badge]): picked up by smm.context_processors.workspace_menu;
+    # the badge names a function(request) -> int shown beside the label when not 0
+    nav_entries = [
+        ("Posts", "posts:list", "view", 20),
+        ("Notices", "posts:notifications", "view", 22, "posts.notifications.nav_badge"),
+    ]
     # queue of each task (merged into Celery's task_routes by smm/celery.py)
     task_routes = {"posts.tasks.*": "publish"}
 

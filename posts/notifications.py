@@ -12,6 +12,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from posts.models import Notification, PostTarget
 from smm.models import Membership, SocialAccount, Workspace
@@ -100,5 +101,32 @@ def account_needs_reconnect(account_id: int) -> None:
     )
 
 
+# --- what a member sees: posts/views.py (the notices page) and the menu badge ---------------
+
+
+def for_member(user, workspace: Workspace):
+    """The member's own notices in this workspace, newest first."""
+    return Notification.objects.for_workspace(workspace).filter(user=user).order_by("-created_at", "-id")
+
+
 def unread_count(user, workspace: Workspace) -> int:
     return Notification.objects.for_workspace(workspace).filter(user=user, read_at__isnull=True).count()
+
+
+def mark_read(notice: Notification) -> None:
+    if notice.read_at is None:
+        notice.read_at = timezone.now()
+        Notification.objects.filter(pk=notice.pk, read_at__isnull=True).update(read_at=notice.read_at)
+
+
+def mark_all_read(user, workspace: Workspace) -> int:
+    """Marks every unread notice of the member in this workspace read; returns how many."""
+    return for_member(user, workspace).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+def nav_badge(request) -> int:
+    """The unread count shown beside "Notices" in the menu (named in PostsConfig.nav_entries)."""
+    workspace = getattr(request, "workspace", None)
+    if workspace is None or not request.user.is_authenticated:
+        return 0
+    return unread_count(request.user, workspace)

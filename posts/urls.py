@@ -1,4 +1,4 @@
-"""Posts under /w/<ws>/posts/: list, composer, post page, media library, slots, campaigns."""
+"""Posts under /w/<ws>/posts/: list, composer, post page, media library, slots, campaigns, notices."""
 
 from django.urls import path
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("media/", views.media_library, name="media"),
     path("campaigns/", views.campaigns, name="campaigns"),
     path("slots/<int:brand_id>/", views.slots, name="slots"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/", views.notification_open, name="notification_open"),
     path("<int:post_id>/", views.post_detail, name="detail"),
     path("<int:post_id>/edit/", views.composer, name="edit"),
     path("<int:post_id>/<slug:name>/", views.post_action, name="action"),

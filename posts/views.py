@@ -14,9 +14,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from posts import actions
+from posts import notifications as notices
 from posts.forms import CampaignForm, CommentForm, ComposerForm, FilterForm, SlotForm, UploadForm
 from posts.media import store_upload
 from posts.models import Campaign, MediaAsset, Post, PostingSlot, PostStatus, PostTarget, TargetState
@@ -429,3 +431,34 @@ def campaigns(request, ws):
     today = dt.date.today()
     items = scoped(request, Campaign).annotate(post_count=Count("posts")).order_by("-starts_on", "name")
     return render(request, "posts/campaigns.html", {"campaigns": items, "form": form, "today": today})
+
+
+# --- notices (posts/notifications.py writes them) ---------------------------------------------
+
+
+@workspace_view()
+def notifications(request, ws):
+    page = Paginator(notices.for_member(request.user, request.workspace), 50).get_page(request.GET.get("page"))
+    unread = notices.unread_count(request.user, request.workspace)
+    return render(request, "posts/notifications.html", {"page": page, "unread": unread})
+
+
+@require_POST
+@workspace_view()
+def notifications_read_all(request, ws):
+    count = notices.mark_all_read(request.user, request.workspace)
+    if count:
+        messages.success(request, f"Marked {count} notice{'s' if count != 1 else ''} read.")
+    return redirect("posts:notifications", ws=ws)
+
+
+@workspace_view()
+def notification_open(request, ws, notification_id):
+    """Opening a notice marks it read and goes where it points (a page of this site)."""
+    notice = get_object_or_404(notices.for_member(request.user, request.workspace), pk=notification_id)
+    notices.mark_read(notice)
+    if notice.url and url_has_allowed_host_and_scheme(
+        notice.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(notice.url)
+    return redirect("posts:notifications", ws=ws)

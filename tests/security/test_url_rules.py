@@ -79,7 +79,7 @@ def _app_objects(workspace, brand, account, owner) -> dict:
     ids: dict = {}
     now = timezone.now()
     try:
-        from posts.models import Campaign, MediaAsset, Post, PostingSlot, PostTarget
+        from posts.models import Campaign, MediaAsset, Notification, Post, PostingSlot, PostTarget
 
         post = Post.objects.create(workspace=workspace, brand=brand, author=owner, text="Hello")
         ids["target_id"] = PostTarget.objects.create(post=post, account=account, text="Hello").pk
@@ -89,6 +89,9 @@ def _app_objects(workspace, brand, account, owner) -> dict:
             workspace=workspace, file="media/x.png", mime_type="image/png", width=1, height=1
         ).pk
         ids["slot_id"] = PostingSlot.objects.create(brand=brand, weekday=0, time=dt.time(9, 0)).pk
+        ids["notification_id"] = Notification.objects.create(
+            workspace=workspace, user=owner, text="A post could not be published", url=post.get_absolute_url()
+        ).pk
     except ImportError:
         pass
     try:

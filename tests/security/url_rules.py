@@ -108,6 +108,12 @@ RULES: dict[str, Rule] = {
     "posts:media": ws("view"),
     "posts:campaigns": ws("view"),
     "posts:slots": ws("view"),
+    "posts:notifications": ws("view"),
+    "posts:notifications_read_all": ws("view", method="post"),
+    # a notice is its member's own (the owner's here): anyone else's is not found
+    "posts:notification_open": Rule(
+        anonymous="login", outsider=404, roles={role: "ok" if role == "owner" else 404 for role in ROLES}
+    ),
     "posts:detail": ws("view"),
     "posts:edit": ws("write_posts"),
     "posts:action": ws("write_posts", method="post"),  # name=duplicate
