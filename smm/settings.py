@@ -333,7 +333,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SMM API",
-    "DESCRIPTION": "Plan, schedule and measure social media posts. Authenticate with `Authorization: Bearer <token>` (create a token under API & webhooks in a workspace).",
+    "DESCRIPTION": (
+        "Plan, schedule and measure social media posts. Authenticate with `Authorization: Bearer <token>` "
+        "(create a token under API & webhooks in a workspace)."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -29,7 +29,13 @@ def endpoint(engine_world):
     return WebhookEndpoint.objects.create(
         workspace=engine_world["ws"],
         url="https://hooks.example/smm",
-        events=["post.published", "post.failed", "post.needs_approval", "inbox.item_created", "account.needs_reconnect"],
+        events=[
+            "post.published",
+            "post.failed",
+            "post.needs_approval",
+            "inbox.item_created",
+            "account.needs_reconnect",
+        ],
     )
 
 
