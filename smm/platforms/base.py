@@ -321,6 +321,38 @@ class Adapter:
     def image_type_problem(self, number: int, mime_type: str) -> Problem:
         return Problem("media", f"Image {number} is a {mime_type} file, which {self.label} does not take.", "type")
 
+    def image_rule_problems(
+        self,
+        content: PostContent,
+        *,
+        name: str,
+        types_allowed: str,
+        size_limit: str,
+        most: str | None = None,
+        also: Callable[[int, MediaItem], Problem | None] | None = None,
+    ) -> list[Problem]:
+        """The count, type and size checks the Graph-style networks word alike:
+        "This post has 12 images; Instagram allows 10.", "Image 2 must be a JPEG for
+        Instagram.", "Image 2 is larger than Instagram's 8 MB limit.". ``also`` adds a
+        network's own per-image check (a public URL, a file to upload)."""
+        problems = []
+        count = len(content.media)
+        if count > self.max_images:
+            allowed = most or f"{name} allows {self.max_images}"
+            problems.append(Problem("media", f"This post has {count} images; {allowed}.", "media_count"))
+        possessive = f"{name}'" if name.endswith("s") else f"{name}'s"
+        for index, item in enumerate(content.media, start=1):
+            if item.mime_type not in self.image_types:
+                problems.append(Problem("media", f"Image {index} {types_allowed}.", "media_type"))
+            if item.byte_size > self.max_image_bytes:
+                problems.append(
+                    Problem("media", f"Image {index} is larger than {possessive} {size_limit} limit.", "media_size")
+                )
+            extra = also(index, item) if also else None
+            if extra is not None:
+                problems.append(extra)
+        return problems
+
     def raise_problems(self, problems: list[Problem]) -> None:
         """Refuse to publish content that breaks the network's rules (``validate``)."""
         if problems:

@@ -68,21 +68,18 @@ class FacebookAdapter(MetaGraphAdapter):
             )
         if not content.text.strip() and not content.media and not content.link:
             problems.append(Problem("text", "A Facebook post needs text, an image or a link.", "empty"))
-        if len(content.media) > self.max_images:
-            problems.append(
-                Problem(
-                    "media",
-                    f"This post has {len(content.media)} images; we post at most {self.max_images}.",
-                    "media_count",
-                )
-            )
-        for index, item in enumerate(content.media, start=1):
-            if item.mime_type not in self.image_types:
-                problems.append(Problem("media", f"Image {index} is not a format Facebook accepts.", "media_type"))
-            if item.byte_size > self.max_image_bytes:
-                problems.append(Problem("media", f"Image {index} is larger than Facebook's 4 MB limit.", "media_size"))
-            if not item.url and not item.data:
-                problems.append(Problem("media", f"Image {index} has neither a file nor a URL.", "media_missing"))
+        problems += self.image_rule_problems(
+            content,
+            name="Facebook",
+            types_allowed="is not a format Facebook accepts",
+            size_limit="4 MB",
+            most=f"we post at most {self.max_images}",
+            also=lambda index, item: (
+                None
+                if item.url or item.data
+                else Problem("media", f"Image {index} has neither a file nor a URL.", "media_missing")
+            ),
+        )
         return problems
 
     # --- connection ------------------------------------------------------------------------

@@ -80,22 +80,16 @@ class InstagramAdapter(ContainerGraphAdapter):
             )
         if not content.media:
             problems.append(Problem("media", "Instagram needs at least one image.", "media_required"))
-        if len(content.media) > self.max_images:
-            problems.append(
-                Problem(
-                    "media",
-                    f"This post has {len(content.media)} images; Instagram allows {self.max_images}.",
-                    "media_count",
-                )
-            )
-        for index, item in enumerate(content.media, start=1):
-            if item.mime_type not in self.image_types:
-                problems.append(Problem("media", f"Image {index} must be a JPEG for Instagram.", "media_type"))
-            if item.byte_size > self.max_image_bytes:
-                problems.append(Problem("media", f"Image {index} is larger than Instagram's 8 MB limit.", "media_size"))
-            if not item.url:
-                # Instagram downloads the image itself; bytes alone cannot be sent.
-                problems.append(Problem("media", f"Image {index} needs a public URL for Instagram.", "media_url"))
+        problems += self.image_rule_problems(
+            content,
+            name="Instagram",
+            types_allowed="must be a JPEG for Instagram",
+            size_limit="8 MB",
+            # Instagram downloads the image itself; bytes alone cannot be sent.
+            also=lambda index, item: (
+                None if item.url else Problem("media", f"Image {index} needs a public URL for Instagram.", "media_url")
+            ),
+        )
         if content.link:
             problems.append(
                 Problem("link", "Instagram does not show links on posts; put the link in the caption or bio.", "link")

@@ -99,23 +99,17 @@ class LinkedInAdapter(Adapter):
             )
         if not content.text.strip() and not content.media and not content.link:
             problems.append(Problem("text", "A LinkedIn post needs text, an image or a link.", "empty"))
-        if len(content.media) > self.max_images:
-            problems.append(
-                Problem(
-                    "media",
-                    f"This post has {len(content.media)} images; LinkedIn allows {self.max_images}.",
-                    "media_count",
-                )
-            )
-        for index, item in enumerate(content.media, start=1):
-            if item.mime_type not in self.image_types:
-                problems.append(
-                    Problem("media", f"Image {index} must be a JPEG, PNG or GIF for LinkedIn.", "media_type")
-                )
-            if item.byte_size > self.max_image_bytes:
-                problems.append(Problem("media", f"Image {index} is larger than LinkedIn's 5 MB limit.", "media_size"))
-            if not item.data:
-                problems.append(Problem("media", f"Image {index} has no file to upload to LinkedIn.", "media_missing"))
+        problems += self.image_rule_problems(
+            content,
+            name="LinkedIn",
+            types_allowed="must be a JPEG, PNG or GIF for LinkedIn",
+            size_limit="5 MB",
+            also=lambda index, item: (
+                None
+                if item.data
+                else Problem("media", f"Image {index} has no file to upload to LinkedIn.", "media_missing")
+            ),
+        )
         return problems
 
     # --- HTTP --------------------------------------------------------------------------------

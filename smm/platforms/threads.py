@@ -94,21 +94,15 @@ class ThreadsAdapter(ContainerGraphAdapter):
             problems.append(Problem("link", f"This post has {links} links; Threads allows {MAX_LINKS}.", "links"))
         if not content.text.strip() and not content.media:
             problems.append(Problem("text", "A Threads post needs text or an image.", "empty"))
-        if len(content.media) > self.max_images:
-            problems.append(
-                Problem(
-                    "media",
-                    f"This post has {len(content.media)} images; Threads allows {self.max_images}.",
-                    "media_count",
-                )
-            )
-        for index, item in enumerate(content.media, start=1):
-            if item.mime_type not in self.image_types:
-                problems.append(Problem("media", f"Image {index} must be a JPEG or PNG for Threads.", "media_type"))
-            if item.byte_size > self.max_image_bytes:
-                problems.append(Problem("media", f"Image {index} is larger than Threads' 8 MB limit.", "media_size"))
-            if not item.url:
-                problems.append(Problem("media", f"Image {index} needs a public URL for Threads.", "media_url"))
+        problems += self.image_rule_problems(
+            content,
+            name="Threads",
+            types_allowed="must be a JPEG or PNG for Threads",
+            size_limit="8 MB",
+            also=lambda index, item: (
+                None if item.url else Problem("media", f"Image {index} needs a public URL for Threads.", "media_url")
+            ),
+        )
         return problems
 
     # --- connection ----------------------------------------------------------------------
