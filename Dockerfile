@@ -8,7 +8,7 @@ RUN pip install -r requirements.txt && npm ci --omit=dev --no-audit --no-fund
 COPY . .
 RUN DEBUG=false SECRET_KEY=build-only FIELD_ENCRYPTION_KEYS=bm90LWEtcmVhbC1rZXktYnVpbGQtb25seS0xMjM0NTY= \
     python manage.py collectstatic --noinput
-RUN useradd --create-home smm && chown -R smm /app
+RUN useradd --create-home smm && mkdir -p /app/var/media && chown -R smm /app
 USER smm
 EXPOSE 8000
 CMD ["gunicorn", "smm.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
