@@ -7,13 +7,17 @@ fetches never delay a post. Tasks take ids and are safe to run twice.
 from __future__ import annotations
 
 import logging
+import random
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.db import InterfaceError, OperationalError, close_old_connections
 
 from posts import publishing
 
 logger = logging.getLogger(__name__)
+
+DB_RETRIES = 6  # quick tries when the database is briefly away (about a minute in all)
 
 
 @shared_task(
@@ -45,6 +49,7 @@ def sweep_leases() -> dict:
 
 
 @shared_task(
+    bind=True,
     name="posts.tasks.publish_target",
     ignore_result=True,
     acks_late=True,
@@ -53,9 +58,20 @@ def sweep_leases() -> dict:
     # still in flight is over before the sweeper may look at the target.
     soft_time_limit=90,
     time_limit=120,
+    max_retries=DB_RETRIES,
 )
-def publish_target(target_id: int) -> str:
-    outcome = publishing.publish_target(target_id)
+def publish_target(self, target_id: int) -> str:
+    try:
+        outcome = publishing.publish_target(target_id)
+    except (OperationalError, InterfaceError) as exc:
+        # The database refused or dropped us (restart, "too many clients"). Running the
+        # task again is safe: it only acts on a target still queued, and one whose call
+        # was in flight is resolved by the sweeper. Without this the post would wait for
+        # the queue lease (two minutes) to expire.
+        close_old_connections()
+        delay = min(2**self.request.retries, 30) + random.uniform(0, 1)
+        logger.warning("Target %s: database unavailable (%s); trying again in %.0f s", target_id, exc, delay)
+        raise self.retry(exc=exc, countdown=delay)
     logger.info("Target %s: %s", target_id, outcome)
     return outcome
 

@@ -308,3 +308,30 @@ def test_an_old_due_time_is_replaced_by_the_retry_time(publish, make_target, fak
     target = make_target(state=TargetState.QUEUED, due_in=-3600)
     publish(target.pk)
     assert fetch(target).due_at > timezone.now() + dt.timedelta(seconds=9)
+
+
+@pytest.mark.django_db(transaction=True)  # the task closes a broken connection, as a worker does
+def test_a_database_outage_is_retried_quickly_and_publishes_once(make_target, fake_adapter, monkeypatch):
+    # given a queued target, and a database that refuses the worker once
+    from django.db import OperationalError
+
+    from posts.tasks import publish_target
+
+    target = make_target(state=TargetState.QUEUED)
+    real = publishing.publish_target
+    calls = []
+
+    def flaky(target_id):
+        calls.append(target_id)
+        if len(calls) == 1:
+            raise OperationalError("FATAL: sorry, too many clients already")
+        return real(target_id)
+
+    monkeypatch.setattr(publishing, "publish_target", flaky)
+    # when the task runs (eagerly: Celery re-runs a retried task at once)
+    publish_target.apply(args=[target.pk])
+    # then it tried again instead of waiting for the queue lease, and published once
+    assert len(calls) == 2
+    row = fetch(target)
+    assert row.state == TargetState.PUBLISHED
+    assert len(fake_adapter.published) == 1
