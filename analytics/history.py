@@ -142,7 +142,7 @@ def generate(
         # which accounts each post went to (at least one)
         member = rng.random((n, len(brand_accounts))) < target_share
         member[np.arange(n), rng.integers(0, len(brand_accounts), n)] = True
-        rate = _rate_factor(local.weekday.to_numpy(), hour)
+        rate = _rate_factor(local.day_of_week.to_numpy(), hour)
         for j, account in enumerate(brand_accounts):
             rows = np.flatnonzero(member[:, j])
             if not len(rows):
