@@ -178,7 +178,12 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
     overdue = list(overdue_targets(now, workspace=workspace)[:100])
     incidents = []
     for beat in beats:
-        if not beat["ok"]:
+        if beat["last"] is None:
+            # Right after a start, or after the cache was emptied: not yet a proven outage.
+            incidents.append(
+                f"No worker has answered on the “{beat['queue']}” queue yet (heartbeats every {HEARTBEAT_EVERY} s)."
+            )
+        elif not beat["ok"]:
             incidents.append(f"No worker has taken from the “{beat['queue']}” queue for over 2 minutes.")
     if not tick["ok"]:
         incidents.append("The dispatcher has not ticked for over a minute: scheduled posts are not being sent.")
