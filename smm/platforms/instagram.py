@@ -18,7 +18,6 @@ from smm.platforms.base import (
     PublishResult,
 )
 from smm.platforms.meta_graph import GRAPH_VERSION, ContainerGraphAdapter, now
-from smm.platforms.oauth import authorize_url
 from smm.platforms.text import count_hashtags, grapheme_length
 
 GRAPH = "https://graph.instagram.com"
@@ -45,6 +44,8 @@ class InstagramAdapter(ContainerGraphAdapter):
     media_edge = "media"
     publish_edge = "media_publish"
     text_field = "caption"
+    authorize_endpoint = "https://www.instagram.com/oauth/authorize"
+    scopes = SCOPES
     container_status_field = "status_code"
     _container_detail_field = "status"
 
@@ -97,16 +98,6 @@ class InstagramAdapter(ContainerGraphAdapter):
         return problems
 
     # --- connection --------------------------------------------------------------------
-
-    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
-        # Instagram Login has no PKCE; the code is bound to our client secret instead.
-        return authorize_url(
-            "https://www.instagram.com/oauth/authorize",
-            client_id=self.app.client_id,
-            redirect_uri=redirect_uri,
-            scope=",".join(SCOPES),
-            state=state,
-        )
 
     def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""

@@ -32,7 +32,7 @@ from smm.platforms.base import (
     RateLimited,
     Transient,
 )
-from smm.platforms.oauth import expires_at
+from smm.platforms.oauth import authorize_url, expires_at
 
 # Inbox: answers are read under this many of the account's latest posts.
 INBOX_POSTS = 10
@@ -366,6 +366,18 @@ class ContainerGraphAdapter(MetaGraphAdapter):
     media_edge: ClassVar[str] = ""
     publish_edge: ClassVar[str] = ""
     text_field: ClassVar[str] = ""
+    authorize_endpoint: ClassVar[str] = ""
+    scopes: ClassVar[tuple[str, ...]] = ()
+
+    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
+        # Neither login offers PKCE; the code is bound to our client secret instead.
+        return authorize_url(
+            self.authorize_endpoint,
+            client_id=self.app.client_id,
+            redirect_uri=redirect_uri,
+            scope=",".join(self.scopes),
+            state=state,
+        )
 
     def create_container(self, token: str, user_id: str, content: PostContent) -> str:
         """Make the container that publishes ``content``; returns its id."""

@@ -18,7 +18,6 @@ from smm.platforms.base import (
     PublishResult,
 )
 from smm.platforms.meta_graph import ContainerGraphAdapter, insight_values
-from smm.platforms.oauth import authorize_url
 from smm.platforms.text import find_urls
 
 GRAPH = "https://graph.threads.net"
@@ -67,6 +66,8 @@ class ThreadsAdapter(ContainerGraphAdapter):
     media_edge = "threads"
     publish_edge = "threads_publish"
     text_field = "text"
+    authorize_endpoint = "https://threads.net/oauth/authorize"
+    scopes = SCOPES
     container_status_field = "status"
     _container_detail_field = "error_message"
 
@@ -106,16 +107,6 @@ class ThreadsAdapter(ContainerGraphAdapter):
         return problems
 
     # --- connection ----------------------------------------------------------------------
-
-    def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:
-        # No PKCE on Threads; the code is bound to our client secret.
-        return authorize_url(
-            "https://threads.net/oauth/authorize",
-            client_id=self.app.client_id,
-            redirect_uri=redirect_uri,
-            scope=",".join(SCOPES),
-            state=state,
-        )
 
     def exchange_code(
         self, *, code: str, redirect_uri: str, code_verifier: str, base_url: str = ""
