@@ -64,11 +64,11 @@ BACKOFF_CAP = 30 * 60  # seconds
 # can lose several answers in a row: a 40 % loss rate loses five in a row about once in
 # a hundred posts, so five tries asked people about posts that were fine.
 MAX_LOOKUPS = 12
-_DEFAULT_TIMINGS = {"lease": 150, "queue_lease": 120, "sweep": 15, "retry_base": 30}
+_DEFAULT_TIMINGS = {"lease": 150, "queue_lease": 120, "sweep": 15, "retry_base": 30, "retry_cap": BACKOFF_CAP}
 
 
 def timing(key: str) -> int:
-    """Seconds for ``lease`` (publishing), ``queue_lease``, ``sweep`` or ``retry_base``."""
+    """Seconds for ``lease`` (publishing), ``queue_lease``, ``sweep``, ``retry_base`` or ``retry_cap``."""
     return int((getattr(settings, "PUBLISH_TIMINGS", None) or {}).get(key, _DEFAULT_TIMINGS[key]))
 
 
@@ -206,11 +206,12 @@ def refresh_posts_status(post_ids: Iterable[int]) -> None:
 # --- retry timing ----------------------------------------------------------------------
 
 
-def retry_delay(attempts: int, *, base: float | None = None, cap: float = BACKOFF_CAP) -> float:
+def retry_delay(attempts: int, *, base: float | None = None, cap: float | None = None) -> float:
     """Capped exponential backoff with jitter: base * 2^(attempts-1), capped, times 1-1.25.
 
     With the default 30 s base: ~30 s, 1 min, 2 min, 4 min, 8 min, 16 min, 30 min."""
     base = timing("retry_base") if base is None else base
+    cap = timing("retry_cap") if cap is None else cap
     delay = min(cap, base * 2 ** max(0, attempts - 1))
     return delay * random.uniform(1.0, 1.25)
 

@@ -266,9 +266,9 @@ CELERY_TASK_ROUTES: dict = {}
 WORKER_QUEUES = ["publish", "default", "metrics", "inbox", "webhooks"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Publishing engine timings (posts/publishing.py); tests and benchmarks shorten them.
-PUBLISH_TIMINGS = {  # seconds; env PUBLISH_LEASE, PUBLISH_QUEUE_LEASE, PUBLISH_SWEEP, PUBLISH_RETRY_BASE
+PUBLISH_TIMINGS = {  # seconds; env PUBLISH_LEASE, PUBLISH_QUEUE_LEASE, PUBLISH_SWEEP, PUBLISH_RETRY_BASE, ..._CAP
     key: env_int(f"PUBLISH_{key.upper()}", default)
-    for key, default in {"lease": 150, "queue_lease": 120, "sweep": 15, "retry_base": 30}.items()
+    for key, default in {"lease": 150, "queue_lease": 120, "sweep": 15, "retry_base": 30, "retry_cap": 1800}.items()
 }
 
 # OAuth client registrations per network (empty: that network cannot be connected).
