@@ -20,6 +20,7 @@ beat, worker) is stopped by pid at the end.
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
 import json
 import os
@@ -148,6 +149,7 @@ def main() -> None:
         "--pool", choices=["prefork", "threads", "gevent"], default="threads", help="Celery pool (the limit's too)"
     )
     parser.add_argument("--latency-ms", type=float, default=50)
+    parser.add_argument("--debug", action="store_true", help="run worker and sandbox with DEBUG=true (as before)")
     args = parser.parse_args()
 
     base_url = os.environ.get("DATABASE_URL", "")
@@ -173,7 +175,16 @@ def main() -> None:
         "REDIS_URL": redis_url,
         "SMM_VAR_DIR": str(tmp / "var"),
         "SANDBOX_ENABLED": "true",
-        "DEBUG": "true",
+        # Production settings, as a deployed worker runs (DEBUG=false: no query log, no
+        # debug wrappers); loopback calls allowed because the sandbox is on 127.0.0.1.
+        "DEBUG": "true" if args.debug else "false",
+        "SECRET_KEY": "bench-publish-" + "k" * 40,
+        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "ALLOW_PRIVATE_OUTBOUND": "true",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG", "warning").upper(),
         "CELERY_SKIP_CHECKS": "1",

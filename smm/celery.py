@@ -12,6 +12,7 @@ import os
 
 from celery import Celery
 from celery.app.routes import MapRoute
+from celery.signals import task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smm.settings")
 
@@ -62,3 +63,13 @@ def _merge_app_schedules(sender, **kwargs):
     for config in apps.get_app_configs():
         schedule.update(getattr(config, "beat_schedule", {}) or {})
     sender.conf.beat_schedule = schedule
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _recycle_database_connections(**kwargs):
+    """Before and after each task: drop this thread's database connections that are
+    broken or older than CONN_MAX_AGE, keep the others (see CELERY_DB_REUSE_MAX)."""
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -254,6 +254,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes every database connection before and after each task
+# unless this is set: a new PostgreSQL backend (fork, authentication, session setup) per
+# publish. With it, smm/celery.py applies Django's own rule instead, as for a web request:
+# a connection lives CONN_MAX_AGE seconds and is dropped when broken.
+CELERY_DB_REUSE_MAX = 2**31
 CELERY_TASK_SOFT_TIME_LIMIT = 120
 CELERY_TASK_TIME_LIMIT = 180
 CELERY_TASK_DEFAULT_QUEUE = "default"
