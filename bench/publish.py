@@ -393,18 +393,27 @@ def main() -> None:
 
             # the limit: n no-op tasks sleeping like one sandbox call, on the same worker
             rds.delete("bench:noop:done", "bench:noop:last")
+            noop_cpu_before = cpu_seconds(worker.pid)
             start = time.time()
             for _ in range(n):
                 sleep_noop.apply_async((args.latency_ms / 1000,))
             wait_for(lambda: int(rds.get("bench:noop:done") or 0) >= n, 600, "the no-op tasks")
             noop_drain = float(rds.get("bench:noop:last")) - start
+            noop_cpu = cpu_seconds(worker.pid) - noop_cpu_before
             limit = n / noop_drain
             results["burst"] = {
                 **{k: v for k, v in report.items() if k != "lateness"},
                 "drain_s": round(drain, 2),
                 "throughput_posts_per_s": round(ours, 1),
                 "lateness": lateness_summary(report["lateness"]),
-                "noop_limit": {"tasks": n, "drain_s": round(noop_drain, 2), "tasks_per_s": round(limit, 1)},
+                "noop_limit": {
+                    "tasks": n,
+                    "drain_s": round(noop_drain, 2),
+                    "tasks_per_s": round(limit, 1),
+                    "worker_cpu_ms_per_task": round(noop_cpu * 1000 / n, 2),
+                },
+                "worker_cpu_ms_per_post": round(cpu["worker"] * 1000 / max(1, report["published"]), 2),
+                "machine_cpu_ms_per_post": round(cpu["machine_busy"] * 1000 / max(1, report["published"]), 2),
                 "ratio_to_limit": round(ours / limit, 3),
                 "cpu_seconds_during_burst": cpu,
                 "worker_peak_rss_mb": peak_rss_mb(worker.pid),

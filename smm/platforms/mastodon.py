@@ -187,14 +187,18 @@ class MastodonAdapter(Adapter):
     def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
         # Uploaded media ids are kept between attempts: a retry after the status call
         # failed reuses them instead of uploading the images again.
-        media_ids = attempt.state.get("media_ids")
-        if not media_ids or len(media_ids) != len(content.media):
-            media_ids = [self._upload_media(account, item) for item in content.media]
-            attempt.remember(media_ids=media_ids)
         # The time we first sent the status bounds how long the Idempotency-Key is
-        # still honoured when ``lookup_published`` runs.
+        # still honoured when ``lookup_published`` runs. Both are saved in one step,
+        # before the status call (one database write per publish, not two).
+        progress = {}
+        media_ids = attempt.state.get("media_ids")
+        if media_ids is None or len(media_ids) != len(content.media):
+            media_ids = [self._upload_media(account, item) for item in content.media]
+            progress["media_ids"] = media_ids
         if "status_sent_at" not in attempt.state:
-            attempt.remember(status_sent_at=self.now().isoformat())
+            progress["status_sent_at"] = self.now().isoformat()
+        if progress:
+            attempt.remember(**progress)
         return self._post_status(account, _status_payload(content, media_ids), attempt.idempotency_key)
 
     def lookup_published(

@@ -284,8 +284,8 @@ def test_text_post_sends_the_idempotency_key(adapter, network, account, attempt,
     assert result.remote_id == "109372843234390310"
     assert result.url == f"{BASE}/@brand/109372843234390310"
     assert result.published_at == dt.datetime(2026, 11, 20, 14, 0, 1, tzinfo=dt.UTC)
-    # the send time is remembered before the call, for a later lookup
-    assert saved[-1]["status_sent_at"] == NOW.isoformat()
+    # the send time is remembered before the call, for a later lookup, in one save
+    assert saved == [{"media_ids": [], "status_sent_at": NOW.isoformat()}]
 
 
 def test_image_post_uploads_with_alt_text_and_waits_for_processing(adapter, network, account, attempt):
