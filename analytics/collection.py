@@ -275,7 +275,21 @@ def pull_account_metrics(account_id: int, now: dt.datetime | None = None) -> dic
             ]
         )
         _succeeded(account_id, now)
+        _refresh_limits(adapter, account)
         return {"status": "ok", "date": day}
+
+
+def _refresh_limits(adapter, account: SocialAccount) -> None:
+    """Once a day with the account's figures: the content limits its server announces
+    (an instance admin may raise or lower them). Best effort: the old ones stay on error."""
+    try:
+        limits = adapter.account_limits(account_context(account))
+    except PlatformError as exc:
+        log.info("Could not read the limits of account %s: %s", account.pk, exc.message)
+        return
+    if limits and limits != account.limits:
+        SocialAccount.objects.filter(pk=account.pk).update(limits=limits)
+        account.limits = limits
 
 
 # --- ingest -------------------------------------------------------------------------------

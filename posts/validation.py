@@ -66,8 +66,9 @@ def media_items(assets) -> list[MediaItem]:
 
 
 def check_target(account, text: str, media: list[MediaItem], link: str = "", *, main_text: str = "") -> TargetCheck:
-    """Run the account's network adapter over one variant."""
-    adapter = get_adapter(account.network)
+    """Run the account's network adapter over one variant, with the limits of the
+    account's own server where it announced them (a Mastodon instance may allow 5,000)."""
+    adapter = get_adapter(account.network).apply_limits(getattr(account, "limits", None))
     content = PostContent(text=text, media=list(media), link=link or None)
     try:
         problems = list(adapter.validate(content))

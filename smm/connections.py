@@ -145,6 +145,8 @@ def save_connection(request, brand: Brand, network: str, connected: ConnectedAcc
         account.status = SocialAccount.Status.CONNECTED
         account.status_reason = ""
         account.token_expires_at = connected.token_expires_at
+        if connected.limits:
+            account.limits = connected.limits
         account.connected_at = timezone.now()
         account.save()
         verb = "account.connected" if created else "account.reconnected"

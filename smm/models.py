@@ -193,6 +193,12 @@ class SocialAccount(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.CONNECTED)
     status_reason = models.CharField(max_length=300, blank=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
+    limits = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Content limits the account's own server announced (Mastodon instances set their own); "
+        "empty means the network's defaults",
+    )
     connected_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -145,6 +145,8 @@ class ConnectedAccount:
     base_url: str = ""
     credentials: dict[str, Any] = field(default_factory=dict)
     token_expires_at: dt.datetime | None = None
+    # content limits the account's own server announced (``Adapter.LIMIT_FIELDS``), if any
+    limits: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -254,12 +256,38 @@ class Adapter:
     max_image_bytes: ClassVar[int] = 5 * 1024 * 1024
     image_types: ClassVar[tuple[str, ...]] = ("image/jpeg", "image/png", "image/gif", "image/webp")
     media_required: ClassVar[bool] = False
+    # the limits above that one server may set for its own accounts (Mastodon instances do)
+    LIMIT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "max_text_length",
+        "max_images",
+        "max_image_bytes",
+        "characters_reserved_per_url",
+        "image_types",
+    )
 
     def __init__(self, app: AppCredentials | None = None, *, http=None):
         from smm.platforms.http import HttpClient
 
         self.app = app or AppCredentials()
         self.http = http or HttpClient()
+
+    def apply_limits(self, limits: dict | None) -> Adapter:
+        """Use an account's own server limits (``SocialAccount.limits``) instead of the
+        network's defaults; unknown keys and values of the wrong type are ignored."""
+        for name, value in (limits or {}).items():
+            if name not in self.LIMIT_FIELDS or not hasattr(self, name):
+                continue
+            if name == "image_types":
+                if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+                    self.image_types = tuple(value)
+            elif isinstance(value, int) and not isinstance(value, bool) and value > 0:
+                setattr(self, name, value)
+        return self
+
+    def account_limits(self, account: AccountContext) -> dict:
+        """The content limits the account's server announces now (``LIMIT_FIELDS`` keys);
+        empty where a network has one set of limits for everybody."""
+        return {}
 
     # content rules
     def text_length(self, text: str) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import time
 from html.parser import HTMLParser
 from typing import Any
@@ -28,6 +29,7 @@ from smm.platforms.base import (
     MediaItem,
     OutcomeUnknown,
     Permanent,
+    PlatformError,
     PostContent,
     PostMetrics,
     Problem,
@@ -39,6 +41,8 @@ from smm.platforms.base import (
 from smm.platforms.errors import retry_after, standard_error
 from smm.platforms.oauth import authorize_url
 from smm.platforms.oauth import pkce_challenge as pkce_challenge  # imported from here by callers
+
+logger = logging.getLogger(__name__)
 
 SCOPES = "write:statuses write:media read:statuses read:notifications read:accounts"
 
@@ -74,21 +78,31 @@ class MastodonAdapter(Adapter):
 
     # --- content rules ---------------------------------------------------------------
 
-    def load_instance_limits(self, base_url: str) -> None:
-        """Read this instance's own limits (``GET /api/v2/instance``); many raise 500."""
+    def instance_limits(self, base_url: str) -> dict:
+        """This instance's own limits (``GET /api/v2/instance``; many allow more than 500
+        characters), as ``Adapter.LIMIT_FIELDS`` values; what it does not say is left out."""
         response = self._send("GET", _api(base_url, "/api/v2/instance"))
-        configuration = response.json().get("configuration", {})
-        statuses = configuration.get("statuses", {})
-        media = configuration.get("media_attachments", {})
-        self.max_text_length = int(statuses.get("max_characters", self.max_text_length))
-        self.max_images = int(statuses.get("max_media_attachments", self.max_images))
-        self.characters_reserved_per_url = int(
-            statuses.get("characters_reserved_per_url", self.characters_reserved_per_url)
-        )
-        self.max_image_bytes = int(media.get("image_size_limit", self.max_image_bytes))
-        types = media.get("supported_mime_types")
+        configuration = response.json().get("configuration") or {}
+        statuses = configuration.get("statuses") or {}
+        media = configuration.get("media_attachments") or {}
+        announced = {
+            "max_text_length": statuses.get("max_characters"),
+            "max_images": statuses.get("max_media_attachments"),
+            "characters_reserved_per_url": statuses.get("characters_reserved_per_url"),
+            "max_image_bytes": media.get("image_size_limit"),
+        }
+        limits = {name: int(value) for name, value in announced.items() if isinstance(value, int) and value > 0}
+        types = [t for t in media.get("supported_mime_types") or [] if isinstance(t, str) and t.startswith("image/")]
         if types:
-            self.image_types = tuple(t for t in types if t.startswith("image/"))
+            limits["image_types"] = types
+        return limits
+
+    def load_instance_limits(self, base_url: str) -> None:
+        """Validate against this instance's limits from now on."""
+        self.apply_limits(self.instance_limits(base_url))
+
+    def account_limits(self, account: AccountContext) -> dict:
+        return self.instance_limits(account.base_url)
 
     def text_length(self, text: str) -> int:
         return post_text.mastodon_length(text)
@@ -173,6 +187,13 @@ class MastodonAdapter(Adapter):
             f"{base}/api/v1/accounts/verify_credentials",
             headers={"Authorization": f"Bearer {token}"},
         ).json()
+        try:
+            limits = self.instance_limits(base)
+        except PlatformError as exc:
+            # The account is connected all the same; the stock limits apply until the
+            # daily account pull reads the instance's own.
+            logger.info("Could not read the limits of %s: %s", base, exc.message)
+            limits = {}
         return ConnectedAccount(
             remote_id=str(me["id"]),
             handle=f"@{me['username']}@{urlsplit(base).hostname}",
@@ -180,6 +201,7 @@ class MastodonAdapter(Adapter):
             avatar_url=me.get("avatar", ""),
             base_url=base,
             credentials={"access_token": token},
+            limits=limits,
         )
 
     # --- publishing ----------------------------------------------------------------------

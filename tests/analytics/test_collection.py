@@ -229,6 +229,45 @@ def test_account_metrics_are_taken_once_a_day_in_the_workspace_time_zone(shop, n
     assert collection.accounts_needing_daily_snapshot(now + dt.timedelta(hours=1)) == []
 
 
+def test_the_daily_pull_keeps_the_instance_limits_up_to_date(shop, network):
+    # given: an account connected with the stock limits, whose admin has since raised them
+    _, _, account, _ = shop
+    network.get(
+        f"{BASE}/api/v1/accounts/verify_credentials",
+        json={"id": "1", "username": "shop", "acct": "shop", "followers_count": 10},
+    )
+    network.get(
+        f"{BASE}/api/v2/instance",
+        json={"domain": "social.example", "configuration": {"statuses": {"max_characters": 5000}}},
+    )
+    now = dt.datetime(2026, 3, 4, 9, 0, tzinfo=dt.UTC)
+
+    # when
+    assert collection.pull_account_metrics(account.pk, now=now)["status"] == "ok"
+
+    # then
+    account.refresh_from_db()
+    assert account.limits == {"max_text_length": 5000}
+
+
+def test_limits_stay_as_they_were_when_the_instance_does_not_answer(shop, network):
+    _, _, account, _ = shop
+    account.limits = {"max_text_length": 1000}
+    account.save()
+    network.get(
+        f"{BASE}/api/v1/accounts/verify_credentials",
+        json={"id": "1", "username": "shop", "acct": "shop", "followers_count": 10},
+    )
+    network.get(f"{BASE}/api/v2/instance", json={"error": "Bad gateway"}, status=502)
+
+    result = collection.pull_account_metrics(account.pk, now=dt.datetime(2026, 3, 4, 9, 0, tzinfo=dt.UTC))
+
+    # the figures are taken all the same; the limits are kept
+    assert result["status"] == "ok"
+    account.refresh_from_db()
+    assert account.limits == {"max_text_length": 1000}
+
+
 def test_the_beat_tick_enqueues_one_pull_per_due_account(shop, publish, monkeypatch):
     _, _, a, b = shop
     publish(a, T0 - dt.timedelta(hours=2))

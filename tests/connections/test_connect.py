@@ -331,6 +331,9 @@ def test_mastodon_connects_to_the_live_sandbox_through_the_real_adapter(owner_se
     assert account.status == "connected"
     assert account.handle == f"@acme_live@{urlsplit(live_server.url).hostname}"
     assert account.base_url == instance
+    # with the limits the server announced (GET /api/v2/instance), for the composer
+    assert account.limits["max_text_length"] == 500
+    assert account.limits["max_images"] == 4
     token = account.credentials["access_token"]
     assert SandboxToken.objects.get(token=token).account.username == "acme_live"
     page = answer.content.decode()

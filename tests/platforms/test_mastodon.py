@@ -148,21 +148,29 @@ def test_too_many_or_too_big_images_are_explained(adapter):
     ]
 
 
+# GET /api/v2/instance of an instance that allows longer posts (shape per the Mastodon docs)
+LONG_POST_INSTANCE = {
+    "domain": "social.example",
+    "configuration": {
+        "statuses": {"max_characters": 1000, "max_media_attachments": 6, "characters_reserved_per_url": 23},
+        "media_attachments": {
+            "supported_mime_types": ["image/jpeg", "image/png", "video/mp4"],
+            "image_size_limit": 10485760,
+        },
+    },
+}
+LONG_POST_LIMITS = {
+    "max_text_length": 1000,
+    "max_images": 6,
+    "characters_reserved_per_url": 23,
+    "max_image_bytes": 10485760,
+    "image_types": ["image/jpeg", "image/png"],
+}
+
+
 def test_instance_limits_are_read_live(adapter, network):
     # given: an instance that allows longer posts
-    network.get(
-        f"{BASE}/api/v2/instance",
-        json={
-            "domain": "social.example",
-            "configuration": {
-                "statuses": {"max_characters": 1000, "max_media_attachments": 6, "characters_reserved_per_url": 23},
-                "media_attachments": {
-                    "supported_mime_types": ["image/jpeg", "image/png", "video/mp4"],
-                    "image_size_limit": 10485760,
-                },
-            },
-        },
-    )
+    network.get(f"{BASE}/api/v2/instance", json=LONG_POST_INSTANCE)
 
     # when
     adapter.load_instance_limits(BASE)
@@ -229,6 +237,7 @@ def test_authorization_url_points_at_the_instance_with_pkce(adapter):
 
 def test_exchange_code_sends_the_verifier_and_reads_the_account(adapter, network):
     # given
+    network.get(f"{BASE}/api/v2/instance", json=LONG_POST_INSTANCE)
     network.post(
         f"{BASE}/oauth/token",
         json={"access_token": TOKEN, "token_type": "Bearer", "scope": "read write", "created_at": 1573979017},
@@ -259,6 +268,36 @@ def test_exchange_code_sends_the_verifier_and_reads_the_account(adapter, network
     assert connected.remote_id == "14715"
     assert connected.handle == "@brand@social.example"
     assert connected.credentials == {"access_token": TOKEN}
+    # the instance's own limits come with the account, for the composer
+    assert connected.limits == LONG_POST_LIMITS
+
+
+def test_an_instance_that_hides_its_limits_still_connects(adapter, network):
+    # given: token and account fine, the instance endpoint down
+    network.post(f"{BASE}/oauth/token", json={"access_token": TOKEN, "token_type": "Bearer"})
+    network.get(f"{BASE}/api/v1/accounts/verify_credentials", json={"id": "14715", "username": "brand"})
+    network.get(f"{BASE}/api/v2/instance", json={"error": "Service Unavailable"}, status=503)
+
+    # when
+    connected = adapter.exchange_code(
+        code="c0de", redirect_uri="https://smm.example/cb", code_verifier="v", base_url=BASE
+    )
+
+    # then: connected, with the stock limits (none stored)
+    assert connected.remote_id == "14715"
+    assert connected.limits == {}
+
+
+def test_limits_of_one_account_change_what_validation_allows(network):
+    # given: two adapters, one with an account's stored instance limits
+    stock = MastodonAdapter(AppCredentials(client_id="cid", client_secret="csecret"))
+    roomy = MastodonAdapter(AppCredentials(client_id="cid", client_secret="csecret")).apply_limits(LONG_POST_LIMITS)
+    text = PostContent(text="a" * 800)
+
+    # then
+    assert [p.message for p in stock.validate(text)] == ["This is 300 characters over Mastodon's 500-character limit."]
+    assert roomy.validate(text) == []
+    assert roomy.max_text_length == 1000 and stock.max_text_length == 500
 
 
 def test_mastodon_tokens_are_not_refreshable(adapter, account):

@@ -31,6 +31,25 @@ def test_mastodon_over_the_limit_says_by_how_much(team):
     assert [p.message for p in check.problems] == ["This is 5 characters over Mastodon's 500-character limit."]
 
 
+def test_an_instance_that_allows_longer_posts_is_taken_at_its_word(team, write_post, tomorrow):
+    # given: the account's instance announced 1,000 characters when it was connected
+    team.mastodon.limits = {"max_text_length": 1000}
+    team.mastodon.save()
+
+    # when typing 800 characters, then 1,005
+    fits = check_target(team.mastodon, "x" * 800, [])
+    over = check_target(team.mastodon, "x" * 1005, [])
+
+    # then: the counter counts down from the instance's limit, not the stock 500
+    assert (fits.ok, fits.limit, fits.remaining) == (True, 1000, 200)
+    assert [p.message for p in over.problems] == ["This is 5 characters over Mastodon's 1,000-character limit."]
+    # and an 800-character post to that account alone can be scheduled
+    post = write_post("x" * 800, accounts=[team.mastodon])
+    actions.schedule_post(post, tomorrow, team.editor)
+    post.refresh_from_db()
+    assert post.status == PostStatus.SCHEDULED
+
+
 def test_x_weighs_emoji_as_two(team):
     # given: 270 letters and 5 emoji = 280 weighted
     text = "a" * 270 + "☕" * 5
