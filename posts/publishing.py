@@ -122,7 +122,8 @@ def derive_status(states: list[str], *, has_feedback: bool = False) -> str:
 
 def refresh_post_status(post: Post) -> str:
     """Recompute and store the post's status from its targets."""
-    states = list(post.targets.values_list("state", flat=True))
+    # .order_by(): the default ordering of targets joins their accounts, for nothing here
+    states = list(post.targets.order_by().values_list("state", flat=True))
     has_feedback = post.status == PostStatus.CHANGES_REQUESTED and set(states) <= {
         TargetState.DRAFT,
         TargetState.CANCELLED,
@@ -172,7 +173,7 @@ def bulk_transition(ids: list[int], expected: str, to: str, **changes) -> list[i
     now = timezone.now()
     if connection.features.has_select_for_update:
         PostTarget.objects.filter(pk__in=ids, state=expected).update(state=to, updated_at=now, **changes)
-        moved = set(PostTarget.objects.filter(pk__in=ids, state=to).values_list("pk", flat=True))
+        moved = set(PostTarget.objects.filter(pk__in=ids, state=to).order_by().values_list("pk", flat=True))
         return [pk for pk in ids if pk in moved]
     moved = []
     for pk in ids:
@@ -187,7 +188,7 @@ def refresh_posts_status(post_ids: Iterable[int]) -> None:
     if not post_ids:
         return
     states: dict[int, list[str]] = defaultdict(list)
-    for post_id, state in PostTarget.objects.filter(post_id__in=post_ids).values_list("post_id", "state"):
+    for post_id, state in PostTarget.objects.filter(post_id__in=post_ids).order_by().values_list("post_id", "state"):
         states[post_id].append(state)
     current = dict(Post.objects.filter(pk__in=post_ids).values_list("pk", "status"))
     changes: dict[str, list[int]] = defaultdict(list)
@@ -256,7 +257,7 @@ def claim_batch(batch_size: int = BATCH_SIZE) -> list[int]:
             locked_until=now + dt.timedelta(seconds=timing("queue_lease")),
         )
         if moved:
-            refresh_posts_status(PostTarget.objects.filter(pk__in=moved).values_list("post_id", flat=True))
+            refresh_posts_status(PostTarget.objects.filter(pk__in=moved).order_by().values_list("post_id", flat=True))
             transaction.on_commit(lambda: enqueue_publish(moved))
     return moved
 
@@ -286,6 +287,7 @@ def publish_target(target_id: int) -> str:
             PostTarget.objects.select_for_update(of=("self",))
             .select_related("post__brand__workspace", "post__workspace", "account")
             .filter(pk=target_id)
+            .order_by()  # one row by its key: no ORDER BY over the joined account
             .first()
         )
         if target is None or target.state != TargetState.QUEUED:
@@ -389,7 +391,7 @@ def record_published(target: PostTarget, result: PublishResult) -> str:
             error_user_message="",
         )
         if not won:
-            current = PostTarget.objects.filter(pk=target.pk).values_list("state", flat=True).first()
+            current = PostTarget.objects.filter(pk=target.pk).order_by().values_list("state", flat=True).first()
             logger.warning("Target %s was published (%s) but is now %s", target.pk, result.remote_id, current)
             return "published-elsewhere"
         refresh_post_status(target.post)
@@ -585,6 +587,7 @@ def resolve_expired() -> int:
                 PostTarget.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("post__brand__workspace", "account")
                 .filter(pk=pk, state=TargetState.PUBLISHING, locked_until__lt=now)
+                .order_by()
                 .first()
             )
             if target is None:

@@ -67,9 +67,12 @@ def _merge_app_schedules(sender, **kwargs):
 
 @task_prerun.connect
 @task_postrun.connect
-def _recycle_database_connections(**kwargs):
+def _recycle_database_connections(sender=None, **kwargs):
     """Before and after each task: drop this thread's database connections that are
-    broken or older than CONN_MAX_AGE, keep the others (see CELERY_DB_REUSE_MAX)."""
+    broken or older than CONN_MAX_AGE, keep the others (see CELERY_DB_REUSE_MAX). Not
+    for a task run eagerly inside the caller (tests): its connection is the caller's."""
+    if getattr(getattr(sender, "request", None), "is_eager", False):
+        return
     from django.db import close_old_connections
 
     close_old_connections()
