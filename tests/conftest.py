@@ -62,6 +62,26 @@ def _no_internet():
     socket.socket.connect = _real_connect
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _live_server_threads_close_their_connections():
+    """The live server answers a browser on a thread that lives as long as the browser
+    keeps its HTTP connection open; with CONN_MAX_AGE that thread's database connection
+    outlived the run and the test database could not be dropped ("being accessed by
+    other users"). Such threads close theirs after each request."""
+    import threading
+
+    from django.core.signals import request_finished
+    from django.db import connections
+
+    def close(**kwargs):
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()
+
+    request_finished.connect(close, dispatch_uid="tests-live-server-close")
+    yield
+    request_finished.disconnect(dispatch_uid="tests-live-server-close")
+
+
 # --- data builders --------------------------------------------------------------------
 
 
