@@ -184,6 +184,9 @@ def time_pages(workspace, user, brands, accounts, runs: int):
         "open, network x, mentions": {"status": "open", "network": "x", "kind": "mention"},
         "open, one account": {"status": "open", "account": str(accounts[7].pk)},
         "search 'refund'": {"status": "open", "q": "refund"},
+        # a handle a few items carry, and a word none does: the whole workspace is searched
+        "search a rare handle": {"status": "open", "q": "@user31337"},
+        "search, no match": {"status": "open", "q": "zqxjv"},
     }
     results = {}
     for name, params in cases.items():
