@@ -165,6 +165,30 @@ def campaigns(rows) -> dict | None:
     )
 
 
+def brand_comparison(rows: list[dict]) -> dict | None:
+    """Agency overview: engagements per brand this period (the brand's colour) beside the
+    previous period (grey), and the engagement rate (diamonds, right axis).
+
+    ``rows``: name, colour, engagements, previous_engagements, engagement_rate (0..1 or None)."""
+    if not rows or not any(row["engagements"] or row["previous_engagements"] for row in rows):
+        return None
+    names = [row["name"] for row in rows]
+    data = [
+        {"type": "bar", "x": names, "y": [row["engagements"] or 0 for row in rows], "name": "This period",
+         "marker": {"color": [row["colour"] or "#4f46e5" for row in rows]}},
+        {"type": "bar", "x": names, "y": [row["previous_engagements"] or 0 for row in rows], "name": "Previous period",
+         "marker": {"color": "#d1d5db"}},
+    ]  # fmt: skip
+    rates = [None if row["engagement_rate"] is None else round(row["engagement_rate"] * 100, 2) for row in rows]
+    if any(rate is not None for rate in rates):
+        data.append(
+            {"type": "scatter", "x": names, "y": rates, "name": "Engagement rate (%)", "yaxis": "y2",
+             "mode": "markers", "marker": {"size": 12, "color": "#111827", "symbol": "diamond"}}
+        )  # fmt: skip
+    rate_axis = {**SECOND_AXIS, "ticksuffix": "%", "tickformat": ".1f"}
+    return _figure(data, _layout(barmode="group", hovermode="closest", yaxis2=rate_axis))
+
+
 def dashboard_charts(scope: kpis.Scope, period) -> dict:
     daily = frames.daily_series(kpis.daily_rows(scope, period), period.dates(), kpis.DAILY_SUMS)
     follower_daily = frames.follower_series(kpis.follower_daily_rows(scope, period), period.dates())

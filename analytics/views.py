@@ -153,6 +153,19 @@ def overview(request, ws):
     brand_rows = board.network_rows(labels)
     for row in brand_rows:
         row["brand"] = next((b for b in filters.brands if b.pk == row["network"]), None)
+    measured = [b for b in filters.brands if b.pk in board.table.index]
+    comparison = charts.brand_comparison(
+        [
+            {
+                "name": brand.name,
+                "colour": brand.colour,
+                "engagements": board.figure("engagements", brand.pk),
+                "previous_engagements": board.figure("engagements", brand.pk, "prev"),
+                "engagement_rate": board.figure("engagement_rate", brand.pk),
+            }
+            for brand in measured
+        ]
+    )
     workspaces = []
     memberships = [m for m in Membership.objects.for_user(request.user) if m.can("view_analytics")]
     for membership in memberships if len(memberships) > 1 else []:
@@ -188,6 +201,7 @@ def overview(request, ws):
             "columns": TABLE_COLUMNS,
             "period_params": urlencode(filters.period.query()),
             "headline_keys": HEADLINE,
+            "charts": {"brands": comparison},
         },
     )
 

@@ -52,3 +52,14 @@ def test_dashboard_of_a_brand_with_history_shows_tiles_and_charts(page, live_ser
     assert page.locator('[data-chart="campaigns"]').count() == 1
     page.set_viewport_size({"width": 1400, "height": 2600})
     screenshot("analytics-dashboard-90d")
+
+    # when the agency overview is opened from the dashboard
+    page.set_viewport_size({"width": 1280, "height": 1800})
+    page.get_by_role("button", name="Agency overview").click()
+    page.wait_for_url("**/analytics/overview/**")
+
+    # then the brands are compared in a drawn chart, under the same policy
+    page.locator('[data-chart="brands"][data-drawn="1"]').wait_for(timeout=15000)
+    assert page.locator('[data-chart="brands"] .main-svg').count() >= 1
+    assert page.evaluate("window.__violations") == []
+    screenshot("analytics-agency-overview")

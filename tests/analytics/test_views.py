@@ -148,6 +148,18 @@ def test_the_agency_overview_lists_brands_and_the_users_workspaces(client, data,
     assert response.status_code == 200
     assert "Alpha Brand" in page
     assert [row["workspace"].slug for row in response.context["workspaces"]] == ["alpha", "beta"]
+    # and the brands are compared in a chart: 50 + 5 engagements on 1,500 impressions, none before
+    bars, previous, rate = response.context["charts"]["brands"]["data"]
+    assert (bars["x"], bars["y"], previous["y"]) == (["Alpha Brand"], [55], [0])
+    assert rate["y"] == [3.67]
+    assert 'data-chart="brands"' in page
+
+
+def test_an_overview_with_nothing_measured_says_so(client, two_workspaces):
+    client.force_login(two_workspaces["owner_a"])
+    response = client.get(url("overview", two_workspaces["a"], **WEEK))
+    assert response.context["charts"]["brands"] is None
+    assert "No posts measured in this period or the previous one." in response.content.decode()
 
 
 def test_managers_subscribe_to_the_weekly_email_and_it_goes_out_on_monday_morning(client, data):
