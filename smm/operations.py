@@ -315,6 +315,25 @@ def alert_heartbeats(now: dt.datetime) -> list[str]:
     return dead
 
 
+def alert_dispatcher(now: dt.datetime) -> bool:
+    """The dispatcher (Celery beat, then a publish worker) stopped ticking: nothing due is
+    being sent. One email per outage; never for a dispatcher that has not ticked yet."""
+    tick = dispatcher(now)
+    if tick["ok"] or tick["last_tick"] is None:
+        _resolved("dispatcher")
+        return False
+    if not _once("dispatcher"):
+        return False
+    _send(
+        "Scheduled posts are not being sent",
+        f"The dispatcher last ran {int(tick['age_seconds'] // 60)} min ago ({tick['last_tick']:%Y-%m-%d %H:%M} UTC). "
+        "Posts that fall due are not being handed to the workers. Check that Celery beat and a worker "
+        "on the publish queue are running.",
+        _owner_emails(),
+    )
+    return True
+
+
 def _expiry_from(credentials: dict) -> dt.datetime | None:
     raw = (credentials or {}).get("expires_at")
     if not raw:
@@ -380,6 +399,7 @@ def run_alerts(now: dt.datetime | None = None) -> dict:
     return {
         "overdue": alert_overdue(now),
         "dead_queues": alert_heartbeats(now),
+        "dispatcher_stopped": alert_dispatcher(now),
         "tokens": alert_expiring_tokens(now),
     }
 

@@ -1,6 +1,7 @@
 """Alert emails to owners, once per incident, and proactive token refresh."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core import mail
@@ -149,3 +150,60 @@ def test_a_post_waiting_for_a_retry_is_late_by_its_chosen_time_and_alerts_once(s
     PostTarget.objects.filter(pk=target.pk).update(due_at=timezone.now() + 3 * M)
     assert operations.run_alerts()["overdue"] == 0
     assert len(mail.outbox) == 1
+
+
+def test_the_dispatcher_stopping_emails_once_and_says_what_to_check(shop):
+    # given the dispatcher last ticked 3 minutes ago (beat stopped)
+    operations.record_dispatcher_tick(timezone.now() - 3 * M)
+    # when the check runs twice
+    assert operations.run_alerts()["dispatcher_stopped"] is True
+    assert operations.run_alerts()["dispatcher_stopped"] is False
+    # then one email to the owners
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "[SMM] Scheduled posts are not being sent"
+    assert "Celery beat" in mail.outbox[0].body
+    # and once it ticks again, a later stop is a new incident
+    operations.record_dispatcher_tick()
+    operations.run_alerts()
+    operations.record_dispatcher_tick(timezone.now() - 3 * M)
+    assert operations.run_alerts()["dispatcher_stopped"] is True
+
+
+def test_check_operations_alerts_without_celery_when_every_worker_is_down(shop):
+    from django.conf import settings
+    from django.core.management import CommandError, call_command
+
+    # given no worker and no dispatcher for five minutes (the beat task cannot run)
+    long_ago = timezone.now() - 5 * M
+    for queue in settings.WORKER_QUEUES:
+        operations.record_heartbeat(queue, long_ago)
+    operations.record_dispatcher_tick(long_ago)
+    out = io.StringIO()
+
+    # when the host's scheduler runs the command
+    with pytest.raises(CommandError) as failed:
+        call_command("check_operations", stdout=out)
+
+    # then it failed (exit status 1), said why, and the owners got their emails
+    assert failed.value.returncode == 1
+    assert "No worker has taken from the “publish” queue" in out.getvalue()
+    assert "The dispatcher has not ticked" in out.getvalue()
+    subjects = sorted(message.subject for message in mail.outbox)
+    assert subjects == ["[SMM] No worker for queue(s): " + ", ".join(settings.WORKER_QUEUES),
+                        "[SMM] Scheduled posts are not being sent"]  # fmt: skip
+    # and the next run (five minutes later on cron) emails nobody again
+    with pytest.raises(CommandError):
+        call_command("check_operations", stdout=io.StringIO())
+    assert len(mail.outbox) == 2
+
+
+def test_check_operations_is_quiet_when_all_is_well(shop):
+    from django.core.management import call_command
+
+    operations.record_dispatcher_tick()
+    out = io.StringIO()
+    call_command("check_operations", "--quiet", stdout=out)
+    assert out.getvalue() == ""
+    call_command("check_operations", stdout=out)
+    assert "All clear" in out.getvalue()
+    assert mail.outbox == []
