@@ -20,8 +20,17 @@ class _Task:
         self.request = _Request(eager)
 
 
-def _task(eager: bool) -> _Task:
-    return _Task(eager)
+def _between_tasks(*, eager: bool = False) -> None:
+    """What a worker thread does between two tasks: the last one ends, the next starts."""
+    task = _Task(eager)
+    task_postrun.send(sender=task, task_id="1", task=task)
+    task_prerun.send(sender=task, task_id="2", task=task)
+
+
+def _answers() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone() == (1,)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -31,14 +40,11 @@ def test_a_healthy_connection_is_kept_from_one_task_to_the_next():
     before = connection.connection
 
     # when one task ends and the next one starts
-    task_postrun.send(sender=_task(eager=False), task_id="1", task=_task(eager=False))
-    task_prerun.send(sender=_task(eager=False), task_id="2", task=_task(eager=False))
+    _between_tasks()
 
     # then: the same connection, still working
     assert connection.connection is before
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        assert cursor.fetchone() == (1,)
+    assert _answers()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -50,12 +56,10 @@ def test_a_connection_that_failed_is_replaced_before_the_next_task():
     connection.errors_occurred = True
 
     # when the next task starts
-    task_prerun.send(sender=_task(eager=False), task_id="3", task=_task(eager=False))
+    _between_tasks()
 
     # then: it works on a new connection
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        assert cursor.fetchone() == (1,)
+    assert _answers()
     assert connection.connection is not broken
 
 
@@ -66,11 +70,8 @@ def test_an_eager_task_leaves_its_callers_connection_alone():
     before = connection.connection
 
     # when
-    task_prerun.send(sender=_task(eager=True), task_id="4", task=_task(eager=True))
-    task_postrun.send(sender=_task(eager=True), task_id="4", task=_task(eager=True))
+    _between_tasks(eager=True)
 
     # then: not closed under the caller's feet
     assert connection.connection is before
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-        assert cursor.fetchone() == (1,)
+    assert _answers()
