@@ -82,9 +82,16 @@ class MastodonAdapter(Adapter):
         """This instance's own limits (``GET /api/v2/instance``; many allow more than 500
         characters), as ``Adapter.LIMIT_FIELDS`` values; what it does not say is left out."""
         response = self._send("GET", _api(base_url, "/api/v2/instance"))
-        configuration = response.json().get("configuration") or {}
-        statuses = configuration.get("statuses") or {}
-        media = configuration.get("media_attachments") or {}
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise Transient("The instance description (/api/v2/instance) is not a JSON object")
+        configuration = body.get("configuration") if isinstance(body.get("configuration"), dict) else {}
+        statuses = configuration.get("statuses") if isinstance(configuration.get("statuses"), dict) else {}
+        media = configuration.get("media_attachments")
+        media = media if isinstance(media, dict) else {}
         announced = {
             "max_text_length": statuses.get("max_characters"),
             "max_images": statuses.get("max_media_attachments"),

@@ -288,6 +288,22 @@ def test_an_instance_that_hides_its_limits_still_connects(adapter, network):
     assert connected.limits == {}
 
 
+def test_an_instance_answering_html_still_connects_with_the_stock_limits(adapter, network):
+    # given: a proxy in front of the instance answers its description with a web page
+    network.post(f"{BASE}/oauth/token", json={"access_token": TOKEN, "token_type": "Bearer"})
+    network.get(f"{BASE}/api/v1/accounts/verify_credentials", json={"id": "14715", "username": "brand"})
+    network.get(f"{BASE}/api/v2/instance", body="<html>Welcome</html>", content_type="text/html")
+
+    # when
+    connected = adapter.exchange_code(
+        code="c0de", redirect_uri="https://smm.example/cb", code_verifier="v", base_url=BASE
+    )
+
+    # then
+    assert connected.remote_id == "14715"
+    assert connected.limits == {}
+
+
 def test_limits_of_one_account_change_what_validation_allows(network):
     # given: two adapters, one with an account's stored instance limits
     stock = MastodonAdapter(AppCredentials(client_id="cid", client_secret="csecret"))
