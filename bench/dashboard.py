@@ -12,9 +12,7 @@ The history comes from the demo generator (analytics/history.py), loaded with CO
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
-import hashlib
 import io
 import json
 import os
@@ -26,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.production_env import DEV_ENCRYPTION_KEY, production_env  # noqa: E402
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_analytics")
 os.environ["DATABASE_URL"] = DB_URL
@@ -34,15 +33,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smm.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 # Production settings, as a deployed server runs (DEBUG=false: no query log, compiled
 # static manifest); the encryption key is the development one the data set was built with.
-_DEV_SECRET = b"dev-only-insecure-secret-key-change-me"
-os.environ.update(
-    DEBUG="false",
-    SECRET_KEY="bench-dashboard-" + "k" * 40,
-    FIELD_ENCRYPTION_KEYS=base64.urlsafe_b64encode(hashlib.sha256(_DEV_SECRET).digest()).decode(),
-    ALLOWED_HOSTS="127.0.0.1,localhost",
-    SECURE_SSL_REDIRECT="false",
-    SECURE_HSTS_SECONDS="0",
-)
+os.environ.update(production_env("dashboard", encryption_key=DEV_ENCRYPTION_KEY))
 Path(os.environ["SMM_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
 
 

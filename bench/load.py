@@ -30,6 +30,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.production_env import production_env  # noqa: E402
 from bench.publish import Procs, free_port, wait_for  # noqa: E402 - the shared building blocks
 
 PY = sys.executable
@@ -153,8 +154,6 @@ def main() -> None:
     admin.execute(f'CREATE DATABASE "{db_name}"')
     admin.close()
 
-    from cryptography.fernet import Fernet
-
     tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
     print(f"logs: {tmp}", file=sys.stderr)
     port = free_port()
@@ -163,13 +162,8 @@ def main() -> None:
         "DATABASE_URL": urlunsplit(parts._replace(path=f"/{db_name}")),
         "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/10",
         "SMM_VAR_DIR": str(tmp / "var"),
-        "DEBUG": "false",
+        **production_env("load"),
         "SANDBOX_ENABLED": "false",
-        "SECRET_KEY": "bench-load-" + "k" * 40,
-        "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_HSTS_SECONDS": "0",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "API_RATE_LIMIT": "1000000/min",  # one token drives the whole load
         "LOG_LEVEL": "WARNING",

@@ -20,7 +20,6 @@ beat, worker) is stopped by pid at the end.
 from __future__ import annotations
 
 import argparse
-import base64
 import datetime as dt
 import json
 import os
@@ -37,6 +36,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.production_env import production_env  # noqa: E402
+
 PY = sys.executable
 
 
@@ -177,13 +178,8 @@ def main() -> None:
         "SANDBOX_ENABLED": "true",
         # Production settings, as a deployed worker runs (DEBUG=false: no query log, no
         # debug wrappers); loopback calls allowed because the sandbox is on 127.0.0.1.
-        "DEBUG": "true" if args.debug else "false",
-        "SECRET_KEY": "bench-publish-" + "k" * 40,
-        "FIELD_ENCRYPTION_KEYS": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **({"DEBUG": "true"} if args.debug else production_env("publish")),
         "ALLOW_PRIVATE_OUTBOUND": "true",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_HSTS_SECONDS": "0",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         "SITE_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": os.environ.get("BENCH_WORKER_LOG", "warning").upper(),
