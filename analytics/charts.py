@@ -21,6 +21,7 @@ NETWORK_COLOURS = {
     "threads": "#555555",
 }
 SECOND_AXIS = {"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"}
+RATE_AXIS = {**SECOND_AXIS, "ticksuffix": "%", "tickformat": ".1f"}
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12, "color": "#374151"}
 
 
@@ -141,6 +142,16 @@ def heatmap(cells) -> dict | None:
     return _figure(data, layout)
 
 
+def _rate_markers(names: list, rates: list) -> list[dict]:
+    """Engagement rates in %, as diamonds on the right axis (RATE_AXIS); none if unknown."""
+    if all(rate is None for rate in rates):
+        return []
+    return [
+        {"type": "scatter", "x": names, "y": rates, "name": "Engagement rate (%)", "yaxis": "y2",
+         "mode": "markers", "marker": {"size": 12, "color": "#111827", "symbol": "diamond"}}
+    ]  # fmt: skip
+
+
 def campaigns(rows) -> dict | None:
     if not rows:
         return None
@@ -152,17 +163,7 @@ def campaigns(rows) -> dict | None:
     ]
     colours = [row["post__campaign__colour"] or "#4f46e5" for row in rows]
     data = [{"type": "bar", "x": names, "y": engagements, "name": "Engagements", "marker": {"color": colours}}]
-    if any(rate is not None for rate in rates):
-        data.append(
-            {"type": "scatter", "x": names, "y": rates, "name": "Engagement rate (%)", "yaxis": "y2",
-             "mode": "markers", "marker": {"size": 12, "color": "#111827", "symbol": "diamond"}}
-        )  # fmt: skip
-    return _figure(
-        data,
-        _layout(
-            hovermode="closest", yaxis2={"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"}
-        ),
-    )
+    return _figure(data + _rate_markers(names, rates), _layout(hovermode="closest", yaxis2=RATE_AXIS))
 
 
 def brand_comparison(rows: list[dict]) -> dict | None:
@@ -180,13 +181,7 @@ def brand_comparison(rows: list[dict]) -> dict | None:
          "marker": {"color": "#d1d5db"}},
     ]  # fmt: skip
     rates = [None if row["engagement_rate"] is None else round(row["engagement_rate"] * 100, 2) for row in rows]
-    if any(rate is not None for rate in rates):
-        data.append(
-            {"type": "scatter", "x": names, "y": rates, "name": "Engagement rate (%)", "yaxis": "y2",
-             "mode": "markers", "marker": {"size": 12, "color": "#111827", "symbol": "diamond"}}
-        )  # fmt: skip
-    rate_axis = {**SECOND_AXIS, "ticksuffix": "%", "tickformat": ".1f"}
-    return _figure(data, _layout(barmode="group", hovermode="closest", yaxis2=rate_axis))
+    return _figure(data + _rate_markers(names, rates), _layout(barmode="group", hovermode="closest", yaxis2=RATE_AXIS))
 
 
 def dashboard_charts(scope: kpis.Scope, period) -> dict:

@@ -64,7 +64,7 @@ class MastodonAdapter(Adapter):
     idempotency = "idempotency_key"
     supports_refresh = False
 
-    # Defaults of a stock instance; ``load_instance_limits`` reads the real ones.
+    # Defaults of a stock instance; ``instance_limits`` reads an instance's own (stored per account).
     max_text_length = 500
     max_images = 4
     max_image_bytes = 16 * 1024 * 1024
@@ -98,15 +98,11 @@ class MastodonAdapter(Adapter):
             "characters_reserved_per_url": statuses.get("characters_reserved_per_url"),
             "max_image_bytes": media.get("image_size_limit"),
         }
-        limits = {name: int(value) for name, value in announced.items() if isinstance(value, int) and value > 0}
+        limits = {name: value for name, value in announced.items() if isinstance(value, int) and value > 0}
         types = [t for t in media.get("supported_mime_types") or [] if isinstance(t, str) and t.startswith("image/")]
         if types:
             limits["image_types"] = types
         return limits
-
-    def load_instance_limits(self, base_url: str) -> None:
-        """Validate against this instance's limits from now on."""
-        self.apply_limits(self.instance_limits(base_url))
 
     def account_limits(self, account: AccountContext) -> dict:
         return self.instance_limits(account.base_url)

@@ -173,7 +173,7 @@ def test_instance_limits_are_read_live(adapter, network):
     network.get(f"{BASE}/api/v2/instance", json=LONG_POST_INSTANCE)
 
     # when
-    adapter.load_instance_limits(BASE)
+    adapter.apply_limits(adapter.instance_limits(BASE))
 
     # then
     assert adapter.max_text_length == 1000
