@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from content_calendar.models import CalendarNote
+from tests.html import external_resources
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +26,7 @@ def test_the_calendar_is_in_the_menu_and_configured_for_the_viewer(client, studi
     assert config["initialView"] == "timeGridWeek"
     assert config["composerUrl"].startswith(f"/w/{studio.workspace.slug}/posts/")
     assert "/static/vendor/fullcalendar/index.global.min.js" in html
-    assert "cdn" not in html.lower()
+    assert external_resources(html) == []
 
 
 def test_a_brand_calendar_is_the_workspace_calendar_filtered(client, studio):

@@ -54,10 +54,10 @@ def test_refreshed_credentials_are_saved_encrypted(engine_world):
     account = engine_world["account"]
     context = account_context(account)
     assert context.credentials == {"access_token": "secret-token-value"}
-    context.update_credentials({"access_token": "new", "refresh_token": ""})
+    context.update_credentials({"access_token": "renewed-token-value", "refresh_token": ""})
     stored = SocialAccount.objects.get(pk=account.pk)
-    assert stored.credentials == {"access_token": "new"}
+    assert stored.credentials == {"access_token": "renewed-token-value"}
     with connection.cursor() as cursor:
         cursor.execute("SELECT credentials FROM smm_socialaccount WHERE id = %s", [account.pk])
         [raw] = cursor.fetchone()
-    assert "new" not in raw and raw.startswith("gAAAA")  # a Fernet token, not plaintext
+    assert "renewed-token-value" not in raw and raw.startswith("gAAAA")  # a Fernet token, not plaintext
