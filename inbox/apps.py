@@ -21,6 +21,11 @@ class InboxConfig(AppConfig):
             "schedule": 60.0,
             "options": {"queue": "inbox"},
         },
+        "inbox-process-pending-webhooks": {
+            "task": "inbox.tasks.process_pending_webhooks",
+            "schedule": 60.0,
+            "options": {"queue": "inbox"},
+        },
         "inbox-wake-snoozed": {"task": "inbox.tasks.wake_snoozed", "schedule": 60.0, "options": {"queue": "inbox"}},
         "inbox-rescore-open-items": {
             "task": "inbox.tasks.rescore_open_items",

@@ -151,6 +151,38 @@ class InboxCursor(models.Model):
         return f"{self.account}: {self.cursor or '(start)'}"
 
 
+class InboundWebhook(models.Model):
+    """A signed delivery a network pushed to us, kept until its items are in the inbox.
+
+    The receiver only checks the signature and stores the delivery, so the network gets
+    its 200 at once whatever the batch size; a task ingests it, and a periodic sweep
+    retries what a lost wake-up or a failed attempt left pending. Not tenant data yet:
+    the accounts it concerns are found when it is processed.
+    """
+
+    source = models.CharField(max_length=20)
+    received_at = models.DateTimeField(default=timezone.now)
+    payload = models.JSONField()
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    new_items = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="inbound_webhook_pending",
+            ),
+        ]
+
+    def __str__(self):
+        state = "processed" if self.processed_at else "pending"
+        return f"{self.source} delivery {self.pk} ({state})"
+
+
 class InboxReply(models.Model):
     """An answer written in the app; a task sends it through the adapter exactly once."""
 

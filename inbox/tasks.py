@@ -187,3 +187,17 @@ def resend_queued_replies() -> int:
 @shared_task
 def wake_snoozed() -> int:
     return InboxItem.objects.wake_snoozed()
+
+
+@shared_task
+def process_inbound_webhook(hook_id: int) -> str:
+    from inbox import webhooks
+
+    return webhooks.process(hook_id)
+
+
+@shared_task
+def process_pending_webhooks() -> int:
+    from inbox import webhooks
+
+    return webhooks.process_pending()

@@ -3,8 +3,14 @@
 Meta signs each delivery with ``X-Hub-Signature-256: sha256=<HMAC-SHA256(app secret,
 raw body)>``. The signature is checked in constant time over the exact bytes received,
 before anything is parsed; a missing or wrong one is refused (403), logged, and
-nothing of it is stored. Accepted changes are ingested like polled items, so a
-delivery repeated by Meta (or also seen by polling) is stored once.
+nothing of it is stored.
+
+An accepted delivery is stored (``InboundWebhook``) and answered at once; a task
+ingests it like polled items, so a delivery repeated by Meta (or also seen by
+polling) is stored once. Meta wants its answer within seconds and batches up to a
+thousand changes, so nothing slow happens in the request. The database holds the
+delivery until it is in the inbox: a lost wake-up or a failed attempt (the database
+was restarting) is retried by the periodic sweep, with back-off.
 """
 
 from __future__ import annotations
@@ -16,15 +22,26 @@ import json
 import logging
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseForbidden
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from inbox.ingest import ingest
+from inbox.models import InboundWebhook
+from inbox.tasks import backoff_seconds, process_inbound_webhook
 from smm.models import SocialAccount
 from smm.platforms.base import InboxItem as NetworkItem
 
 log = logging.getLogger(__name__)
+
+# A stored delivery whose wake-up was lost is picked up by the sweep after this.
+FIRST_RETRY_AFTER = dt.timedelta(seconds=30)
+# Attempts before a delivery is given up (logged; polling still reads those items).
+MAX_ATTEMPTS = 8
+# Processed deliveries are kept this long, for looking into a report.
+KEEP_PROCESSED = dt.timedelta(days=7)
 
 NETWORK_OF_OBJECT = {"page": "facebook", "instagram": "instagram"}
 
@@ -168,5 +185,68 @@ def meta_webhook(request):
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return HttpResponse("Not JSON", status=400)
-    new = ingest_delivery(payload if isinstance(payload, dict) else {})
-    return HttpResponse(f"ok ({new} new)", content_type="text/plain")
+    if isinstance(payload, dict) and parse_delivery(payload):
+        receive("meta", payload)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def receive(source: str, payload: dict) -> InboundWebhook:
+    """Store a verified delivery and wake a worker for it once the row is committed."""
+    now = timezone.now()
+    hook = InboundWebhook.objects.create(
+        source=source, payload=payload, received_at=now, next_attempt_at=now + FIRST_RETRY_AFTER
+    )
+    transaction.on_commit(lambda: _wake(hook.pk))
+    return hook
+
+
+def _wake(hook_id: int) -> None:
+    try:
+        process_inbound_webhook.delay(hook_id)
+    except Exception:  # the broker is down: the delivery is stored, the sweep takes it
+        log.warning("inbound webhook %s stored; the worker could not be woken, the sweep will ingest it", hook_id)
+
+
+def process(hook_id: int, *, now=None) -> str:
+    """Ingest one stored delivery; safe to run twice and concurrently (row lock)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        hook = (
+            InboundWebhook.objects.select_for_update(skip_locked=True)
+            .filter(pk=hook_id, processed_at__isnull=True)
+            .first()
+        )
+        if hook is None:
+            return "skipped"
+        try:
+            with transaction.atomic():
+                new = ingest_delivery(hook.payload)
+        except Exception as exc:
+            hook.attempts += 1
+            hook.last_error = f"{type(exc).__name__}: {exc}"[:500]
+            if hook.attempts >= MAX_ATTEMPTS:
+                hook.next_attempt_at = None
+                log.error("inbound webhook %s given up after %d attempts: %s", hook.pk, hook.attempts, hook.last_error)
+            else:
+                hook.next_attempt_at = now + dt.timedelta(seconds=backoff_seconds(hook.attempts))
+                log.warning("inbound webhook %s failed (attempt %d): %s", hook.pk, hook.attempts, hook.last_error)
+            hook.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            return "failed"
+        hook.processed_at = now
+        hook.new_items = new
+        hook.next_attempt_at = None
+        hook.save(update_fields=["processed_at", "new_items", "next_attempt_at"])
+    return f"{new} new"
+
+
+def process_pending(*, now=None, limit: int = 200) -> int:
+    """The sweep: ingest deliveries left pending, drop processed ones past their keep."""
+    now = now or timezone.now()
+    due = list(
+        InboundWebhook.objects.filter(processed_at__isnull=True, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = sum(1 for pk in due if process(pk, now=now) not in ("failed", "skipped"))
+    InboundWebhook.objects.filter(processed_at__lt=now - KEEP_PROCESSED).delete()
+    return done

@@ -9,11 +9,12 @@ import json
 
 import pytest
 from django.core.cache import cache
+from django.test import TestCase
 from django.utils import timezone
 
 from inbox import tasks
 from inbox.ingest import ingest
-from inbox.models import InboxCursor, InboxItem
+from inbox.models import InboundWebhook, InboxCursor, InboxItem
 from posts.models import Post, PostTarget
 from smm.platforms.base import InboxPage, RateLimited
 from tests.inbox.conftest import MASTODON, mastodon_notification, mastodon_status, network_item
@@ -101,7 +102,7 @@ def test_ingesting_the_same_items_twice_changes_nothing(shop):
     assert InboxItem.objects.values().get() == before
 
 
-def test_a_comment_polled_and_pushed_by_webhook_is_stored_once(client, settings, make_account, shop):
+def test_a_comment_polled_and_pushed_by_webhook_is_stored_once(client, settings, make_account, shop, eager_celery):
     # given a Facebook Page account whose comment was first read by polling
     settings.META_APP_SECRET = "app-secret"
     page = make_account(shop["brand"], "facebook", "Acme Page", remote_id="555")
@@ -136,14 +137,16 @@ def test_a_comment_polled_and_pushed_by_webhook_is_stored_once(client, settings,
         }
     ).encode()
     signature = "sha256=" + hmac.new(b"app-secret", body, hashlib.sha256).hexdigest()
-    response = client.post(
-        "/hooks/meta/", body, content_type="application/json", headers={"X-Hub-Signature-256": signature}
-    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(
+            "/hooks/meta/", body, content_type="application/json", headers={"X-Hub-Signature-256": signature}
+        )
 
     # then it is still one item, the one polling stored
     assert response.status_code == 200
     assert InboxItem.objects.filter(account=page).count() == 1
     assert InboxItem.objects.get(account=page).source == "poll"
+    assert InboundWebhook.objects.get().processed_at is not None
 
 
 def test_a_comment_on_our_post_is_linked_to_it_and_answers_to_it_join_the_thread(shop):

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import json
 import logging
 
 import pytest
+from django.test import TestCase
 
-from inbox.models import InboxItem
+from inbox.models import InboundWebhook, InboxItem
 
 pytestmark = pytest.mark.django_db
 
 SECRET = "meta-app-secret"
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(eager_celery):
+    """The ingest task runs when the delivery's row commits, as a worker would run it."""
 
 
 @pytest.fixture(autouse=True)
@@ -58,7 +65,8 @@ def instagram_comment_body(comment_id="18000000000000001", text="This is broken 
 
 def post(client, body: bytes, signature: str | None):
     headers = {"X-Hub-Signature-256": signature} if signature is not None else {}
-    return client.post("/hooks/meta/", body, content_type="application/json", headers=headers)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post("/hooks/meta/", body, content_type="application/json", headers=headers)
 
 
 def test_handshake_echoes_the_challenge_for_our_token(client):
@@ -101,6 +109,7 @@ def test_a_signed_comment_lands_in_the_accounts_inbox(client, instagram):
     assert item.author_handle == "pat.doe"
     assert item.text == "This is broken and I want a refund"
     assert item.source == "webhook"
+    assert InboundWebhook.objects.get().processed_at is not None
 
 
 @pytest.mark.parametrize(
@@ -121,7 +130,7 @@ def test_a_bad_or_missing_signature_is_refused_logged_and_not_stored(client, ins
         response = post(client, body, signature)
 
     assert response.status_code == 403
-    assert InboxItem.objects.count() == 0
+    assert InboxItem.objects.count() == 0 and InboundWebhook.objects.count() == 0
     assert any("Meta webhook refused" in record.getMessage() for record in caplog.records)
 
 
@@ -189,3 +198,126 @@ def test_facebook_mentions_and_the_pages_own_comments(client, shop, make_account
 
     assert response.status_code == 200
     assert list(InboxItem.objects.filter(account=page).values_list("kind", "text")) == [("mention", "Thanks @Acme!")]
+
+
+def test_the_answer_does_not_wait_for_the_inbox_and_the_delivery_is_kept_until_ingested(client, instagram):
+    body = instagram_comment_body()
+
+    # when Meta delivers and the transaction has not committed yet (no worker woken)
+    response = client.post(
+        "/hooks/meta/", body, content_type="application/json", headers={"X-Hub-Signature-256": sign(body)}
+    )
+
+    # then Meta has its 200 and the delivery waits, stored, for the worker
+    assert response.status_code == 200
+    assert InboxItem.objects.count() == 0
+    pending = InboundWebhook.objects.get()
+    assert pending.processed_at is None and pending.source == "meta"
+    assert pending.payload["entry"][0]["id"] == "17841400000000001"
+
+
+def test_a_delivery_whose_worker_could_not_be_woken_is_ingested_by_the_sweep(client, instagram, monkeypatch):
+    # given a broker that is down when the delivery arrives
+    from inbox import tasks, webhooks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.process_inbound_webhook, "delay", broker_down)
+    body = instagram_comment_body()
+    response = post(client, body, sign(body))
+    assert response.status_code == 200
+    assert InboxItem.objects.count() == 0
+
+    # when the sweep runs before the retry time, it leaves it (its wake-up may be on the way)
+    hook = InboundWebhook.objects.get()
+    assert webhooks.process_pending(now=hook.received_at) == 0
+    # and once the retry time has come, it ingests it
+    assert webhooks.process_pending(now=hook.received_at + dt.timedelta(seconds=31)) == 1
+
+    assert InboxItem.objects.get().text == "This is broken and I want a refund"
+    hook.refresh_from_db()
+    assert hook.processed_at is not None and hook.new_items == 1
+
+
+def test_a_failed_ingest_is_retried_with_back_off_and_given_up_after_the_last_attempt(client, instagram, monkeypatch):
+    from inbox import webhooks
+
+    # given an ingest that fails (the database was restarting)
+    real_ingest = webhooks.ingest
+
+    def failing(*args, **kwargs):
+        raise webhooks.transaction.DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(webhooks, "ingest", failing)
+    body = instagram_comment_body()
+    assert post(client, body, sign(body)).status_code == 200
+
+    # then nothing is lost: the delivery is pending with the error and a later attempt time
+    hook = InboundWebhook.objects.get()
+    assert hook.processed_at is None and hook.attempts == 1
+    assert "server closed the connection" in hook.last_error
+    assert hook.next_attempt_at >= hook.received_at + dt.timedelta(seconds=60)
+
+    # when the database is back, the sweep ingests it at its next attempt
+    monkeypatch.setattr(webhooks, "ingest", real_ingest)
+    webhooks.process_pending(now=hook.next_attempt_at)
+    assert InboxItem.objects.get().source == "webhook"
+
+    # and a delivery that keeps failing is given up (logged), not retried for ever
+    monkeypatch.setattr(webhooks, "ingest", failing)
+    other = instagram_comment_body(comment_id="18000000000000002")
+    post(client, other, sign(other))
+    stuck = InboundWebhook.objects.get(processed_at__isnull=True)
+    for _ in range(webhooks.MAX_ATTEMPTS - 1):  # the first was made on arrival
+        webhooks.process(stuck.pk)
+    stuck.refresh_from_db()
+    assert stuck.attempts == webhooks.MAX_ATTEMPTS and stuck.next_attempt_at is None
+    assert webhooks.process_pending(now=stuck.received_at + dt.timedelta(days=1)) == 0
+
+
+def test_a_delivery_is_ingested_once_however_often_it_is_processed(client, instagram):
+    from inbox import webhooks
+
+    body = instagram_comment_body()
+    post(client, body, sign(body))
+    hook = InboundWebhook.objects.get()
+
+    assert webhooks.process(hook.pk) == "skipped"
+    assert InboxItem.objects.count() == 1
+
+
+def test_deliveries_with_nothing_for_the_inbox_are_not_kept_and_old_ones_are_dropped(client, instagram):
+    from inbox import webhooks
+
+    # a change we do not read (a Page's rating) is answered but not stored
+    unread = json.dumps({"object": "page", "entry": [{"id": "1", "changes": [{"field": "ratings"}]}]}).encode()
+    assert post(client, unread, sign(unread)).status_code == 200
+    assert InboundWebhook.objects.count() == 0
+
+    # a processed delivery is kept a week, then dropped by the sweep
+    body = instagram_comment_body()
+    post(client, body, sign(body))
+    hook = InboundWebhook.objects.get()
+    webhooks.process_pending(now=hook.processed_at + dt.timedelta(days=6))
+    assert InboundWebhook.objects.filter(pk=hook.pk).exists()
+    webhooks.process_pending(now=hook.processed_at + dt.timedelta(days=8))
+    assert not InboundWebhook.objects.filter(pk=hook.pk).exists()
+    assert InboxItem.objects.count() == 1
+
+
+def test_an_operator_sees_a_stuck_delivery_and_its_error_in_the_admin(client, instagram, make_user, monkeypatch):
+    from inbox import webhooks
+
+    def failing(*args, **kwargs):
+        raise webhooks.transaction.DatabaseError("could not extend relation")
+
+    monkeypatch.setattr(webhooks, "ingest", failing)
+    body = instagram_comment_body()
+    post(client, body, sign(body))
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+
+    page = client.get("/admin/inbox/inboundwebhook/?processed_at__isnull=True").content.decode()
+
+    assert "could not extend relation" in page
+    assert "1 inbound webhook" in page
