@@ -37,7 +37,7 @@ def queue_reply(item: InboxItem, user, text: str) -> InboxReply:
         raise InboxError("Write a reply first.")
     with transaction.atomic():
         reply = InboxReply.objects.create(item=item, author=user, text=text)
-        record_event(item.workspace, user, "inbox.reply", item, f"Replied to {item.author_handle}")
+        record_event(item.workspace, user, "inbox.reply", item, f"Replied to {item.author_label}")
         from inbox.tasks import send_reply
 
         transaction.on_commit(lambda: send_reply.delay(reply.pk))

@@ -112,7 +112,7 @@ class InboxItem(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} from {self.author_handle}: {self.text[:40]}"
+        return f"{self.get_kind_display()} from {self.author_name or self.handle_label or 'someone'}: {self.text[:40]}"
 
     def get_absolute_url(self):
         return reverse("inbox:item", kwargs={"ws": self.workspace.slug, "item_id": self.pk})
@@ -126,12 +126,28 @@ class InboxItem(models.Model):
         return "neutral"
 
     @property
+    def handle_label(self) -> str:
+        """The author's handle as people write it ("@sam@mastodon.social"), or "" where
+        the network gives us only a number or a URN (Facebook, LinkedIn)."""
+        handle = (self.author_handle or "").strip()
+        if not handle or handle.startswith("urn:") or handle.lstrip("@").isdigit():
+            return ""
+        return handle if handle.startswith("@") else f"@{handle}"
+
+    @property
+    def author_label(self) -> str:
+        """Who wrote it, in words: the name, else the handle, else "Someone on LinkedIn"."""
+        if self.author_name or self.handle_label:
+            return self.author_name or self.handle_label
+        return f"Someone on {self.account.get_network_display().removesuffix(' Page')}"
+
+    @property
     def first_name(self) -> str:
         """The author's first name as best we can tell (for saved replies)."""
         name = (self.author_name or "").strip()
         if name:
             return name.split()[0]
-        return self.author_handle.lstrip("@").split("@")[0]
+        return self.handle_label.lstrip("@").split("@")[0] or "there"
 
 
 class InboxCursor(models.Model):
@@ -275,7 +291,7 @@ class SavedReply(models.Model):
         values = {
             "first_name": item.first_name,
             "name": item.author_name or item.first_name,
-            "handle": item.author_handle if item.author_handle.startswith("@") else f"@{item.author_handle}",
+            "handle": item.handle_label or item.author_name,
             "brand": item.account.brand.name,
         }
         return PLACEHOLDER.sub(lambda match: values[match.group(1)], self.text)

@@ -211,7 +211,7 @@ def inbox_reply(request, ws, item_id):
     actions.queue_reply(item, request.user, form.cleaned_data["text"])
     if request.POST.get("and_done"):
         actions.set_status(item, Status.DONE, request.user)
-    messages.success(request, f"Reply to {item.author_handle} is on its way.")
+    messages.success(request, f"Reply to {item.author_label} is on its way.")
     return _back(request, ws, item)
 
 

@@ -11,7 +11,9 @@ from django.utils.html import escape
 from sandbox.models import SandboxAccount, SandboxMedia, SandboxNotification, SandboxStatus
 
 URL_RE = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
-MENTION_RE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]+)(?:@([A-Za-z0-9.-]+\.[A-Za-z]{2,}))?")
+# As Mastodon's own: a domain is any run of word characters, dots and dashes ending in a
+# word character, so "@sam@localhost" and "@sam@127.0.0.1" are whole mentions too.
+MENTION_RE = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]+)(?:@([\w.-]*\w))?")
 HASHTAG_RE = re.compile(r"(?<![\w#/])#(\w+)")
 
 

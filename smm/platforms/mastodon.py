@@ -379,7 +379,7 @@ class MastodonAdapter(Adapter):
             kind=kind,
             text=html_to_text(status.get("content", "")),
             created_at=parse_iso(status.get("created_at") or notification["created_at"]),
-            author_handle=f"@{author.get('acct', '')}",
+            author_handle=_full_handle(author.get("acct", ""), account.base_url),
             author_name=author.get("display_name") or author.get("username", ""),
             author_avatar=author.get("avatar", ""),
             author_followers=author.get("followers_count"),
@@ -477,6 +477,17 @@ def _status_payload(content: PostContent, media_ids: list[str]) -> dict[str, Any
     if content.in_reply_to:
         payload["in_reply_to_id"] = content.in_reply_to
     return payload
+
+
+def _full_handle(acct: str, base_url: str) -> str:
+    """Mastodon gives local users' ``acct`` without a domain ("sam"); we always show
+    the whole address ("@sam@social.example"), as our own account's handle is shown."""
+    acct = acct.lstrip("@")
+    if not acct:
+        return ""
+    if "@" not in acct and urlsplit(base_url).hostname:
+        acct = f"{acct}@{urlsplit(base_url).hostname}"
+    return f"@{acct}"
 
 
 def _base(base_url: str) -> str:

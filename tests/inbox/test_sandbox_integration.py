@@ -3,6 +3,8 @@ inbox, and a reply sent from the inbox appears on the network exactly once."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
 from django.core.cache import cache
 
@@ -30,7 +32,8 @@ def test_reply_from_the_inbox_appears_once_on_the_sandbox_even_if_the_task_runs_
     assert tasks.poll_account(shop["account"].pk) == "1 new"
     item = InboxItem.objects.get()
     assert item.remote_id == str(complaint.pk)
-    assert item.author_handle == "@sam"
+    # the customer's whole address, as our own account's handle is written
+    assert item.author_handle == f"@sam@{urlsplit(live_server.url).hostname}"
     assert item.sentiment < 0
 
     # and a reply is sent, the task running twice, then once more as if its answer was lost
@@ -44,7 +47,9 @@ def test_reply_from_the_inbox_appears_once_on_the_sandbox_even_if_the_task_runs_
     answers = SandboxStatus.objects.filter(in_reply_to=complaint)
     assert answers.count() == 1
     assert answers.get().account == brand_remote
-    assert "So sorry, Sam!" in answers.get().text
+    assert answers.get().text == f"{item.author_handle} So sorry, Sam! A new one is on its way."
+    # which mentions the customer: Sam is told about it
+    assert sam.notifications.filter(type="mention", status=answers.get()).exists()
     reply.refresh_from_db()
     assert reply.remote_id == str(answers.get().pk)
 

@@ -294,6 +294,34 @@ def test_first_name_falls_back_to_the_handle(shop, add_items):
     assert item.first_name == "kim"
 
 
+def test_authors_known_only_by_a_number_or_urn_are_shown_in_words(client, shop, make_account, add_items):
+    # given comments from networks that give an id, not a handle, and an Instagram username
+    linkedin = make_account(shop["brand"], "linkedin", "Acme Company", remote_id="urn:li:organization:5")
+    page = make_account(shop["brand"], "facebook", "Acme Page", remote_id="555")
+    instagram = make_account(shop["brand"], "instagram", "acme.coffee", remote_id="1784")
+    [member] = add_items(linkedin, network_item("urn:li:comment:1", author_handle="urn:li:person:AbC1", author_name=""))
+    [fan] = add_items(page, network_item("555_1_2", author_handle="100089", author_name="Pat Doe"))
+    [gram] = add_items(instagram, network_item("1800", author_handle="pat.doe", author_name=""))
+    client.force_login(shop["owner"])
+
+    # when the inbox is listed and the LinkedIn comment opened
+    listing = client.get(url("list", shop["ws"])).content.decode()
+    opened = client.get(url("item", shop["ws"], item_id=member.pk)).content.decode()
+
+    # then people read a name, a handle, or the network, never an internal id
+    assert (member.author_label, fan.author_label, gram.author_label) == ("Someone on LinkedIn", "Pat Doe", "@pat.doe")
+    assert "Someone on LinkedIn" in listing and "Pat Doe" in listing and "@pat.doe" in listing
+    assert "urn:li:person" not in listing and "100089" not in listing
+    assert "<h1>Someone on LinkedIn</h1>" in opened and "urn:li:person" not in opened
+    # and a saved reply's {first_name} and {handle} still read well
+    saved = SavedReply(workspace=shop["ws"], title="Hi", text="Hi {first_name} ({handle})")
+    assert [saved.render(item) for item in (member, fan, gram)] == [
+        "Hi there ()",
+        "Hi Pat (Pat Doe)",
+        "Hi pat.doe (@pat.doe)",
+    ]
+
+
 def test_saved_replies_are_offered_rendered_for_the_item(client, shop, items):
     SavedReply.objects.create(workspace=shop["ws"], title="Thanks", text="Thanks {first_name}!")
     client.force_login(shop["owner"])

@@ -616,6 +616,19 @@ def test_inbox_reads_mentions_after_the_cursor(adapter, network, account):
     assert dm.text == "@brand psst"
 
 
+def test_a_local_author_gets_the_whole_address_like_a_remote_one(adapter, network, account):
+    # given a mention from a user of our own instance: Mastodon's acct has no domain then
+    local = notification("104", "504")
+    local["status"]["account"] = {**local["status"]["account"], "acct": "bob", "username": "bob"}
+    network.get(f"{BASE}/api/v1/notifications", json=[local])
+
+    # when
+    [item] = adapter.fetch_inbox(account, cursor="100").items
+
+    # then
+    assert item.author_handle == "@bob@social.example"
+
+
 def test_empty_inbox_keeps_the_cursor(adapter, network, account):
     # given
     network.get(f"{BASE}/api/v1/notifications", json=[])
