@@ -4,6 +4,11 @@ Idempotent: running it again leaves one copy of everything. Each demo SocialAcco
 a matching SandboxAccount whose token is the account's stored access token, so the
 real Mastodon adapter publishes to the sandbox over HTTP. ``--no-history`` skips the
 few past posts (with simulated likes and replies) that make the demo look lived in.
+
+Each workspace also gets a plan for the coming week, made through the same actions the
+composer uses: posting slots, scheduled posts (one due a few minutes after seeding, so
+the running worker is seen publishing it), a draft, and in Acme Coffee an editor's post
+waiting for the client's approval.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from posts import actions as post_actions
+from posts.models import Post, PostingSlot, PostStatus
 from sandbox.actions import NewStatus, post_status
 from sandbox.models import SandboxAccount, SandboxStatus, SandboxToken
 from sandbox.simulator import audience, simulate
@@ -86,6 +93,10 @@ class Command(BaseCommand):
                     account = self._account(brand, handle, sandbox_url)
                     if not options["no_history"]:
                         seeded += self._history(account, name)
+            if spec["slug"] == "acme-coffee":
+                workspace.approval_policy = Workspace.ApprovalPolicy.CONTRIBUTORS_EDITORS
+                workspace.save(update_fields=["approval_policy"])
+            self._plan(workspace, owner=demo, editor=editor)
         if seeded:
             # Replay a few hours of audience so the seeded posts have likes and replies.
             now = timezone.now()
@@ -153,3 +164,64 @@ class Command(BaseCommand):
             ),
         ]
         return [post_status(sandbox_account, NewStatus(text=text), now=now - ago)[0] for ago, text in texts]
+
+    def _plan(self, workspace, *, owner, editor) -> None:
+        """The coming week of a workspace, once: slots, scheduled posts, a draft, an approval."""
+        if Post.objects.filter(workspace=workspace).exclude(status=PostStatus.PUBLISHED).exists():
+            return
+        now = timezone.now()
+        for index, brand in enumerate(workspace.brands.order_by("name")):
+            for weekday, hour, minute in SLOTS:
+                PostingSlot.objects.get_or_create(brand=brand, weekday=weekday, time=dt.time(hour, minute))
+            accounts = list(brand.accounts.filter(network="mastodon", status=SocialAccount.Status.CONNECTED))
+            if not accounts:
+                continue
+            for day, (hour, text) in enumerate(PLAN, start=1):
+                local = (now.astimezone(brand.tz) + dt.timedelta(days=day + index)).replace(
+                    hour=hour, minute=0 if index == 0 else 30, second=0, microsecond=0
+                )
+                post = post_actions.create_post(workspace, brand, owner, text.format(brand=brand.name), accounts)
+                post_actions.schedule_post(post, local.astimezone(dt.UTC), owner)
+            if index == 0:
+                soon = post_actions.create_post(
+                    workspace,
+                    brand,
+                    owner,
+                    f"Fresh from {brand.name}: this one was scheduled for a few minutes "
+                    "after the demo started. Watch it appear on the sandbox timeline!",
+                    accounts[:1],
+                )
+                post_actions.schedule_post(soon, now + dt.timedelta(minutes=3), owner)
+                post_actions.create_post(
+                    workspace,
+                    brand,
+                    editor,
+                    f"Draft: behind the scenes at {brand.name}. Add a photo before scheduling.",
+                    accounts,
+                )
+        if workspace.approval_policy == Workspace.ApprovalPolicy.CONTRIBUTORS_EDITORS:
+            brand = workspace.brands.order_by("name").first()
+            accounts = list(brand.accounts.filter(network="mastodon", status=SocialAccount.Status.CONNECTED))
+            waiting = post_actions.create_post(
+                workspace,
+                brand,
+                editor,
+                f"Our holiday blend is back at {brand.name}. Who is in? ☕",
+                accounts,
+            )
+            local = (now.astimezone(brand.tz) + dt.timedelta(days=4)).replace(
+                hour=11, minute=0, second=0, microsecond=0
+            )
+            post_actions.schedule_post(waiting, local.astimezone(dt.UTC), editor)
+
+
+# Weekly posting slots of every demo brand (weekday, hour, minute in the brand's zone).
+SLOTS = [(0, 9, 0), (1, 12, 30), (2, 9, 0), (3, 12, 30), (4, 9, 0), (5, 11, 0)]
+# The coming days' posts (local hour, text).
+PLAN = [
+    (9, "Good morning from {brand}: what are you working on today?"),
+    (12, "Quick tip from {brand}: small habits make big days. Share yours below."),
+    (17, "The {brand} community meetup is next week. Reply if you are coming!"),
+    (10, "Behind the scenes at {brand}: meet the team that makes it happen."),
+    (15, "Plans for the weekend? {brand} has a few ideas. #weekend"),
+]

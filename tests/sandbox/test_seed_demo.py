@@ -1,0 +1,46 @@
+"""The demo's seed: a lived-in plan for the coming week, made through the composer's actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from posts import actions
+from posts.models import Post, PostStatus, TargetState
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_workspace_gets_a_week_ahead_a_draft_and_acme_an_approval_for_its_client():
+    # when the demo is seeded (twice: it is idempotent)
+    call_command("seed_demo", "--no-history", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)
+
+    now = timezone.now()
+    for slug in ("northwind", "acme-coffee", "globex-outdoor"):
+        posts = Post.objects.filter(workspace__slug=slug)
+        scheduled = posts.filter(status=PostStatus.SCHEDULED)
+        # then the calendar's coming week is planned, one post due minutes after seeding
+        assert scheduled.count() >= 6, slug
+        assert all(now < post.scheduled_at < now + dt.timedelta(days=8) for post in scheduled)
+        assert scheduled.filter(scheduled_at__lt=now + dt.timedelta(minutes=5)).count() == 1
+        assert all(
+            target.state == TargetState.SCHEDULED and target.due_at == post.scheduled_at
+            for post in scheduled
+            for target in post.targets.all()
+        )
+        assert posts.filter(status=PostStatus.DRAFT).count() == 1
+        # and each brand has posting slots for "Add to queue"
+        for post in scheduled:
+            assert post.brand.posting_slots.count() == 6
+
+    # and in Acme Coffee the editor's post waits for the client, who can approve it
+    waiting = Post.objects.get(workspace__slug="acme-coffee", status=PostStatus.PENDING_APPROVAL)
+    client = get_user_model().objects.get(username="acme-client")
+    actions.approve(waiting, client)
+    waiting.refresh_from_db()
+    assert waiting.status == PostStatus.SCHEDULED and waiting.approved_by == client
