@@ -173,7 +173,7 @@ class Command(BaseCommand):
         for index, brand in enumerate(workspace.brands.order_by("name")):
             for weekday, hour, minute in SLOTS:
                 PostingSlot.objects.get_or_create(brand=brand, weekday=weekday, time=dt.time(hour, minute))
-            accounts = list(brand.accounts.filter(network="mastodon", status=SocialAccount.Status.CONNECTED))
+            accounts = _sandbox_accounts(brand)
             if not accounts:
                 continue
             for day, (hour, text) in enumerate(PLAN, start=1):
@@ -201,7 +201,7 @@ class Command(BaseCommand):
                 )
         if workspace.approval_policy == Workspace.ApprovalPolicy.CONTRIBUTORS_EDITORS:
             brand = workspace.brands.order_by("name").first()
-            accounts = list(brand.accounts.filter(network="mastodon", status=SocialAccount.Status.CONNECTED))
+            accounts = _sandbox_accounts(brand)
             waiting = post_actions.create_post(
                 workspace,
                 brand,
@@ -213,6 +213,11 @@ class Command(BaseCommand):
                 hour=11, minute=0, second=0, microsecond=0
             )
             post_actions.schedule_post(waiting, local.astimezone(dt.UTC), editor)
+
+
+def _sandbox_accounts(brand) -> list[SocialAccount]:
+    """The brand's accounts the demo can really publish to (its sandbox Mastodon ones)."""
+    return list(brand.accounts.filter(network="mastodon", status=SocialAccount.Status.CONNECTED))
 
 
 # Weekly posting slots of every demo brand (weekday, hour, minute in the brand's zone).
