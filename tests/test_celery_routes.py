@@ -25,6 +25,8 @@ EXPECTED = {
     "inbox.tasks.rescore_open_items": "inbox",
     "inbox.tasks.resend_queued_replies": "inbox",
     "inbox.tasks.wake_snoozed": "inbox",
+    "inbox.tasks.process_inbound_webhook": "inbox",
+    "inbox.tasks.process_pending_webhooks": "inbox",
     "sandbox.tasks.simulate_audience": "default",
     "smm.tasks.operations_alerts": "default",
     "smm.api.tasks.deliver_webhook": "webhooks",
