@@ -128,7 +128,7 @@ class BlueskyAdapter(Adapter):
             pass  # the profile is cosmetic; the connection itself worked
         return ConnectedAccount(
             remote_id=session["did"],
-            handle=session["handle"],
+            handle=f"@{session['handle']}",
             display_name=profile.get("displayName") or session["handle"],
             avatar_url=profile.get("avatar", ""),
             base_url=pds,
@@ -159,7 +159,7 @@ class BlueskyAdapter(Adapter):
                 "Bluesky session expired and no app password is stored",
                 user_message="Bluesky signed SMM out of this account. Please reconnect it with an app password.",
             )
-        identifier = account.credentials.get("did") or account.remote_id or account.handle
+        identifier = account.credentials.get("did") or account.remote_id or account.handle.lstrip("@")
         try:
             session = self._create_session(pds, identifier, app_password)
         except Permanent as exc:

@@ -111,7 +111,7 @@ class InstagramAdapter(ContainerGraphAdapter):
         user_id = str(me.get("user_id") or me.get("id"))
         return ConnectedAccount(
             remote_id=user_id,
-            handle=me.get("username", ""),
+            handle=f"@{me['username']}" if me.get("username") else "",
             display_name=me.get("name", ""),
             avatar_url=me.get("profile_picture_url", ""),
             credentials={"access_token": token, "user_id": user_id},

@@ -117,7 +117,7 @@ class ThreadsAdapter(ContainerGraphAdapter):
         user_id = str(me.get("id") or short.get("user_id"))
         return ConnectedAccount(
             remote_id=user_id,
-            handle=me.get("username", ""),
+            handle=f"@{me['username']}" if me.get("username") else "",
             display_name=me.get("name", ""),
             avatar_url=me.get("threads_profile_picture_url", ""),
             credentials={"access_token": token, "user_id": user_id},

@@ -251,7 +251,7 @@ def test_bluesky_connects_with_an_app_password(owner_setup):
         "connected",
     )
     page = answer.content.decode()
-    assert "Bluesky account acme.bsky.social is connected to Acme Coffee." in page
+    assert "Bluesky account @acme.bsky.social is connected to Acme Coffee." in page
     for secret in ("abcd-efgh-ijkl-mnop", BSKY_ACCESS, BSKY_REFRESH):
         assert secret not in page
         assert secret not in json.dumps(list(AuditEvent.objects.values("message", "data")))

@@ -175,6 +175,7 @@ def test_connect_with_app_password_creates_a_session(adapter, network):
     # then
     assert sent_json(network.calls[0]) == {"identifier": "brand.bsky.social", "password": "abcd-efgh-ijkl-mnop"}
     assert connected.remote_id == DID
+    assert connected.handle == "@brand.bsky.social"  # written as people write it, like X and Mastodon
     assert connected.display_name == "The Brand"
     assert connected.base_url == PDS
     assert connected.credentials["access_token"] == "access-1"

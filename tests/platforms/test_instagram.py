@@ -134,7 +134,7 @@ def test_exchange_code_gets_a_long_lived_token_and_the_profile(rsps, adapter):
         "access_token": "short",
     }
     assert connected.remote_id == "1784"
-    assert connected.handle == "bikeshop"
+    assert connected.handle == "@bikeshop"
     assert connected.credentials == {"access_token": "long", "user_id": "1784"}
     assert connected.token_expires_at is not None
 

@@ -119,7 +119,7 @@ def test_exchange_code_makes_a_long_lived_token(rsps, adapter):
         "client_secret": "thsecret",
         "access_token": "s",
     }
-    assert (connected.remote_id, connected.handle) == ("77", "cafe")
+    assert (connected.remote_id, connected.handle) == ("77", "@cafe")
     assert connected.credentials == {"access_token": "L", "user_id": "77"}
 
 
