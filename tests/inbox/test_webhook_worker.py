@@ -1,0 +1,77 @@
+"""A Meta delivery end to end with a real Celery worker on the inbox queue (PostgreSQL +
+Redis): the receiver answers before anything is ingested, the worker then ingests it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+
+import pytest
+
+from inbox.models import InboundWebhook, InboxItem
+from tests.engine.test_integration import Engine, _services, redis_db, wait_for  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+SECRET = "meta-app-secret"
+
+
+@pytest.fixture
+def inbox_worker(tmp_path, redis_db):  # noqa: F811 (the fixture imported above)
+    engine = Engine(tmp_path)
+    proc = engine._spawn(
+        "worker",
+        ["worker", "-Q", "inbox", "-P", "threads", "-c", "2", "-l", "info", "-n", "inbox@%h", "--without-mingle"],
+    )
+    log = tmp_path / f"worker-{engine.starts}.log"
+    wait_for(lambda: " ready." in log.read_text() or proc.poll() is not None, timeout=90, what="the inbox worker")
+    assert proc.poll() is None, log.read_text()[-3000:]
+    try:
+        yield engine
+    finally:
+        engine.stop_all()
+        print(engine.logs())  # shown by pytest only when the test failed
+
+
+def test_a_signed_delivery_is_answered_then_ingested_by_the_worker(client, settings, shop, make_account, inbox_worker):
+    settings.META_APP_SECRET = SECRET
+    account = make_account(shop["brand"], "instagram", "@acme.coffee", remote_id="17841400000000001")
+    body = json.dumps(
+        {
+            "object": "instagram",
+            "entry": [
+                {
+                    "id": "17841400000000001",
+                    "time": 1772445600,
+                    "changes": [
+                        {
+                            "field": "comments",
+                            "value": {
+                                "id": "18000000000000077",
+                                "text": "My order never arrived, I want a refund",
+                                "from": {"id": "991", "username": "pat.doe"},
+                                "media": {"id": "17900000000000009"},
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
+    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+    # when Meta delivers
+    response = client.post(
+        "/hooks/meta/", body, content_type="application/json", headers={"X-Hub-Signature-256": signature}
+    )
+
+    # then Meta has its answer, and the worker puts the comment in the account's inbox
+    assert response.status_code == 200
+    item = wait_for(
+        lambda: InboxItem.objects.filter(account=account).first(), timeout=60, what="the worker to ingest it"
+    )
+    assert (item.author_handle, item.source) == ("pat.doe", "webhook")
+    assert item.handle_label == "@pat.doe"
+    hook = InboundWebhook.objects.get()
+    assert hook.processed_at is not None and hook.new_items == 1 and hook.attempts == 0
