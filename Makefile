@@ -22,6 +22,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py generate_history --seed 42
+	$(PY) manage.py generate_inbox_history --seed 42
 	$(PY) scripts/devserver.py
 
 test: install

@@ -14,6 +14,7 @@ def test_dashboard_of_a_brand_with_history_shows_tiles_and_charts(page, live_ser
     # given the demo workspaces with a generated history
     call_command("seed_demo", verbosity=0)
     call_command("generate_history", seed=42, verbosity=0)
+    call_command("generate_inbox_history", seed=42, verbosity=0)
     brand = Brand.objects.get(workspace__slug="acme-coffee", name="Acme Coffee")
 
     # (Content-Security-Policy violations are collected: plotly must draw under the policy)
@@ -31,6 +32,9 @@ def test_dashboard_of_a_brand_with_history_shows_tiles_and_charts(page, live_ser
     assert tiles.locator(".kpi").count() >= 8
     impressions = tiles.locator('[data-kpi="impressions"] .kpi-value').inner_text()
     assert impressions not in ("", "—")
+    # and the inbox's response figures too (the demo's answered conversations)
+    for kpi in ("response_rate", "median_first_response"):
+        assert tiles.locator(f'[data-kpi="{kpi}"] .kpi-value').inner_text() not in ("", "—")
     for chart in ("trend", "networks", "followers", "heatmap"):
         page.locator(f'[data-chart="{chart}"][data-drawn="1"]').wait_for(timeout=15000)
         assert page.locator(f'[data-chart="{chart}"] .main-svg').count() >= 1
