@@ -7,6 +7,8 @@ class InboxConfig(AppConfig):
     name = "inbox"
     # (label, url name, right, order): picked up by smm.context_processors.workspace_menu
     nav_entries = [("Inbox", "inbox:list", "view", 40)]
+    # installation-wide incidents for smm.operations (monitoring, check_operations)
+    operations_incidents = "inbox.webhooks.incidents"
     # queue of each task (merged into Celery's task_routes by smm/celery.py)
     task_routes = {"inbox.tasks.*": "inbox"}
     # Merged into Celery beat by smm/celery.py.

@@ -40,8 +40,10 @@ log = logging.getLogger(__name__)
 FIRST_RETRY_AFTER = dt.timedelta(seconds=30)
 # Attempts before a delivery is given up (logged; polling still reads those items).
 MAX_ATTEMPTS = 8
-# Processed deliveries are kept this long, for looking into a report.
+# Processed deliveries are kept this long, for looking into a report; given-up ones too.
 KEEP_PROCESSED = dt.timedelta(days=7)
+# A delivery not in the inbox after this long is an incident for the operators.
+LATE = dt.timedelta(minutes=10)
 
 NETWORK_OF_OBJECT = {"page": "facebook", "instagram": "instagram"}
 
@@ -249,4 +251,30 @@ def process_pending(*, now=None, limit: int = 200) -> int:
     )
     done = sum(1 for pk in due if process(pk, now=now) not in ("failed", "skipped"))
     InboundWebhook.objects.filter(processed_at__lt=now - KEEP_PROCESSED).delete()
+    InboundWebhook.objects.filter(
+        processed_at__isnull=True, next_attempt_at__isnull=True, received_at__lt=now - KEEP_PROCESSED
+    ).delete()
     return done
+
+
+def incidents(now) -> list[str]:
+    """For smm.operations: deliveries that have not reached the inbox in time."""
+    pending = InboundWebhook.objects.filter(processed_at__isnull=True, received_at__lt=now - LATE)
+    found = []
+    waiting = pending.filter(next_attempt_at__isnull=False).order_by("received_at")
+    oldest = waiting.first()
+    if oldest is not None:
+        count = waiting.count()
+        error = f"; last error: {oldest.last_error}" if oldest.last_error else ""
+        found.append(
+            f"{count} webhook deliver{'y has' if count == 1 else 'ies have'} waited over "
+            f"{int(LATE.total_seconds() // 60)} minutes to reach the inbox "
+            f"(oldest received {oldest.received_at:%Y-%m-%d %H:%M} UTC{error})."
+        )
+    given_up = pending.filter(next_attempt_at__isnull=True).count()
+    if given_up:
+        found.append(
+            f"{given_up} webhook deliver{'y was' if given_up == 1 else 'ies were'} given up after {MAX_ATTEMPTS} "
+            "failed attempts (admin: Inbound webhooks); polling still brings those comments in."
+        )
+    return found

@@ -189,6 +189,8 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
         incidents.append("The dispatcher has not ticked for over a minute: scheduled posts are not being sent.")
     if overdue:
         incidents.append(f"{len(overdue)} post target(s) are more than a minute late.")
+    if workspace is None:
+        incidents += app_incidents(now)
     waiting = retrying(workspace)
     if waiting:
         detail = ", ".join(f"{row['network']}: {row['reason'].replace('_', ' ')} ×{row['count']}" for row in waiting)
@@ -206,6 +208,26 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
         "retrying": waiting,
         "expiring": list(expiring_accounts(now, workspace=workspace)[:100]),
     }
+
+
+def app_incidents(now: dt.datetime) -> list[str]:
+    """What the apps above ``smm`` report about the installation (``smm`` imports none of
+    them): each app may name a callable ``(now) -> list[str]`` in its AppConfig's
+    ``operations_incidents``. Installation-wide only (monitoring, check_operations)."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    found = []
+    for config in apps.get_app_configs():
+        path = getattr(config, "operations_incidents", None)
+        if not path:
+            continue
+        try:
+            found += import_string(path)(now)
+        except Exception:  # a broken check is itself something to look at, not a crash
+            logger.exception("operations check %s failed", path)
+            found.append(f"The {config.verbose_name} check could not run; see the logs.")
+    return found
 
 
 def as_json(report: dict) -> dict:

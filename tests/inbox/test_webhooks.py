@@ -321,3 +321,56 @@ def test_an_operator_sees_a_stuck_delivery_and_its_error_in_the_admin(client, in
 
     assert "could not extend relation" in page
     assert "1 inbound webhook" in page
+
+
+def test_deliveries_stuck_on_their_way_to_the_inbox_are_an_incident_for_the_operators(
+    client, instagram, shop, monkeypatch
+):
+    from django.core.management import CommandError, call_command
+
+    from inbox import webhooks
+    from smm import operations
+
+    # given a delivery whose ingest keeps failing, received 11 minutes ago
+    def failing(*args, **kwargs):
+        raise webhooks.transaction.DatabaseError("could not extend relation")
+
+    monkeypatch.setattr(webhooks, "ingest", failing)
+    body = instagram_comment_body()
+    post(client, body, sign(body))
+    hook = InboundWebhook.objects.get()
+    now = hook.received_at + dt.timedelta(minutes=11)
+
+    # then the installation's report (monitoring, check_operations) says so, in words
+    [late] = [i for i in operations.status(now=now)["incidents"] if "webhook deliver" in i]
+    assert late.startswith("1 webhook delivery has waited over 10 minutes to reach the inbox")
+    assert "could not extend relation" in late
+    # but a workspace's own operations page does not show installation-wide plumbing
+    assert not [i for i in operations.status(shop["ws"], now=now)["incidents"] if "webhook deliver" in i]
+
+    # when it is given up, the incident says where to look
+    for _ in range(webhooks.MAX_ATTEMPTS - 1):
+        webhooks.process(hook.pk)
+    [given_up] = [i for i in operations.status(now=now)["incidents"] if "webhook deliver" in i]
+    assert "given up after 8 failed attempts" in given_up
+    with pytest.raises(CommandError):
+        call_command("check_operations", "--quiet")
+
+    # and a week on, the sweep drops it (or an operator deleted it in the admin): the incident ends
+    webhooks.process_pending(now=hook.received_at + dt.timedelta(days=6))
+    assert InboundWebhook.objects.filter(pk=hook.pk).exists()
+    webhooks.process_pending(now=hook.received_at + dt.timedelta(days=8))
+    assert not InboundWebhook.objects.filter(pk=hook.pk).exists()
+    assert not [i for i in operations.status(now=now)["incidents"] if "webhook deliver" in i]
+
+
+def test_a_broken_app_check_is_reported_not_raised(monkeypatch):
+    from inbox import webhooks
+    from smm import operations
+
+    def broken(now):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(webhooks, "incidents", broken)
+
+    assert "The Inbox check could not run; see the logs." in operations.app_incidents(dt.datetime.now(dt.UTC))
