@@ -1,6 +1,7 @@
 """Admin views of the inbox for operators: the deliveries networks pushed to us."""
 
 from django.contrib import admin
+from django.utils import timezone
 
 from inbox.models import InboundWebhook
 
@@ -20,5 +21,15 @@ class InboundWebhookAdmin(admin.ModelAdmin):
         "next_attempt_at",
     ]
 
+    actions = ["retry_now"]
+
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Retry the selected pending deliveries now")
+    def retry_now(self, request, queryset):
+        from inbox.webhooks import process_pending
+
+        count = queryset.filter(processed_at__isnull=True).update(next_attempt_at=timezone.now())
+        process_pending()
+        self.message_user(request, f"{count} deliver{'y' if count == 1 else 'ies'} handed to a worker.")

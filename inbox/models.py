@@ -130,7 +130,9 @@ class InboxItem(models.Model):
         """The author's handle as people write it ("@sam@mastodon.social"), or "" where
         the network gives us only a number or a URN (Facebook, LinkedIn)."""
         handle = (self.author_handle or "").strip()
-        if not handle or handle.startswith("urn:") or handle.lstrip("@").isdigit():
+        # a bare number is an id (Facebook, an Instagram author without a username);
+        # "@123" is a real X username
+        if not handle.lstrip("@") or handle.startswith("urn:") or handle.isdigit():
             return ""
         return handle if handle.startswith("@") else f"@{handle}"
 

@@ -9,8 +9,9 @@ An accepted delivery is stored (``InboundWebhook``) and answered at once; a task
 ingests it like polled items, so a delivery repeated by Meta (or also seen by
 polling) is stored once. Meta wants its answer within seconds and batches up to a
 thousand changes, so nothing slow happens in the request. The database holds the
-delivery until it is in the inbox: a lost wake-up or a failed attempt (the database
-was restarting) is retried by the periodic sweep, with back-off.
+delivery until it is in the inbox: a lost wake-up or a failed attempt (an error while
+ingesting) is retried by the periodic sweep, with back-off, and a delivery that is
+late or keeps failing is an incident for the operators (``incidents``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import hmac
 import json
 import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseForbidden
@@ -38,9 +40,13 @@ log = logging.getLogger(__name__)
 
 # A stored delivery whose wake-up was lost is picked up by the sweep after this.
 FIRST_RETRY_AFTER = dt.timedelta(seconds=30)
-# Attempts before a delivery is given up (logged; polling still reads those items).
-MAX_ATTEMPTS = 8
-# Processed deliveries are kept this long, for looking into a report; given-up ones too.
+# Failed attempts after which a delivery is an incident. It is still retried (hourly at
+# most, the back-off's cap) until it is in the inbox or an operator deletes it: mentions
+# and comments on older posts reach us by webhook only.
+FAILING_AFTER = 8
+# A delivery the sweep handed to a worker is not handed out again for this long.
+SWEEP_LEASE = dt.timedelta(minutes=5)
+# Processed deliveries are kept this long, for looking into a report.
 KEEP_PROCESSED = dt.timedelta(days=7)
 # A delivery not in the inbox after this long is an incident for the operators.
 LATE = dt.timedelta(minutes=10)
@@ -55,7 +61,8 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), header.strip().encode())
 
 
-def _time(value) -> dt.datetime:
+def _time(value, fallback: dt.datetime | None = None) -> dt.datetime:
+    """The change's own time; else when the delivery arrived (it may be ingested later)."""
     if isinstance(value, int | float):
         return dt.datetime.fromtimestamp(value, tz=dt.UTC)
     if isinstance(value, str) and value:
@@ -66,10 +73,10 @@ def _time(value) -> dt.datetime:
             return parsed
         except ValueError:
             pass
-    return dt.datetime.now(dt.UTC)
+    return fallback or dt.datetime.now(dt.UTC)
 
 
-def _facebook_item(change: dict, page_id: str) -> NetworkItem | None:
+def _facebook_item(change: dict, page_id: str, received_at=None) -> NetworkItem | None:
     field, value = change.get("field"), change.get("value") or {}
     author = value.get("from") or {}
     if str(author.get("id") or "") == page_id:
@@ -89,7 +96,7 @@ def _facebook_item(change: dict, page_id: str) -> NetworkItem | None:
         remote_id=remote_id,
         kind=kind,
         text=value.get("message", ""),
-        created_at=_time(value.get("created_time")),
+        created_at=_time(value.get("created_time"), received_at),
         author_handle=str(author.get("id") or ""),
         author_name=author.get("name", ""),
         url=value.get("permalink_url") or (f"https://www.facebook.com/{remote_id}" if remote_id else ""),
@@ -99,7 +106,7 @@ def _facebook_item(change: dict, page_id: str) -> NetworkItem | None:
     )
 
 
-def _instagram_item(change: dict, entry_time) -> NetworkItem | None:
+def _instagram_item(change: dict, entry_time, received_at=None) -> NetworkItem | None:
     field, value = change.get("field"), change.get("value") or {}
     if field in ("comments", "live_comments"):
         author = value.get("from") or {}
@@ -111,7 +118,7 @@ def _instagram_item(change: dict, entry_time) -> NetworkItem | None:
             remote_id=remote_id,
             kind="comment",
             text=value.get("text", ""),
-            created_at=_time(value.get("timestamp") or entry_time),
+            created_at=_time(value.get("timestamp") or entry_time, received_at),
             author_handle=author.get("username", "") or str(author.get("id") or ""),
             post_remote_id=str(media.get("id") or ""),
             parent_remote_id=str(value.get("parent_id") or ""),
@@ -126,14 +133,15 @@ def _instagram_item(change: dict, entry_time) -> NetworkItem | None:
             remote_id=remote_id,
             kind="mention",
             text=value.get("text", ""),
-            created_at=_time(entry_time),
+            created_at=_time(entry_time, received_at),
             author_handle=(value.get("from") or {}).get("username", ""),
         )
     return None
 
 
-def parse_delivery(payload: dict) -> list[tuple[str, str, NetworkItem]]:
-    """(network, account remote id, item) for every change we understand."""
+def parse_delivery(payload: dict, received_at=None) -> list[tuple[str, str, NetworkItem]]:
+    """(network, account remote id, item) for every change we understand; a change
+    without a time of its own is dated when the delivery arrived."""
     network = NETWORK_OF_OBJECT.get(payload.get("object", ""))
     if network is None:
         return []
@@ -142,17 +150,17 @@ def parse_delivery(payload: dict) -> list[tuple[str, str, NetworkItem]]:
         account_id = str(entry.get("id") or "")
         for change in entry.get("changes") or []:
             if network == "facebook":
-                item = _facebook_item(change, account_id)
+                item = _facebook_item(change, account_id, received_at)
             else:
-                item = _instagram_item(change, entry.get("time"))
+                item = _instagram_item(change, entry.get("time"), received_at)
             if item is not None:
                 found.append((network, account_id, item))
     return found
 
 
-def ingest_delivery(payload: dict) -> int:
+def ingest_delivery(payload: dict, received_at=None) -> int:
     by_account: dict[tuple[str, str], list[NetworkItem]] = {}
-    for network, account_id, item in parse_delivery(payload):
+    for network, account_id, item in parse_delivery(payload, received_at):
         by_account.setdefault((network, account_id), []).append(item)
     new = 0
     for (network, account_id), items in by_account.items():
@@ -204,7 +212,8 @@ def receive(source: str, payload: dict) -> InboundWebhook:
 
 def _wake(hook_id: int) -> None:
     try:
-        process_inbound_webhook.delay(hook_id)
+        # No publish retries: Meta must not wait on a broker that does not answer.
+        process_inbound_webhook.apply_async((hook_id,), retry=False)
     except Exception:  # the broker is down: the delivery is stored, the sweep takes it
         log.warning("inbound webhook %s stored; the worker could not be woken, the sweep will ingest it", hook_id)
 
@@ -222,16 +231,15 @@ def process(hook_id: int, *, now=None) -> str:
             return "skipped"
         try:
             with transaction.atomic():
-                new = ingest_delivery(hook.payload)
+                new = ingest_delivery(hook.payload, hook.received_at)
+        except SoftTimeLimitExceeded:
+            raise  # the task ran out of time, not this delivery: no attempt is counted
         except Exception as exc:
             hook.attempts += 1
             hook.last_error = f"{type(exc).__name__}: {exc}"[:500]
-            if hook.attempts >= MAX_ATTEMPTS:
-                hook.next_attempt_at = None
-                log.error("inbound webhook %s given up after %d attempts: %s", hook.pk, hook.attempts, hook.last_error)
-            else:
-                hook.next_attempt_at = now + dt.timedelta(seconds=backoff_seconds(hook.attempts))
-                log.warning("inbound webhook %s failed (attempt %d): %s", hook.pk, hook.attempts, hook.last_error)
+            hook.next_attempt_at = now + dt.timedelta(seconds=backoff_seconds(hook.attempts))
+            report = log.error if hook.attempts >= FAILING_AFTER else log.warning
+            report("inbound webhook %s failed (attempt %d): %s", hook.pk, hook.attempts, hook.last_error)
             hook.save(update_fields=["attempts", "last_error", "next_attempt_at"])
             return "failed"
         hook.processed_at = now
@@ -241,28 +249,30 @@ def process(hook_id: int, *, now=None) -> str:
     return f"{new} new"
 
 
-def process_pending(*, now=None, limit: int = 200) -> int:
-    """The sweep: ingest deliveries left pending, drop processed ones past their keep."""
+def process_pending(*, now=None, limit: int = 500) -> int:
+    """The sweep: hand each due delivery to a worker, a task each (so the sweep itself
+    stays short whatever the backlog), and drop processed ones past their keep. Returns
+    how many were handed out."""
     now = now or timezone.now()
-    due = list(
-        InboundWebhook.objects.filter(processed_at__isnull=True, next_attempt_at__lte=now)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    done = sum(1 for pk in due if process(pk, now=now) not in ("failed", "skipped"))
+    with transaction.atomic():
+        due = list(
+            InboundWebhook.objects.select_for_update(skip_locked=True)
+            .filter(processed_at__isnull=True, next_attempt_at__lte=now)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        InboundWebhook.objects.filter(pk__in=due).update(next_attempt_at=now + SWEEP_LEASE)
+    for pk in due:
+        _wake(pk)
     InboundWebhook.objects.filter(processed_at__lt=now - KEEP_PROCESSED).delete()
-    InboundWebhook.objects.filter(
-        processed_at__isnull=True, next_attempt_at__isnull=True, received_at__lt=now - KEEP_PROCESSED
-    ).delete()
-    return done
+    return len(due)
 
 
 def incidents(now) -> list[str]:
     """For smm.operations: deliveries that have not reached the inbox in time."""
-    pending = InboundWebhook.objects.filter(processed_at__isnull=True, received_at__lt=now - LATE)
+    waiting = InboundWebhook.objects.filter(processed_at__isnull=True, received_at__lt=now - LATE)
     found = []
-    waiting = pending.filter(next_attempt_at__isnull=False).order_by("received_at")
-    oldest = waiting.first()
+    oldest = waiting.order_by("received_at").first()
     if oldest is not None:
         count = waiting.count()
         error = f"; last error: {oldest.last_error}" if oldest.last_error else ""
@@ -271,10 +281,11 @@ def incidents(now) -> list[str]:
             f"{int(LATE.total_seconds() // 60)} minutes to reach the inbox "
             f"(oldest received {oldest.received_at:%Y-%m-%d %H:%M} UTC{error})."
         )
-    given_up = pending.filter(next_attempt_at__isnull=True).count()
-    if given_up:
+    failing = waiting.filter(attempts__gte=FAILING_AFTER).count()
+    if failing:
         found.append(
-            f"{given_up} webhook deliver{'y was' if given_up == 1 else 'ies were'} given up after {MAX_ATTEMPTS} "
-            "failed attempts (admin: Inbound webhooks); polling still brings those comments in."
+            f"{failing} webhook deliver{'y keeps' if failing == 1 else 'ies keep'} failing ({FAILING_AFTER} attempts "
+            "or more); each is retried every hour until it reaches the inbox. The error is in the admin "
+            "(Inbound webhooks), where deleting a delivery stops its retries."
         )
     return found

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-LOCAL_HOSTS = {"", "testserver", "localhost", "127.0.0.1"}
+# Django's test client serves "testserver"; a hard-coded localhost URL is a bug too.
+LOCAL_HOSTS = {"", "testserver"}
 
 # the attributes through which a page makes the browser fetch something
 _LOADING_ATTRIBUTES = {
@@ -17,17 +19,47 @@ _LOADING_ATTRIBUTES = {
     "audio": ("src",),
     "embed": ("src",),
     "object": ("data",),
+    "input": ("src",),
 }
-_LOADING_LINK_RELS = {"stylesheet", "preload", "modulepreload", "icon", "manifest", "prefetch"}
+_LOADING_LINK_RELS = {
+    "stylesheet",
+    "preload",
+    "modulepreload",
+    "icon",
+    "apple-touch-icon",
+    "manifest",
+    "prefetch",
+    "preconnect",
+    "dns-prefetch",
+}
+# url(...) and @import "..." in CSS (a <style> block or a style="" attribute)
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""", re.IGNORECASE)
 
 
 class _ResourceCollector(HTMLParser):
     def __init__(self):
         super().__init__()
         self.urls: list[str] = []
+        self._in_style = False
+
+    def _css(self, text: str) -> None:
+        self.urls.extend(url or imported for url, imported in _CSS_URL.findall(text))
+
+    def handle_data(self, data):
+        if self._in_style:
+            self._css(data)
+
+    def handle_endtag(self, tag):
+        if tag == "style":
+            self._in_style = False
 
     def handle_starttag(self, tag, attrs):
         values = dict(attrs)
+        self._in_style = self._in_style or tag == "style"
+        if values.get("style"):
+            self._css(values["style"])
+        if tag in ("image", "use") and (values.get("href") or values.get("xlink:href")):
+            self.urls.append(values.get("href") or values["xlink:href"])
         if tag == "link":
             rels = set((values.get("rel") or "").lower().split())
             if rels & _LOADING_LINK_RELS and values.get("href"):

@@ -8,12 +8,22 @@ def test_a_script_or_stylesheet_from_another_host_is_reported():
         '<link rel="stylesheet" href="https://cdn.jsdelivr.net/npm/pico.css">'
         '<script src="//unpkg.com/htmx.org"></script>'
         '<img srcset="/static/a.png 1x, https://images.example.com/b.png 2x">'
+        '<link rel="preconnect" href="https://fonts.gstatic.com">'
+        "<style>@import 'https://fonts.googleapis.com/css2'; .x { background: url(/static/ok.png) }</style>"
+        '<div style="background-image: url(&quot;https://tracker.example/p.gif&quot;)"></div>'
+        '<svg><use href="https://icons.example/sprite.svg#star"></use></svg>'
+        '<script src="http://localhost:8000/static/dev.js"></script>'
     )
 
     assert external_resources(page) == [
         "https://cdn.jsdelivr.net/npm/pico.css",
         "//unpkg.com/htmx.org",
         "https://images.example.com/b.png",
+        "https://fonts.gstatic.com",
+        "https://fonts.googleapis.com/css2",
+        "https://tracker.example/p.gif",
+        "https://icons.example/sprite.svg#star",
+        "http://localhost:8000/static/dev.js",
     ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 import time
 from html.parser import HTMLParser
 from typing import Any
@@ -313,7 +314,7 @@ class MastodonAdapter(Adapter):
         # Mastodon only notifies people who are mentioned, so the reply starts with the
         # author's handle unless the writer already put it in.
         handle = item.author_handle if item.author_handle.startswith("@") else f"@{item.author_handle}"
-        status = text if handle.lower() in text.lower() else f"{handle} {text}"
+        status = text if _mentions(text, handle, account.base_url) else f"{handle} {text}"
         payload = {
             "status": status,
             "in_reply_to_id": item.remote_id,
@@ -477,6 +478,16 @@ def _status_payload(content: PostContent, media_ids: list[str]) -> dict[str, Any
     if content.in_reply_to:
         payload["in_reply_to_id"] = content.in_reply_to
     return payload
+
+
+def _mentions(text: str, handle: str, base_url: str) -> bool:
+    """Whether ``text`` already mentions ``handle``: in full, or as the short "@user" when
+    the user is on our own instance (elsewhere the short form names someone else)."""
+    user, _, domain = handle.lstrip("@").partition("@")
+    forms = [handle.lstrip("@")]
+    if not domain or domain.lower() == (urlsplit(base_url).hostname or "").lower():
+        forms.append(user)
+    return any(re.search(rf"(?<![\w@])@{re.escape(form)}(?![\w@])", text, re.IGNORECASE) for form in forms)
 
 
 def _full_handle(acct: str, base_url: str) -> str:

@@ -10,6 +10,7 @@ import logging
 
 import pytest
 from django.test import TestCase
+from django.utils import timezone
 
 from inbox.models import InboundWebhook, InboxItem
 
@@ -223,13 +224,15 @@ def test_a_delivery_whose_worker_could_not_be_woken_is_ingested_by_the_sweep(cli
     def broker_down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.process_inbound_webhook, "delay", broker_down)
+    monkeypatch.setattr(tasks.process_inbound_webhook, "apply_async", broker_down)
     body = instagram_comment_body()
     response = post(client, body, sign(body))
     assert response.status_code == 200
     assert InboxItem.objects.count() == 0
 
-    # when the sweep runs before the retry time, it leaves it (its wake-up may be on the way)
+    # when the broker is back and the sweep runs before the retry time, it leaves it
+    # (its wake-up may be on the way)
+    monkeypatch.undo()
     hook = InboundWebhook.objects.get()
     assert webhooks.process_pending(now=hook.received_at) == 0
     # and once the retry time has come, it ingests it
@@ -240,10 +243,10 @@ def test_a_delivery_whose_worker_could_not_be_woken_is_ingested_by_the_sweep(cli
     assert hook.processed_at is not None and hook.new_items == 1
 
 
-def test_a_failed_ingest_is_retried_with_back_off_and_given_up_after_the_last_attempt(client, instagram, monkeypatch):
+def test_a_failed_ingest_is_retried_with_back_off_and_never_dropped(client, instagram, monkeypatch):
     from inbox import webhooks
 
-    # given an ingest that fails (the database was restarting)
+    # given an ingest that fails (a bug, a constraint, a database error)
     real_ingest = webhooks.ingest
 
     def failing(*args, **kwargs):
@@ -264,16 +267,59 @@ def test_a_failed_ingest_is_retried_with_back_off_and_given_up_after_the_last_at
     webhooks.process_pending(now=hook.next_attempt_at)
     assert InboxItem.objects.get().source == "webhook"
 
-    # and a delivery that keeps failing is given up (logged), not retried for ever
+    # and a delivery that keeps failing is retried hourly at most, and never dropped
+    # (mentions reach us by webhook only)
     monkeypatch.setattr(webhooks, "ingest", failing)
     other = instagram_comment_body(comment_id="18000000000000002")
     post(client, other, sign(other))
     stuck = InboundWebhook.objects.get(processed_at__isnull=True)
-    for _ in range(webhooks.MAX_ATTEMPTS - 1):  # the first was made on arrival
+    for _ in range(12):
         webhooks.process(stuck.pk)
     stuck.refresh_from_db()
-    assert stuck.attempts == webhooks.MAX_ATTEMPTS and stuck.next_attempt_at is None
-    assert webhooks.process_pending(now=stuck.received_at + dt.timedelta(days=1)) == 0
+    assert stuck.attempts == 13
+    assert stuck.next_attempt_at <= timezone.now() + dt.timedelta(hours=1, seconds=5)
+    later = stuck.received_at + dt.timedelta(days=30)
+    assert webhooks.process_pending(now=later) == 1
+    monkeypatch.setattr(webhooks, "ingest", real_ingest)
+    assert webhooks.process_pending(now=later + dt.timedelta(hours=1)) == 1
+    assert InboxItem.objects.filter(remote_id="18000000000000002").exists()
+
+
+def test_a_sweep_hands_a_delivery_out_once_until_its_lease_ends(client, instagram, monkeypatch):
+    from inbox import tasks, webhooks
+
+    # given a stored delivery whose wake-up was lost, and a worker that is slow to take it
+    monkeypatch.setattr(tasks.process_inbound_webhook, "apply_async", lambda *args, **kwargs: None)
+    body = instagram_comment_body()
+    post(client, body, sign(body))
+    hook = InboundWebhook.objects.get()
+    due = hook.next_attempt_at
+
+    # then consecutive sweeps hand it out once, then again when the lease has run out
+    assert webhooks.process_pending(now=due) == 1
+    assert webhooks.process_pending(now=due + dt.timedelta(minutes=1)) == 0
+    assert webhooks.process_pending(now=due + webhooks.SWEEP_LEASE) == 1
+
+
+def test_a_change_without_its_own_time_is_dated_when_it_arrived_not_when_ingested(client, instagram, monkeypatch):
+    from inbox import tasks, webhooks
+
+    # given an Instagram mention without a time (Meta sends ids only), ingested an hour late
+    monkeypatch.setattr(tasks.process_inbound_webhook, "apply_async", lambda *args, **kwargs: None)
+    body = json.dumps(
+        {
+            "object": "instagram",
+            "entry": [{"id": "17841400000000001", "changes": [{"field": "mentions", "value": {"media_id": "1799"}}]}],
+        }
+    ).encode()
+    post(client, body, sign(body))
+    hook = InboundWebhook.objects.get()
+    arrived = timezone.now() - dt.timedelta(hours=1)
+    InboundWebhook.objects.filter(pk=hook.pk).update(received_at=arrived)
+
+    webhooks.process(hook.pk)
+
+    assert InboxItem.objects.get().created_at == arrived
 
 
 def test_a_delivery_is_ingested_once_however_often_it_is_processed(client, instagram):
@@ -348,19 +394,19 @@ def test_deliveries_stuck_on_their_way_to_the_inbox_are_an_incident_for_the_oper
     # but a workspace's own operations page does not show installation-wide plumbing
     assert not [i for i in operations.status(shop["ws"], now=now)["incidents"] if "webhook deliver" in i]
 
-    # when it is given up, the incident says where to look
-    for _ in range(webhooks.MAX_ATTEMPTS - 1):
+    # when it keeps failing, a second incident says where to look
+    for _ in range(webhooks.FAILING_AFTER - 1):
         webhooks.process(hook.pk)
-    [given_up] = [i for i in operations.status(now=now)["incidents"] if "webhook deliver" in i]
-    assert "given up after 8 failed attempts" in given_up
+    late, failing = [i for i in operations.status(now=now)["incidents"] if "webhook deliver" in i]
+    assert failing.startswith("1 webhook delivery keeps failing (8 attempts or more)")
+    assert "admin (Inbound webhooks)" in failing
     with pytest.raises(CommandError):
         call_command("check_operations", "--quiet")
 
-    # and a week on, the sweep drops it (or an operator deleted it in the admin): the incident ends
-    webhooks.process_pending(now=hook.received_at + dt.timedelta(days=6))
-    assert InboundWebhook.objects.filter(pk=hook.pk).exists()
-    webhooks.process_pending(now=hook.received_at + dt.timedelta(days=8))
-    assert not InboundWebhook.objects.filter(pk=hook.pk).exists()
+    # and once it reaches the inbox, both incidents are gone
+    monkeypatch.undo()
+    webhooks.process(hook.pk)
+    assert InboxItem.objects.count() == 1
     assert not [i for i in operations.status(now=now)["incidents"] if "webhook deliver" in i]
 
 

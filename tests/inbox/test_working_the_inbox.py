@@ -359,3 +359,12 @@ def test_another_workspaces_saved_reply_cannot_be_removed(client, two_workspaces
     response = client.post(url("settings", two_workspaces["b"]), {"what": "delete_saved_reply", "id": saved.pk})
     assert response.status_code == 404
     assert SavedReply.objects.filter(pk=saved.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("handle", "label"),
+    [("@12345", "@12345"), ("12345", ""), ("@", ""), ("", ""), ("urn:li:person:AbC1", ""), ("pat.doe", "@pat.doe")],
+)
+def test_a_handle_is_shown_only_when_it_is_one(handle, label):
+    # an X username may be all digits; a bare number is a Facebook or Instagram id
+    assert InboxItem(author_handle=handle).handle_label == label

@@ -662,6 +662,27 @@ def test_reply_mentions_the_author_and_answers_in_thread(adapter, network, accou
     assert result.remote_id == "900"
 
 
+@pytest.mark.parametrize(
+    ("author", "written", "sent"),
+    [
+        # a neighbour on our instance, greeted by the short form: not mentioned twice
+        ("@bob@social.example", "@bob thanks, fixed!", "@bob thanks, fixed!"),
+        ("@bob@social.example", "Thanks @BOB@social.example.", "Thanks @BOB@social.example."),
+        # someone elsewhere: "@alice" would be a different, local alice, so the full handle goes first
+        ("@alice@other.example", "@alice thanks!", "@alice@other.example @alice thanks!"),
+        # "@bobby" is not "@bob"
+        ("@bob@social.example", "cc @bobby", "@bob@social.example cc @bobby"),
+    ],
+)
+def test_a_reply_mentions_the_author_once(adapter, network, account, author, written, sent):
+    network.post(f"{BASE}/api/v1/statuses", json=status_json("901", in_reply_to_id="502"))
+    item = InboxItem(remote_id="502", kind="mention", text="hi", created_at=NOW, author_handle=author)
+
+    adapter.reply(account, item, written)
+
+    assert json.loads(network.calls[0].request.body)["status"] == sent
+
+
 def test_html_to_text_keeps_paragraphs_and_breaks():
     assert html_to_text("<p>a<br />b</p><p>c &lt;3</p>") == "a\nb\n\nc <3"
 
