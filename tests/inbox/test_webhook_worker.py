@@ -3,18 +3,13 @@ Redis): the receiver answers before anything is ingested, the worker then ingest
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-
 import pytest
 
 from inbox.models import InboundWebhook, InboxItem
 from tests.engine.test_integration import Engine, _services, redis_db, wait_for  # noqa: F401 (fixtures)
+from tests.inbox.test_webhooks import SECRET, instagram_comment_body, sign
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-SECRET = "meta-app-secret"
 
 
 @pytest.fixture
@@ -37,29 +32,8 @@ def inbox_worker(tmp_path, redis_db):  # noqa: F811 (the fixture imported above)
 def test_a_signed_delivery_is_answered_then_ingested_by_the_worker(client, settings, shop, make_account, inbox_worker):
     settings.META_APP_SECRET = SECRET
     account = make_account(shop["brand"], "instagram", "@acme.coffee", remote_id="17841400000000001")
-    body = json.dumps(
-        {
-            "object": "instagram",
-            "entry": [
-                {
-                    "id": "17841400000000001",
-                    "time": 1772445600,
-                    "changes": [
-                        {
-                            "field": "comments",
-                            "value": {
-                                "id": "18000000000000077",
-                                "text": "My order never arrived, I want a refund",
-                                "from": {"id": "991", "username": "pat.doe"},
-                                "media": {"id": "17900000000000009"},
-                            },
-                        }
-                    ],
-                }
-            ],
-        }
-    ).encode()
-    signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    body = instagram_comment_body("18000000000000077", "My order never arrived, I want a refund")
+    signature = sign(body)
 
     # when Meta delivers
     response = client.post(
