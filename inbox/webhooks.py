@@ -218,9 +218,9 @@ def _wake(hook_id: int) -> None:
         log.warning("inbound webhook %s stored; the worker could not be woken, the sweep will ingest it", hook_id)
 
 
-def process(hook_id: int, *, now=None) -> str:
+def process(hook_id: int) -> str:
     """Ingest one stored delivery; safe to run twice and concurrently (row lock)."""
-    now = now or timezone.now()
+    now = timezone.now()
     with transaction.atomic():
         hook = (
             InboundWebhook.objects.select_for_update(skip_locked=True)

@@ -128,7 +128,7 @@ class BlueskyAdapter(Adapter):
             pass  # the profile is cosmetic; the connection itself worked
         return ConnectedAccount(
             remote_id=session["did"],
-            handle=f"@{session['handle']}",
+            handle=post_text.at_handle(session["handle"]),
             display_name=profile.get("displayName") or session["handle"],
             avatar_url=profile.get("avatar", ""),
             base_url=pds,
@@ -395,7 +395,7 @@ class BlueskyAdapter(Adapter):
             kind="reply" if reason == "reply" else "mention",
             text=record.get("text", ""),
             created_at=parse_iso(record.get("createdAt") or notification["indexedAt"]),
-            author_handle=f"@{author.get('handle', '')}",
+            author_handle=post_text.at_handle(author.get("handle")),
             author_name=author.get("displayName", ""),
             author_avatar=author.get("avatar", ""),
             url=f"https://bsky.app/profile/{author.get('handle') or author.get('did')}/post/{rkey}",

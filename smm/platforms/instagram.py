@@ -18,7 +18,7 @@ from smm.platforms.base import (
     PublishResult,
 )
 from smm.platforms.meta_graph import GRAPH_VERSION, ContainerGraphAdapter, now
-from smm.platforms.text import count_hashtags, grapheme_length
+from smm.platforms.text import at_handle, count_hashtags, grapheme_length
 
 GRAPH = "https://graph.instagram.com"
 SCOPES = (
@@ -111,7 +111,7 @@ class InstagramAdapter(ContainerGraphAdapter):
         user_id = str(me.get("user_id") or me.get("id"))
         return ConnectedAccount(
             remote_id=user_id,
-            handle=f"@{me['username']}" if me.get("username") else "",
+            handle=at_handle(me.get("username")),
             display_name=me.get("name", ""),
             avatar_url=me.get("profile_picture_url", ""),
             credentials={"access_token": token, "user_id": user_id},

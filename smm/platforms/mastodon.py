@@ -494,11 +494,9 @@ def _full_handle(acct: str, base_url: str) -> str:
     """Mastodon gives local users' ``acct`` without a domain ("sam"); we always show
     the whole address ("@sam@social.example"), as our own account's handle is shown."""
     acct = acct.lstrip("@")
-    if not acct:
-        return ""
-    if "@" not in acct and urlsplit(base_url).hostname:
+    if acct and "@" not in acct and urlsplit(base_url).hostname:
         acct = f"{acct}@{urlsplit(base_url).hostname}"
-    return f"@{acct}"
+    return post_text.at_handle(acct)
 
 
 def _base(base_url: str) -> str:

@@ -180,3 +180,9 @@ def _span(text: str, kind: str, start: int, end: int, value: str) -> TextSpan:
 
 def _inside_any(span: TextSpan, others: list[TextSpan]) -> bool:
     return any(other.start <= span.start < other.end for other in others)
+
+
+def at_handle(name: str | None) -> str:
+    """A username as people write it on networks with usernames: "@name" ("" for none)."""
+    name = (name or "").strip().lstrip("@")
+    return f"@{name}" if name else ""

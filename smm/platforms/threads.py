@@ -18,7 +18,7 @@ from smm.platforms.base import (
     PublishResult,
 )
 from smm.platforms.meta_graph import ContainerGraphAdapter, insight_values
-from smm.platforms.text import find_urls
+from smm.platforms.text import at_handle, find_urls
 
 GRAPH = "https://graph.threads.net"
 SCOPES = (
@@ -117,7 +117,7 @@ class ThreadsAdapter(ContainerGraphAdapter):
         user_id = str(me.get("id") or short.get("user_id"))
         return ConnectedAccount(
             remote_id=user_id,
-            handle=f"@{me['username']}" if me.get("username") else "",
+            handle=at_handle(me.get("username")),
             display_name=me.get("name", ""),
             avatar_url=me.get("threads_profile_picture_url", ""),
             credentials={"access_token": token, "user_id": user_id},

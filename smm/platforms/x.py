@@ -144,7 +144,7 @@ class XAdapter(Adapter):
         )["data"]
         return ConnectedAccount(
             remote_id=str(me["id"]),
-            handle=f"@{me['username']}",
+            handle=post_text.at_handle(me["username"]),
             display_name=me.get("name", ""),
             avatar_url=me.get("profile_image_url", ""),
             credentials=account.credentials,
@@ -438,7 +438,7 @@ def _inbox_item(account: AccountContext, tweet: dict[str, Any], author: dict[str
         kind="reply" if answers_us else "mention",
         text=html.unescape(tweet.get("text", "")),
         created_at=parse_iso(tweet["created_at"]) if tweet.get("created_at") else snowflake_time(str(tweet["id"])),
-        author_handle=f"@{username}" if username else "",
+        author_handle=post_text.at_handle(username),
         author_name=author.get("name", ""),
         author_avatar=author.get("profile_image_url", ""),
         author_followers=(author.get("public_metrics") or {}).get("followers_count"),

@@ -5,6 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smm.platforms.text import (
+    at_handle,
     bluesky_spans,
     count_hashtags,
     find_hashtags,
@@ -177,3 +178,10 @@ def test_every_span_slices_back_to_its_text(text):
     for span in bluesky_spans(text):
         assert text[span.start : span.end] == span.text
         assert encoded[span.byte_start : span.byte_end].decode("utf-8") == span.text
+
+
+@pytest.mark.parametrize(
+    ("name", "handle"), [("acme", "@acme"), ("@acme", "@acme"), (" acme ", "@acme"), ("", ""), (None, "")]
+)
+def test_a_username_is_written_with_one_at_and_no_username_is_no_handle(name, handle):
+    assert at_handle(name) == handle

@@ -13,10 +13,10 @@ Runs once per account (its items carry ``source="history"``); ``--replace`` redo
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 import time
 
+import numpy as np
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -94,9 +94,10 @@ class Command(BaseCommand):
         tz = account.brand.tz
         rate = PER_DAY.get(account.network, 1.0)
         items, answers = [], []
-        for back in range(days, 0, -1):
+        arrivals = np.random.default_rng(rng.getrandbits(32)).poisson(rate, size=days)
+        for back, count in zip(range(days, 0, -1), arrivals, strict=True):
             day = (now - dt.timedelta(days=back)).astimezone(tz).date()
-            for _ in range(_poisson(rng, rate)):
+            for _ in range(int(count)):
                 local = dt.datetime.combine(day, dt.time(rng.randint(7, 22), rng.randint(0, 59)), tzinfo=tz)
                 created_at = local.astimezone(dt.UTC)
                 text, answer_chance, answer = rng.choice(MESSAGES)
@@ -147,15 +148,6 @@ class Command(BaseCommand):
             batch_size=500,
         )
         return len(items)
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    """Knuth's method: the number of arrivals in a day."""
-    limit, count, product = math.exp(-mean), 0, rng.random()
-    while product > limit:
-        count += 1
-        product *= rng.random()
-    return count
 
 
 def _delay(rng: random.Random, local: dt.datetime) -> dt.timedelta:

@@ -43,6 +43,8 @@ WORKSPACES = [
         "name": "Acme Coffee",
         "slug": "acme-coffee",
         "time_zone": "America/New_York",
+        # editors' posts wait for approval: the client has one to approve
+        "approval_policy": Workspace.ApprovalPolicy.CONTRIBUTORS_EDITORS,
         "brands": [
             ("Acme Coffee", "America/New_York", "#b45309", ["acmecoffee", "acme_roasters"]),
             ("Acme Cold Brew", "America/Los_Angeles", "#0891b2", ["acmecoldbrew"]),
@@ -79,7 +81,12 @@ class Command(BaseCommand):
         seeded = []
         for spec in WORKSPACES:
             workspace, _ = Workspace.objects.update_or_create(
-                slug=spec["slug"], defaults={"name": spec["name"], "time_zone": spec["time_zone"]}
+                slug=spec["slug"],
+                defaults={
+                    "name": spec["name"],
+                    "time_zone": spec["time_zone"],
+                    "approval_policy": spec.get("approval_policy", Workspace.ApprovalPolicy.CONTRIBUTORS),
+                },
             )
             Membership.objects.update_or_create(workspace=workspace, user=demo, defaults={"role": Role.OWNER})
             Membership.objects.update_or_create(workspace=workspace, user=editor, defaults={"role": Role.EDITOR})
@@ -93,9 +100,6 @@ class Command(BaseCommand):
                     account = self._account(brand, handle, sandbox_url)
                     if not options["no_history"]:
                         seeded += self._history(account, name)
-            if spec["slug"] == "acme-coffee":
-                workspace.approval_policy = Workspace.ApprovalPolicy.CONTRIBUTORS_EDITORS
-                workspace.save(update_fields=["approval_policy"])
             self._plan(workspace, owner=demo, editor=editor)
         if seeded:
             # Replay a few hours of audience so the seeded posts have likes and replies.
