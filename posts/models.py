@@ -264,14 +264,32 @@ class PostingSlot(models.Model):
 
 class Notification(models.Model):
     """An in-app notice for one member (a post failed for good, an account needs
-    reconnecting, an outcome needs a person). Written by posts.notifications."""
+    reconnecting, an outcome needs a person, a post waits for approval or was reviewed).
+    Written by posts.notifications; approval notices may also be emailed (``email``)."""
+
+    class Kind(models.TextChoices):
+        PUBLISHING = "publishing", "Publishing needs a person"
+        APPROVAL_REQUESTED = "approval_requested", "A post waits for approval"
+        APPROVED = "approved", "A post was approved"
+        CHANGES_REQUESTED = "changes_requested", "A post was sent back"
+
+    class Email(models.TextChoices):
+        NONE = "", "Not emailed"
+        PENDING = "pending", "To be emailed"
+        SENDING = "sending", "Being emailed"
+        SENT = "sent", "Emailed"
+        FAILED = "failed", "Could not be emailed"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="notifications")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="smm_notifications")
+    kind = models.CharField(max_length=24, choices=Kind.choices, default=Kind.PUBLISHING)
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     text = models.CharField(max_length=500)
     url = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The claim that makes the email task safe to run twice: only pending -> sending sends.
+    email = models.CharField(max_length=8, choices=Email.choices, default=Email.NONE, blank=True)
 
     objects = TenantQuerySet.as_manager()
 

@@ -268,6 +268,9 @@ class UserProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     last_workspace = models.ForeignKey(Workspace, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Approval emails each person may turn off; the in-app notices always appear.
+    email_approval_requests = models.BooleanField("Email me when a post waits for my approval", default=True)
+    email_approval_outcomes = models.BooleanField("Email me when my posts are approved or sent back", default=True)
 
     def __str__(self):
         return f"Profile of {self.user}"
