@@ -324,6 +324,12 @@ class Adapter:
         certainly does not. Raise ``OutcomeUnknown`` when the network cannot tell."""
         raise OutcomeUnknown(f"{self.label} cannot tell whether the post went out")
 
+    @classmethod
+    def remote_id_from_url(cls, url: str, account: AccountContext) -> str | None:
+        """The id ``publish`` would have returned for the account's post at ``url`` (a link
+        a person pasted after an unknown outcome), or None when the link cannot say."""
+        return None
+
     # metrics and inbox
     def fetch_post_metrics(self, account: AccountContext, remote_ids: list[str]) -> dict[str, PostMetrics]:
         raise NotSupported(f"{self.label} does not report post metrics")

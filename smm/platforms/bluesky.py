@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import re
 import secrets
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
@@ -49,6 +50,9 @@ _EXPIRED = {"ExpiredToken"}
 _INVALID = {"InvalidToken", "AuthenticationRequired", "AccountTakedown", "AuthMissing"}
 
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+# The Bluesky app's addresses of a post (what people copy from it).
+_APP_HOSTS = {"bsky.app", "www.bsky.app"}
+_POST_PATH = re.compile(r"/profile/([^/]+)/post/([A-Za-z0-9._:~-]+)/?")
 
 
 class BlueskyAdapter(Adapter):
@@ -193,6 +197,20 @@ class BlueskyAdapter(Adapter):
         if not rkey:
             return None  # createRecord was never sent
         return self._get_post_record(account, rkey)
+
+    @classmethod
+    def remote_id_from_url(cls, url: str, account: AccountContext) -> str | None:
+        """``https://bsky.app/profile/<handle or DID>/post/<rkey>`` of this account: the
+        record's at:// URI, built on the account's DID (a handle can change, the DID not)."""
+        link = urlsplit(url.strip())
+        found = _POST_PATH.fullmatch(link.path)
+        did = _did(account)
+        if link.netloc.lower() not in _APP_HOSTS or found is None or not did:
+            return None
+        who = unquote(found.group(1)).lower()
+        if who not in {did.lower(), account.handle.lstrip("@").lower()}:
+            return None  # someone else's post
+        return _at_uri(did, found.group(2))
 
     # --- metrics -----------------------------------------------------------------------
 

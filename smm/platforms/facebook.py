@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from smm.platforms.base import (
     AccountContext,
@@ -25,6 +27,9 @@ from smm.platforms.oauth import authorize_url
 from smm.platforms.text import grapheme_length
 
 GRAPH = f"https://graph.facebook.com/{GRAPH_VERSION}"
+_HOSTS = {"facebook.com", "www.facebook.com", "m.facebook.com", "web.facebook.com"}
+_POST_PATH = re.compile(r"/[^/]+/posts/([^/]+)")
+_JOINED_ID = re.compile(r"/(\d+)_(\d+)")
 SCOPES = (
     "pages_manage_posts",
     "pages_read_engagement",
@@ -205,6 +210,29 @@ class FacebookAdapter(MetaGraphAdapter):
 
     def _page_id(self, account: AccountContext) -> str:
         return str(account.credentials.get("page_id") or account.remote_id)
+
+    @classmethod
+    def remote_id_from_url(cls, url: str, account: AccountContext) -> str | None:
+        """A Page post's id is ``<page id>_<post id>``. Its links: ``facebook.com/<page>_<post>``,
+        ``facebook.com/<page name>/posts/<post id>`` and ``permalink.php?story_fbid=..&id=..``;
+        the opaque ``pfbid...`` ids of newer links cannot be turned back into one."""
+        link = urlsplit(url.strip())
+        if link.netloc.lower() not in _HOSTS:
+            return None
+        page = str(account.credentials.get("page_id") or account.remote_id)
+        path = link.path.rstrip("/")
+        query = parse_qs(link.query)
+        if path == "/permalink.php":
+            post, owner = (query.get("story_fbid") or [""])[0], (query.get("id") or [""])[0]
+        elif found := _POST_PATH.fullmatch(path):
+            post, owner = found.group(1), page
+        elif found := _JOINED_ID.fullmatch(path):
+            owner, post = found.group(1), found.group(2)
+        else:
+            return None
+        if owner != page or not post.isdigit():
+            return None
+        return f"{page}_{post}"
 
     # --- metrics -----------------------------------------------------------------------------
 

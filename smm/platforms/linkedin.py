@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
@@ -53,6 +53,7 @@ INBOX_POSTS = 10
 # silently cuts the post at the first one it cannot parse (a "(" for instance).
 _RESERVED = re.compile(r"([\\|{}@\[\]()<>#*_~])")
 _HASHTAG = re.compile(r"(?<!\S)#(\w+)")
+_UPDATE_PATH = re.compile(r"/feed/update/(urn:li:(?:share|ugcPost):\d+)/?")
 
 
 def escape_commentary(text: str) -> str:
@@ -300,6 +301,16 @@ class LinkedInAdapter(Adapter):
 
     def _author(self, account: AccountContext) -> str:
         return str(account.credentials.get("author_urn") or account.remote_id)
+
+    @classmethod
+    def remote_id_from_url(cls, url: str, account: AccountContext) -> str | None:
+        """``https://www.linkedin.com/feed/update/<urn>/``: the share or ugcPost URN. The
+        activity URN LinkedIn's own share button gives is another id (no use to the API)."""
+        link = urlsplit(url.strip())
+        if link.netloc.lower() not in ("www.linkedin.com", "linkedin.com"):
+            return None
+        found = _UPDATE_PATH.fullmatch(unquote(link.path))
+        return found.group(1) if found else None
 
     # --- metrics ------------------------------------------------------------------------------------
 

@@ -258,6 +258,21 @@ class MastodonAdapter(Adapter):
         media_ids = attempt.state.get("media_ids") or []
         return self._post_status(account, _status_payload(content, media_ids), attempt.idempotency_key)
 
+    @classmethod
+    def remote_id_from_url(cls, url: str, account: AccountContext) -> str | None:
+        """A status id is its server's own: only a link on the account's server names it,
+        as ``/@user/<id>`` (the page) or ``/users/user/statuses/<id>`` (the ActivityPub id)."""
+        if not account.base_url:
+            return None
+        base, link = urlsplit(_base(account.base_url)), urlsplit(url.strip())
+        if link.netloc.lower() != base.netloc.lower():
+            return None
+        prefix = base.path.rstrip("/")
+        if not link.path.startswith(prefix + "/"):
+            return None
+        found = _STATUS_PATH.fullmatch(link.path[len(prefix) :])
+        return (found.group(1) or found.group(2)) if found else None
+
     # --- metrics -------------------------------------------------------------------------
 
     def fetch_post_metrics(self, account: AccountContext, remote_ids: list[str]) -> dict[str, PostMetrics]:
@@ -497,6 +512,9 @@ def _full_handle(acct: str, base_url: str) -> str:
     if acct and "@" not in acct and urlsplit(base_url).hostname:
         acct = f"{acct}@{urlsplit(base_url).hostname}"
     return post_text.at_handle(acct)
+
+
+_STATUS_PATH = re.compile(r"/@[^/]+/(\d+)/?|/users/[^/]+/statuses/(\d+)/?")
 
 
 def _base(base_url: str) -> str:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 import unicodedata
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -54,6 +56,9 @@ TWEETS_LOOKUP_BATCH = 100
 SNOWFLAKE_EPOCH_MS = 1288834974657
 
 DUPLICATE_MARKER = "duplicate content"
+# Where a tweet's address may point (what people copy from the app or an old link).
+_HOSTS = {"x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com", "mobile.x.com"}
+_STATUS_PATH = re.compile(r"/(i/web|[A-Za-z0-9_]+)/status(?:es)?/(\d+)/?")
 
 
 class XAdapter(Adapter):
@@ -217,6 +222,19 @@ class XAdapter(Adapter):
                 user_message="We could not confirm yet whether this post reached X.",
             )
         return None
+
+    @classmethod
+    def remote_id_from_url(cls, url: str, account: AccountContext) -> str | None:
+        """``https://x.com/<username>/status/<id>`` (or twitter.com, or ``/i/web/status/<id>``):
+        the tweet id, when the username is the account's."""
+        link = urlsplit(url.strip())
+        found = _STATUS_PATH.fullmatch(link.path)
+        if link.netloc.lower() not in _HOSTS or found is None:
+            return None
+        who = found.group(1).lower()
+        if who != "i/web" and who != account.handle.lstrip("@").lower():
+            return None  # someone else's tweet
+        return found.group(2)
 
     # --- metrics -----------------------------------------------------------------------
 
