@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from posts import events
+from posts import events, notifications
 from posts.models import (
     ALLOWED_TRANSITIONS,
     Campaign,
@@ -267,6 +267,7 @@ def schedule_post(
         raise ValidationError("Part of this post is publishing or published already; it cannot be scheduled again.")
     _validate_content(post)
     needs_approval = post.workspace.needs_approval(membership.role)
+    newly_waiting = needs_approval and any(t.state != TargetState.PENDING_APPROVAL for t in targets)
     to = TargetState.PENDING_APPROVAL if needs_approval else TargetState.SCHEDULED
     for target in targets:
         _move(target, to, due_at=when_utc)
@@ -280,6 +281,8 @@ def schedule_post(
             post.workspace, actor, "post.submitted", post, f"Submitted for approval, for {_local(post, when_utc)}"
         )
         events.post_needs_approval(post)
+        if newly_waiting:  # a post already waiting that only moved does not ask again
+            notifications.post_submitted(post, actor)
     else:
         record_event(post.workspace, actor, "post.scheduled", post, f"Scheduled for {_local(post, when_utc)}")
     post.warnings = schedule_warnings(post, when_utc)
@@ -305,6 +308,7 @@ def reschedule_post(post: Post, when_utc: dt.datetime, actor, membership: Member
         raise ValidationError(f"{_local(post, when_utc)} has already passed: a post can only move to the future.")
     waiting = [t for t in targets if t.state in (TargetState.SCHEDULED, TargetState.PENDING_APPROVAL)]
     needs_approval = post.workspace.needs_approval(membership.role)
+    newly_waiting = needs_approval and any(t.state != TargetState.PENDING_APPROVAL for t in waiting)
     for target in waiting:
         to = TargetState.PENDING_APPROVAL if needs_approval else target.state
         _move(target, to, due_at=when_utc)
@@ -316,6 +320,8 @@ def reschedule_post(post: Post, when_utc: dt.datetime, actor, membership: Member
     refresh_post_status(post)
     if waiting and needs_approval:
         events.post_needs_approval(post)
+    if newly_waiting:
+        notifications.post_submitted(post, actor)
     record_event(
         post.workspace,
         actor,
@@ -443,6 +449,7 @@ def approve(post: Post, approver, membership: Membership | None = None, comment:
         PostComment.objects.create(post=post, author=approver, text=comment.strip(), kind="approval")
     refresh_post_status(post)
     record_event(post.workspace, approver, "post.approved", post, "Approved")
+    notifications.post_approved(post, approver, comment)
     return post
 
 
@@ -467,6 +474,7 @@ def request_changes(post: Post, approver, comment: str, membership: Membership |
     record_event(
         post.workspace, approver, "post.changes_requested", post, f"Requested changes: {comment.strip()[:300]}"
     )
+    notifications.post_sent_back(post, approver, comment)
     return post
 
 

@@ -10,7 +10,8 @@ class PostsConfig(AppConfig):
         ("Notices", "posts:notifications", "view", 22, "posts.notifications.nav_badge"),
     ]
     # queue of each task (merged into Celery's task_routes by smm/celery.py)
-    task_routes = {"posts.tasks.*": "publish"}
+    # (emails wait on a mail server: they go to the general worker, not the publishing pool)
+    task_routes = {"posts.tasks.*": "publish", "posts.tasks.email_notices": "default"}
 
     @property
     def beat_schedule(self) -> dict:

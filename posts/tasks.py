@@ -87,3 +87,11 @@ def _warm_adapters(**kwargs):
             adapter_class(network)
         except Exception:
             logger.exception("Could not load the %s adapter", network)
+
+
+@shared_task(name="posts.tasks.email_notices", ignore_result=True)
+def email_notices(notice_ids: list[int]) -> int:
+    """Approval emails (posts/notifications.py), on the default queue: never behind a post."""
+    from posts import notifications
+
+    return notifications.email_notices(notice_ids)

@@ -69,7 +69,7 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = UserProfile
-        fields = ["time_zone"]
+        fields = ["time_zone", "email_approval_requests", "email_approval_outcomes"]
 
 
 ROLE_HELP = {

@@ -279,6 +279,6 @@ def profile(request):
     form = ProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your time zone is saved; times are now shown in it.")
+        messages.success(request, f"Your profile is saved. Times are shown in {form.instance.time_zone}.")
         return redirect("profile")
     return render(request, "smm/profile.html", {"form": form})

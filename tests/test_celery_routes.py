@@ -13,6 +13,7 @@ EXPECTED = {
     "posts.tasks.dispatch_due": "publish",
     "posts.tasks.sweep_leases": "publish",
     "posts.tasks.publish_target": "publish",
+    "posts.tasks.email_notices": "default",
     "analytics.tasks.schedule_post_metric_pulls": "metrics",
     "analytics.tasks.schedule_account_metric_pulls": "metrics",
     "analytics.tasks.pull_post_metrics": "metrics",
