@@ -1,6 +1,7 @@
 """Uploads into the workspace media library: judged by their content (never their name),
-size- and pixel-limited (decompression bombs refused before decoding), re-encoded with
-metadata (EXIF, GPS, comments) stripped, and given a thumbnail."""
+size- and pixel-limited (decompression bombs refused before decoding, all frames of an
+animation counted), re-encoded with metadata (EXIF, GPS, comments) stripped, and given a
+thumbnail."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import os
 import re
 import warnings
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import GifImagePlugin, Image, ImageOps, UnidentifiedImageError
 
 from posts.models import MediaAsset
 from smm.models import record_event
@@ -20,8 +22,9 @@ from smm.models import record_event
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # about 7700 x 5200: more than any network takes
 MAX_SIDE = 12_000
+# X takes 350 frames. However small, every frame costs a decode and an encode.
+MAX_FRAMES = 1_000
 THUMBNAIL_SIZE = (480, 480)
-LIMITS = f"at most {MAX_SIDE:,} pixels a side and {MAX_PIXELS // 1_000_000} megapixels"
 
 # Pillow format -> (mime type, file extension)
 ALLOWED_FORMATS = {
@@ -30,6 +33,17 @@ ALLOWED_FORMATS = {
     "GIF": ("image/gif", "gif"),
     "WEBP": ("image/webp", "webp"),
 }
+# Formats stored with all their frames, and what a person calls such a file. (An animated
+# PNG keeps its first frame only, so only that one is decoded.)
+ANIMATIONS = {"GIF": "GIF", "WEBP": "animated WebP"}
+
+
+def _pixel_limit() -> int:
+    return min(MAX_PIXELS, settings.MEDIA_MAX_DECODED_PIXELS)
+
+
+def _limits() -> str:
+    return f"at most {MAX_SIDE:,} pixels a side and {_pixel_limit() / 1_000_000:g} megapixels"
 
 
 def _megabytes(size: int) -> str:
@@ -54,7 +68,7 @@ def inspect_image(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError(f"This image has more pixels than we accept ({LIMITS}).")
+        raise ValidationError(f"This image has more pixels than we accept ({_limits()}).")
     except (UnidentifiedImageError, OSError):
         raise ValidationError("This file is not an image we can use: upload a JPEG, PNG, GIF or WebP picture.")
     if image.format not in ALLOWED_FORMATS:
@@ -62,8 +76,9 @@ def inspect_image(data: bytes) -> Image.Image:
             f"This is a {image.format or 'unknown'} file; upload a JPEG, PNG, GIF or WebP picture instead."
         )
     width, height = image.size
-    if width <= 0 or height <= 0 or width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
-        raise ValidationError(f"This image is {width:,} x {height:,} pixels, more than we accept ({LIMITS}).")
+    if width <= 0 or height <= 0 or width > MAX_SIDE or height > MAX_SIDE or width * height > _pixel_limit():
+        raise ValidationError(f"This image is {width:,} x {height:,} pixels, more than we accept ({_limits()}).")
+    _refuse_long_animation(image)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -73,31 +88,42 @@ def inspect_image(data: bytes) -> Image.Image:
     return image
 
 
+def _is_animation(image: Image.Image) -> bool:
+    return image.format in ANIMATIONS and getattr(image, "is_animated", False)
+
+
+def _refuse_long_animation(image: Image.Image) -> None:
+    """Every frame of an animation is decoded onto the whole canvas, so what it costs is
+    width x height x frames, whatever its size on disk (a 5 KB GIF can be 160 million
+    pixels). The count comes from the file's structure: Pillow's ``n_frames`` walks a GIF's
+    blocks without decoding them (about 2 microseconds a frame, so 2 s for a 20 MB file of
+    1x1 frames) and reads a WebP's from its header."""
+    if not _is_animation(image):
+        return
+    name = ANIMATIONS[image.format]
+    frames = image.n_frames
+    if frames > MAX_FRAMES:
+        raise ValidationError(f"This {name} has {frames:,} frames; we take up to {MAX_FRAMES:,}. Use fewer frames.")
+    width, height = image.size
+    limit = settings.MEDIA_MAX_DECODED_PIXELS
+    if width * height * frames > limit:
+        fit = limit // (width * height)
+        hint = f"at this size, up to {fit:,} frames" if fit > 1 else "at this size, only a still image"
+        raise ValidationError(
+            f"This {name} is too large to process: {width:,}×{height:,} pixels × {frames:,} frames. "
+            f"Use fewer frames or a smaller size ({hint})."
+        )
+
+
 def reencode(image: Image.Image) -> tuple[bytes, str, str]:
     """The image's pixels in a fresh file of the same format, without metadata.
     Returns (bytes, mime type, extension)."""
     fmt = image.format
     mime, ext = ALLOWED_FORMATS[fmt]
     out = io.BytesIO()
-    animated = getattr(image, "is_animated", False) and fmt in ("GIF", "WEBP")
-    if animated:
-        frames = []
-        durations = []
-        for index in range(image.n_frames):
-            image.seek(index)
-            frames.append(image.convert("RGBA"))
-            durations.append(image.info.get("duration", 100))
-        first = frames[0]
-        first.info = {}
-        first.save(
-            out,
-            format=fmt,
-            save_all=True,
-            append_images=frames[1:],
-            duration=durations,
-            loop=image.info.get("loop", 0),
-            disposal=2,
-        )
+    if _is_animation(image):
+        # One decoded frame at a time: the whole animation is never held, however long.
+        (_write_gif if fmt == "GIF" else _write_webp)(image, out)
         return out.getvalue(), mime, ext
     clean = ImageOps.exif_transpose(image)  # keep what the camera meant, then drop the EXIF
     if fmt == "JPEG":
@@ -115,6 +141,83 @@ def reencode(image: Image.Image) -> tuple[bytes, str, str]:
         clean.info = {}
         clean.save(out, format="WEBP", quality=90, exif=b"")
     return out.getvalue(), mime, ext
+
+
+def _write_gif(image: Image.Image, out: io.BytesIO) -> None:
+    """Write ``image``'s frames as they decode, each one whole with its own palette over a
+    cleared canvas (disposal 2), keeping their timing, transparency and looping and nothing
+    else. Pillow's own multi-frame writer keeps every frame until the end (to crop each to
+    what changed), so it is used one frame at a time, through its documented frame API."""
+    loop = image.info.get("loop", 0)
+    for index in range(image.n_frames):
+        image.seek(index)
+        duration = image.info.get("duration", 100)
+        frame, transparency = _palette_frame(image)
+        if index == 0:
+            header, _ = GifImagePlugin.getheader(frame, info={"loop": loop})
+            out.writelines(header)
+        params = {"duration": duration, "disposal": 2, "include_color_table": True}
+        if transparency is not None:
+            params["transparency"] = transparency
+        out.writelines(GifImagePlugin.getdata(frame, **params))
+    out.write(b";")
+
+
+def _palette_frame(image: Image.Image) -> tuple[Image.Image, int | None]:
+    """The current frame as a palette image (what a GIF frame is) and its transparent index."""
+    if image.mode == "P":
+        frame = image.copy()
+        transparency = image.info.get("transparency")
+        if not isinstance(transparency, int):
+            transparency = None
+    else:
+        rgba = image.convert("RGBA")
+        alpha = rgba.getchannel("A")
+        frame = _fewest_colours(rgba.convert("RGB"))
+        transparency = None
+        if alpha.getextrema()[0] < 128:
+            # GIF transparency is all or nothing: one more palette entry for the see-through
+            # pixels (at most 255 are in use, so it is free)
+            palette = frame.getpalette() or []
+            transparency = len(palette) // 3
+            frame.putpalette([*palette, 0, 0, 0])
+            frame.paste(transparency, mask=alpha.point(lambda a: 255 if a < 128 else 0, "1"))
+    frame.info = {}
+    return frame, transparency
+
+
+def _fewest_colours(rgb: Image.Image) -> Image.Image:
+    """At most 255 colours: the frame's own when it has no more (as a GIF frame decoded to
+    RGB has), exactly; otherwise the nearest 255 (octree: a few times faster than median
+    cut for the same look)."""
+    counted = rgb.getcolors(255)
+    if counted is None:
+        return rgb.quantize(255, method=Image.Quantize.FASTOCTREE)
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([value for _, colour in counted for value in colour])
+    return rgb.quantize(palette=palette, dither=Image.Dither.NONE)
+
+
+def _write_webp(image: Image.Image, out: io.BytesIO) -> None:
+    """Pillow's WebP writer encodes the frames of the image it saves one by one (libwebp
+    keeps the encoded result, not the frames); a frame's timing is known once it is
+    decoded, so a first pass reads them, one frame at a time too."""
+    durations = []
+    for index in range(image.n_frames):
+        image.seek(index)
+        image.load()
+        durations.append(image.info.get("duration", 100))
+    image.seek(0)
+    image.save(
+        out,
+        format="WEBP",
+        save_all=True,
+        duration=durations,
+        loop=image.info.get("loop", 0),
+        exif=b"",
+        xmp=b"",
+        icc_profile=b"",
+    )
 
 
 def thumbnail(image: Image.Image) -> bytes:

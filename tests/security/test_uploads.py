@@ -2,6 +2,10 @@
 metadata, and served with a content type that matches what they are."""
 
 import io
+import json
+import os
+import subprocess
+import sys
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -10,6 +14,7 @@ from django.urls import re_path
 from PIL import Image
 
 from posts.media import MAX_UPLOAD_BYTES, store_upload
+from tests.posts.test_media import animated_gif
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +144,69 @@ def test_media_is_served_with_its_real_type_and_nosniff(client, workspace, setti
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+# Pillow allocates pixels with malloc, out of tracemalloc's sight (it reports under 1 MB for
+# an 850 MB re-encode), so the bound is the peak resident size of a fresh interpreter that
+# does nothing else, reset just before the check (Linux: clear_refs 5 resets VmHWM).
+MEASURE = """
+import json, re, sys
+import django
+django.setup()
+from django.core.exceptions import ValidationError
+from posts.media import inspect_image, reencode, thumbnail
+
+def kb(field):
+    return int(re.search(field + r":\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+
+data = sys.stdin.buffer.read()
+with open("/proc/self/clear_refs", "w") as peak:
+    peak.write("5")
+before = kb("VmRSS")
+try:
+    image = inspect_image(data)
+    reencode(image)
+    thumbnail(image)
+    outcome = "stored"
+except ValidationError as refused:
+    outcome = refused.messages[0]
+print(json.dumps({"outcome": outcome, "peak_growth_mb": (kb("VmHWM") - before) / 1024}))
+"""
+
+
+def checked_in_a_fresh_process(data: bytes) -> dict:
+    from django.conf import settings
+
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE],
+        input=data,
+        capture_output=True,
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "smm.settings"},
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    return json.loads(done.stdout)
+
+
+def test_checking_a_gif_bomb_never_decodes_its_frames():
+    # given: 5 KB that decode to 40 frames of 2000 x 2000 pixels (640 MB as RGBA; the old
+    # re-encoder peaked at 850 MB)
+    bomb = animated_gif(2000, 2000, 40)
+    # when it is checked
+    measured = checked_in_a_fresh_process(bomb)
+    # then it is refused, having held at most a frame or two (one frame is 4 to 16 MB)
+    assert measured["outcome"].startswith("This GIF is too large to process")
+    assert measured["peak_growth_mb"] < 60, measured
+
+
+def test_reencoding_a_long_animation_holds_a_few_frames_not_all_of_them():
+    # given: 90 frames of 1000 x 1000 pixels, just under the limit of 100 million pixels
+    # (all frames at once: 90 MB as palette images, 360 MB as RGBA)
+    gif = animated_gif(1000, 1000, 90)
+    # when it is re-encoded
+    measured = checked_in_a_fresh_process(gif)
+    # then it is stored, and memory grew by a few frames' worth (4 MB each as RGBA)
+    assert measured["outcome"] == "stored"
+    assert measured["peak_growth_mb"] < 80, measured
