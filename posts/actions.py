@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
 from posts import events, notifications
+from posts.content import account_context
 from posts.models import (
     ALLOWED_TRANSITIONS,
     Campaign,
@@ -31,6 +33,7 @@ from posts.publishing import refresh_post_status, transition
 from posts.scheduling import next_free_slot, schedule_warnings
 from posts.validation import check_post, problem_messages
 from smm.models import Membership, SocialAccount, record_event
+from smm.platforms import adapter_class
 
 # A person may pick a time a little in the past (the form took a minute to fill in);
 # anything older is a mistake, not "now".
@@ -483,12 +486,18 @@ def request_changes(post: Post, approver, comment: str, membership: Membership |
 
 @transaction.atomic
 def retry_target(target: PostTarget, actor, membership: Membership | None = None) -> PostTarget:
-    """A person sends a failed (or unknown-outcome) target again, now."""
+    """A person sends a failed target again, now. Not a target of unknown outcome: it may
+    be on the network already, so a person says which (``mark_on_network``, ``send_again``)."""
     post = target.post
     membership = _resolve(post, actor, membership)
     _require(membership, "schedule_posts", "retry posts")
     target = PostTarget.objects.select_for_update().select_related("account").get(pk=target.pk)
-    if target.state not in (TargetState.FAILED, TargetState.UNKNOWN):
+    if target.state == TargetState.UNKNOWN:
+        raise ValidationError(
+            f"We could not confirm whether this post reached {target.account.network_label}, and retrying "
+            f"could post it twice. {_what_to_check(target)}"
+        )
+    if target.state != TargetState.FAILED:
         raise ValidationError("Only a failed post can be retried.")
     previous = {"state": target.state, "attempts": target.attempts, "error": target.error_message[:300]}
     transition(
@@ -503,6 +512,144 @@ def retry_target(target: PostTarget, actor, membership: Membership | None = None
     )
     refresh_post_status(post)
     record_event(post.workspace, actor, "post.retried", post, f"Retried on {target.account}", **previous)
+    return target
+
+
+# --- an unknown outcome, settled by a person --------------------------------------------------
+
+_web_address = URLValidator(schemes=["http", "https"])
+MARK_ON_NETWORK, SEND_AGAIN = "marked as on the network", "sent again"
+
+
+def _what_to_check(target: PostTarget) -> str:
+    network = target.account.network_label
+    return (
+        f"Look at {target.account.handle} on {network}: if the post is there, choose “It is on {network}”; "
+        "if it is not, “It is not there: send it again”."
+    )
+
+
+def outcome_refusal(target: PostTarget, doing: str) -> str:
+    """Why a person cannot settle this target's outcome ("" when its outcome is unknown):
+    ``doing`` is "marked as on the network" or "sent again"."""
+    where = target.account
+    if target.state == TargetState.UNKNOWN:
+        return ""
+    if target.state == TargetState.PUBLISHED:
+        why = f"This post is already published on {where}."
+    elif target.state == TargetState.FAILED:
+        why = f"This post failed on {where}: use Retry to send it again."
+    elif target.state in ENGINE_STATES:
+        why = f"This post is being sent to {where} right now."
+    elif target.state == TargetState.CANCELLED:
+        why = f"This post was cancelled on {where}."
+    else:
+        why = f"This post has not been sent to {where} yet (it is {target.get_state_display().lower()})."
+    return f"{why} Only a post whose outcome is unknown can be {doing}."
+
+
+def _locked_unknown(target: PostTarget, doing: str) -> PostTarget:
+    """The target, locked, if its outcome is still unknown; otherwise a refusal saying why."""
+    target = (
+        PostTarget.objects.select_for_update(of=("self",))
+        .select_related("post__workspace", "post__brand", "account")
+        .get(pk=target.pk)
+    )
+    refusal = outcome_refusal(target, doing)
+    if refusal:
+        raise ValidationError(refusal)
+    return target
+
+
+def _checked_link(url: str) -> str:
+    url = (url or "").strip()
+    if not url:
+        return ""
+    if len(url) > 1000:
+        raise ValidationError({"url": ["That link is longer than 1,000 characters: paste the post's own address."]})
+    try:
+        _web_address(url)
+    except ValidationError:
+        raise ValidationError({"url": ["Paste the post's web address, starting with https://."]}) from None
+    return url
+
+
+@transaction.atomic
+def mark_on_network(target: PostTarget, actor, membership: Membership | None = None, *, url: str = "") -> PostTarget:
+    """A person found the post of unknown outcome on its network: it is published, with its
+    link when given and the remote id the network's adapter reads from that link."""
+    membership = _resolve(target.post, actor, membership)
+    _require(membership, "resolve_outcomes", "say whether a post reached its network")
+    url = _checked_link(url)
+    target = _locked_unknown(target, MARK_ON_NETWORK)
+    post = target.post
+    evidence = target.error_message
+    remote_id = ""
+    if url:
+        adapter = adapter_class(target.account.network)
+        remote_id = adapter.remote_id_from_url(url, account_context(target.account)) or ""
+    transition(
+        target,
+        TargetState.PUBLISHED,
+        remote_id=remote_id[:255],
+        remote_url=url,
+        # It reached the network during the attempt whose answer was lost; that attempt
+        # began when the dispatcher claimed it, the closest time we know (on-time rate).
+        published_at=target.queued_at or timezone.now(),
+        locked_until=None,
+        error_kind="",
+        error_message="",
+        error_user_message="",
+    )
+    refresh_post_status(post)
+    events.target_published(target)
+    record_event(
+        post.workspace,
+        actor,
+        "post.marked_published",
+        post,
+        f"Found it on {target.account}" + (f": {url}" if url else " (no link given)"),
+        target=target.pk,
+        url=url,
+        remote_id=remote_id,
+        evidence=evidence[:1000],
+    )
+    return target
+
+
+@transaction.atomic
+def send_again(target: PostTarget, actor, membership: Membership | None = None) -> PostTarget:
+    """A person looked and the post of unknown outcome is not on its network: it goes back
+    in line, due now. It keeps its idempotency key and what its publish remembered, so a
+    network that can tell it already has the post still answers with that one."""
+    membership = _resolve(target.post, actor, membership)
+    _require(membership, "resolve_outcomes", "send a post again")
+    target = _locked_unknown(target, SEND_AGAIN)
+    post = target.post
+    evidence = target.error_message
+    remembered = {key: value for key, value in (target.publish_state or {}).items() if key != "lookups"}
+    transition(
+        target,
+        TargetState.SCHEDULED,
+        due_at=timezone.now(),
+        attempts=0,
+        locked_until=None,
+        queued_at=None,
+        publish_state=remembered,
+        error_kind="",
+        error_message="",
+        error_user_message="",
+    )
+    refresh_post_status(post)
+    record_event(
+        post.workspace,
+        actor,
+        "post.sent_again",
+        post,
+        f"Not found on {target.account}: sent it again",
+        target=target.pk,
+        evidence=evidence[:1000],
+    )
     return target
 
 

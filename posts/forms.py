@@ -82,6 +82,18 @@ class CommentForm(forms.Form):
     text = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class PostLinkForm(forms.Form):
+    """The link of a post found on its network (checked by ``actions.mark_on_network``)."""
+
+    url = forms.CharField(
+        label="Link to the post (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.URLInput(attrs={"placeholder": "https://…", "autocomplete": "off"}),
+        help_text="With its link, SMM reads the post's figures as for any published post.",
+    )
+
+
 class SlotForm(forms.ModelForm):
     class Meta:
         model = PostingSlot

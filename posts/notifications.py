@@ -91,7 +91,8 @@ def target_unknown(target_id: int) -> None:
         target.post.workspace,
         f"Please check whether a post reached {target.account}",
         f"{_describe(target)}: we could not confirm whether it was published. "
-        f"Check the account, then mark it published or retry. ({target.error_message})",
+        f"Look at the account, then say on the post's page whether it is there or send it again. "
+        f"({target.error_message})",
         _post_url(target),
     )
 

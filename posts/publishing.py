@@ -488,7 +488,8 @@ def _mark_unknown(target: PostTarget, evidence: str, expected: str = TargetState
             error_message=evidence[:5000],
             error_user_message=(
                 f"We could not confirm whether this post reached {target.account.network_label}. "
-                "Check the account: mark it published if it is there, or retry it."
+                f"Look at {target.account.handle}: if the post is there, choose “It is on "
+                f"{target.account.network_label}”; if it is not, “It is not there: send it again”."
             ),
         )
         if won:

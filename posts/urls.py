@@ -17,5 +17,7 @@ urlpatterns = [
     path("notifications/<int:notification_id>/", views.notification_open, name="notification_open"),
     path("<int:post_id>/", views.post_detail, name="detail"),
     path("<int:post_id>/edit/", views.composer, name="edit"),
+    path("<int:post_id>/targets/<int:target_id>/on-network/", views.target_on_network, name="target_on_network"),
+    path("<int:post_id>/targets/<int:target_id>/send-again/", views.target_send_again, name="target_send_again"),
     path("<int:post_id>/<slug:name>/", views.post_action, name="action"),
 ]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from posts import actions
 from posts import notifications as notices
-from posts.forms import CampaignForm, CommentForm, ComposerForm, FilterForm, SlotForm, UploadForm
+from posts.forms import CampaignForm, CommentForm, ComposerForm, FilterForm, PostLinkForm, SlotForm, UploadForm
 from posts.media import store_upload
 from posts.models import Campaign, MediaAsset, Post, PostingSlot, PostStatus, PostTarget, TargetState
 from posts.scheduling import describe, next_free_slot, resolve_local
@@ -144,6 +144,78 @@ def post_action(request, ws, post_id, name):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(post.get_absolute_url())
+
+
+# --- a target whose outcome is unknown --------------------------------------------------------
+
+
+def _unknown_target(request, post_id, target_id, doing):
+    """The post and its target, or a redirect to the post page saying why there is nothing
+    to settle (someone else settled it meanwhile, say)."""
+    post = get_object_or_404(scoped(request, Post).select_related("brand"), pk=post_id)
+    target = get_object_or_404(PostTarget.objects.select_related("account"), pk=target_id, post=post)
+    refusal = actions.outcome_refusal(target, doing)
+    if refusal:
+        messages.error(request, refusal)
+        return post, target, redirect(post.get_absolute_url())
+    return post, target, None
+
+
+@workspace_view("resolve_outcomes")
+def target_on_network(request, ws, post_id, target_id):
+    """The answer "It is on the network": the post page's form posts here; this page shows
+    the form on its own when the link is refused, with what was typed."""
+    post, target, settled = _unknown_target(request, post_id, target_id, actions.MARK_ON_NETWORK)
+    if settled:
+        return settled
+    form = PostLinkForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = actions.mark_on_network(target, request.user, request.membership, url=form.cleaned_data["url"])
+        except ValidationError as error:
+            if not hasattr(error, "error_dict"):  # settled meanwhile: nothing to type again
+                messages.error(request, " ".join(error.messages))
+                return redirect(post.get_absolute_url())
+            _errors_onto(form, error)
+        else:
+            messages.success(request, _found_message(done))
+            return redirect(post.get_absolute_url())
+    status = 400 if form.errors else 200
+    return render(
+        request, "posts/target_on_network.html", {"post": post, "target": target, "form": form}, status=status
+    )
+
+
+def _found_message(target) -> str:
+    done = f"Marked published on {target.account}."
+    if not target.remote_url:
+        return f"{done} Without the post's link, SMM cannot read its figures (likes, reach)."
+    if not target.remote_id:
+        return f"{done} SMM could not read the post from that link, so it cannot read its figures (likes, reach)."
+    return done
+
+
+@workspace_view("resolve_outcomes")
+def target_send_again(request, ws, post_id, target_id):
+    """The answer "It is not there: send it again": a page that says what happens if it is
+    there after all, and sends it again only when confirmed (its POST)."""
+    post, target, settled = _unknown_target(request, post_id, target_id, actions.SEND_AGAIN)
+    if settled:
+        return settled
+    if request.method == "POST":
+        try:
+            actions.send_again(target, request.user, request.membership)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            if post.brand.paused:
+                messages.warning(
+                    request, f"Held: {post.brand.name} is paused. It is sent again to {target.account} once resumed."
+                )
+            else:
+                messages.success(request, f"Sending it again to {target.account} now.")
+        return redirect(post.get_absolute_url())
+    return render(request, "posts/target_send_again.html", {"post": post, "target": target})
 
 
 # --- the composer ---------------------------------------------------------------------------------

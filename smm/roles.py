@@ -21,6 +21,9 @@ RIGHTS: dict[str, set[str]] = {
     "write_posts": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR},
     "schedule_posts": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR},
     "approve_posts": {Role.OWNER, Role.MANAGER, Role.CLIENT},
+    # Say whether a post of unknown outcome is on its network, or send it again (which
+    # may post it twice): the people the "please check" notice goes to.
+    "resolve_outcomes": {Role.OWNER, Role.MANAGER},
     "reply_inbox": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR},
     "manage_inbox": {Role.OWNER, Role.MANAGER, Role.EDITOR},
     "view_analytics": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR, Role.CLIENT},

@@ -228,6 +228,35 @@ class RequiredCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=5000, help_text="What should change")
 
 
+class PostLinkSerializer(serializers.Serializer):
+    url = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=1000,
+        help_text="The post's address on the network, if you have it: SMM reads the post's id from it",
+    )
+
+
+# Said when "send it again" comes without a confirmation: what happens if the post is there.
+APPEARS_TWICE = (
+    "If the post is on the network after all, sending it again makes it appear twice. "
+    "Look at the account first, then send “confirm”: true."
+)
+
+
+class SendAgainSerializer(serializers.Serializer):
+    confirm = serializers.BooleanField(
+        error_messages={"required": APPEARS_TWICE},
+        help_text="true: you looked and the post is not on the network. If it is there after all, it appears twice.",
+    )
+
+    def validate_confirm(self, value):
+        if value is not True:
+            raise serializers.ValidationError(APPEARS_TWICE)
+        return value
+
+
 class PostMetricsSerializer(serializers.Serializer):
     target = serializers.IntegerField(source="target_id")
     account = serializers.IntegerField(source="account_id")

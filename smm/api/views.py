@@ -559,6 +559,8 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
         "cancel": "write_posts",
         "duplicate": "write_posts",
         "retry_target": "schedule_posts",
+        "target_on_network": "resolve_outcomes",
+        "send_target_again": "resolve_outcomes",
     }
 
     filterset_class = PostFilter
@@ -683,6 +685,8 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
 
     @extend_schema(
         summary="Retry a failed target now",
+        description="Only a `failed` target. A target whose outcome is `unknown` may be on the network already: "
+        "settle it with …/on-network/ or …/send-again/ instead.",
         request=None,
         parameters=[OpenApiParameter("target_id", int, OpenApiParameter.PATH)],
         responses={200: s.PostSerializer, **ERRORS},
@@ -693,6 +697,68 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
         post = self.get_object()
         target = get_object_or_404(PostTarget.objects.filter(post=post), pk=target_id)
         actions.retry_target(target, request.user, request.membership)
+        return self._answer(post)
+
+    @extend_schema(
+        summary="An unknown outcome: it is on the network",
+        description="For a target whose state is `unknown` (the network's answer was lost and it cannot be "
+        "looked up): you found the post on the network, so it is marked published. Give its `url` if you have it; "
+        "SMM reads the post's id from it where the network's links allow (then its metrics are read as usual). "
+        "Owners and managers only.",
+        request=s.PostLinkSerializer,
+        parameters=[OpenApiParameter("target_id", int, OpenApiParameter.PATH)],
+        responses={200: s.PostSerializer, **ERRORS},
+        examples=[
+            example("With its link", {"url": "https://social.example/@acme/113512345678901234"}, request_only=True),
+            example("Marked published", EX_POST, response_only=True, status_codes=["200"]),
+            example(
+                "Not a link",
+                {"url": ["Paste the post's web address, starting with https://."]},
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path=r"targets/(?P<target_id>\d+)/on-network")
+    def target_on_network(self, request, ws, pk, target_id):
+        post = self.get_object()
+        target = get_object_or_404(PostTarget.objects.filter(post=post), pk=target_id)
+        body = s.PostLinkSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        actions.mark_on_network(target, request.user, request.membership, url=body.validated_data["url"])
+        return self._answer(post)
+
+    @extend_schema(
+        summary="An unknown outcome: it is not there, send it again",
+        description="For a target whose state is `unknown`: you looked and the post is not on the network, so it "
+        "is sent again now. If it is there after all, it appears twice: send `confirm: true` to say you looked. "
+        "(Retry is refused for these targets for that reason.) Owners and managers only.",
+        request=s.SendAgainSerializer,
+        parameters=[OpenApiParameter("target_id", int, OpenApiParameter.PATH)],
+        responses={200: s.PostSerializer, **ERRORS},
+        examples=[
+            example("Confirmed", {"confirm": True}, request_only=True),
+            example("Sent again", EX_POST, response_only=True, status_codes=["200"]),
+            example(
+                "Not confirmed",
+                {
+                    "confirm": [
+                        "If the post is on the network after all, sending it again makes it appear twice. "
+                        "Look at the account first, then send “confirm”: true."
+                    ]
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path=r"targets/(?P<target_id>\d+)/send-again")
+    def send_target_again(self, request, ws, pk, target_id):
+        post = self.get_object()
+        target = get_object_or_404(PostTarget.objects.filter(post=post), pk=target_id)
+        body = s.SendAgainSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        actions.send_again(target, request.user, request.membership)
         return self._answer(post)
 
     @extend_schema(

@@ -253,7 +253,7 @@ class MastodonAdapter(Adapter):
             raise OutcomeUnknown(
                 "Mastodon's idempotency key has expired; cannot tell whether the post went out",
                 user_message="We could not confirm whether this post reached Mastodon. "
-                "Please check the account and mark it published or retry.",
+                "Look at the account: say whether the post is there, or send it again.",
             )
         media_ids = attempt.state.get("media_ids") or []
         return self._post_status(account, _status_payload(content, media_ids), attempt.idempotency_key)

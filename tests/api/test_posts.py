@@ -251,3 +251,119 @@ def test_a_refused_create_does_not_burn_the_key(api, world):
     assert bad.status_code == 400
     good = client.post(url("posts/"), body(world), format="json", HTTP_IDEMPOTENCY_KEY="k2")
     assert good.status_code == 201
+
+
+# --- a target whose outcome is unknown ------------------------------------------------------------
+
+
+def unknown_target(client, world):
+    """A post whose first account's target has an unknown outcome (the second is a draft)."""
+    from posts.models import PostTarget, TargetState
+
+    post = create(client, world)
+    target = PostTarget.objects.filter(post_id=post["id"]).order_by("id").first()
+    PostTarget.objects.filter(pk=target.pk).update(
+        state=TargetState.UNKNOWN, error_kind="unknown", error_message="The worker stopped while publishing"
+    )
+    return post, target
+
+
+def target_of(data, target):
+    return next(t for t in data["targets"] if t["id"] == target.pk)
+
+
+def test_an_unknown_outcome_is_on_the_network_with_its_link(api, world):
+    from smm.models import AuditEvent
+
+    client = api()
+    post, target = unknown_target(client, world)
+    link = "https://social.example/@acme/113512345678901234"
+    # when the owner says the post is there, with its link
+    response = client.post(url(f"posts/{post['id']}/targets/{target.pk}/on-network/"), {"url": link}, format="json")
+    # then the target is published with the id read from the link
+    assert response.status_code == 200, response.content
+    shown = target_of(response.json(), target)
+    assert shown["state"] == "published"
+    assert (shown["remote_url"], shown["remote_id"]) == (link, "113512345678901234")
+    event = AuditEvent.objects.get(verb="post.marked_published")
+    assert event.actor == world["owner"] and event.data["url"] == link
+    # and without a link it works too (on another post)
+    other, other_target = unknown_target(client, world)
+    response = client.post(url(f"posts/{other['id']}/targets/{other_target.pk}/on-network/"), {}, format="json")
+    assert target_of(response.json(), other_target)["state"] == "published"
+
+
+def test_a_bad_link_is_a_field_error(api, world):
+    client = api()
+    post, target = unknown_target(client, world)
+    response = client.post(
+        url(f"posts/{post['id']}/targets/{target.pk}/on-network/"), {"url": "javascript:alert(1)"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "web address" in response.json()["url"][0]
+
+
+def test_send_again_needs_a_confirmation_that_says_what_may_happen(api, world):
+    from smm.models import AuditEvent
+
+    client = api()
+    post, target = unknown_target(client, world)
+    path = url(f"posts/{post['id']}/targets/{target.pk}/send-again/")
+    # without the confirmation: refused, saying it may appear twice
+    response = client.post(path, {}, format="json")
+    assert response.status_code == 400
+    assert "appear twice" in response.json()["confirm"][0]
+    response = client.post(path, {"confirm": False}, format="json")
+    assert response.status_code == 400 and "confirm" in response.json()
+    # with it: back in line to be sent now
+    response = client.post(path, {"confirm": True}, format="json")
+    assert response.status_code == 200, response.content
+    assert target_of(response.json(), target)["state"] == "scheduled"
+    assert AuditEvent.objects.get(verb="post.sent_again").actor == world["owner"]
+    # sending it again once more is refused: it is no longer of unknown outcome
+    response = client.post(path, {"confirm": True}, format="json")
+    assert response.status_code == 400
+    assert "not been sent" in response.json()["non_field_errors"][0]
+
+
+def test_retry_is_refused_for_an_unknown_outcome(api, world):
+    from posts.models import PostTarget, TargetState
+
+    client = api()
+    post, target = unknown_target(client, world)
+    response = client.post(url(f"posts/{post['id']}/targets/{target.pk}/retry/"))
+    assert response.status_code == 400
+    message = response.json()["non_field_errors"][0]
+    assert "could not confirm" in message and "send it again" in message
+    assert PostTarget.objects.get(pk=target.pk).state == TargetState.UNKNOWN
+
+
+@pytest.mark.parametrize("role", ["editor", "contributor", "client"])
+def test_only_owners_and_managers_settle_an_unknown_outcome(api, world, role):
+    from posts.models import PostTarget, TargetState
+
+    post, target = unknown_target(api(), world)
+    client = api(role)
+    response = client.post(url(f"posts/{post['id']}/targets/{target.pk}/on-network/"), {}, format="json")
+    assert response.status_code == 403 and "detail" in response.json()
+    response = client.post(url(f"posts/{post['id']}/targets/{target.pk}/send-again/"), {"confirm": True}, format="json")
+    assert response.status_code == 403
+    assert PostTarget.objects.get(pk=target.pk).state == TargetState.UNKNOWN
+    # a manager may
+    manager = api("manager")
+    response = manager.post(url(f"posts/{post['id']}/targets/{target.pk}/on-network/"), {}, format="json")
+    assert response.status_code == 200
+
+
+def test_another_workspaces_unknown_target_is_404(api, world):
+    post, target = unknown_target(api(), world)
+    stranger = api(user=world["other_owner"], workspace=world["other"])
+    for ws in ("acme", "other"):
+        for action, data in (("on-network", {}), ("send-again", {"confirm": True})):
+            path = url(f"posts/{post['id']}/targets/{target.pk}/{action}/", ws=ws)
+            assert stranger.post(path, data, format="json").status_code == 404
+    # and a target of another post of the same workspace is a 404 too
+    client = api()
+    other = create(client, world)
+    path = url(f"posts/{other['id']}/targets/{target.pk}/on-network/")
+    assert client.post(path, {}, format="json").status_code == 404

@@ -234,7 +234,7 @@ def test_undecidable_outcome_goes_to_a_person_with_evidence(publish, make_target
     row = fetch(target)
     assert row.state == TargetState.UNKNOWN and row.error_kind == "unknown"
     assert "dropped before it answered" in row.error_message and "idempotency key has expired" in row.error_message
-    assert "mark it published" in row.error_user_message
+    assert "It is on" in row.error_user_message and "send it again" in row.error_user_message
     assert row.post.status == PostStatus.NEEDS_ATTENTION
     assert len(mailoutbox) == 1 and "check whether" in mailoutbox[0].subject.lower()
 

@@ -117,6 +117,9 @@ RULES: dict[str, Rule] = {
     "posts:detail": ws("view"),
     "posts:edit": ws("write_posts"),
     "posts:action": ws("write_posts", method="post"),  # name=duplicate
+    # settling a target of unknown outcome (a draft here: refused with a message, a redirect)
+    "posts:target_on_network": ws("resolve_outcomes", method="post"),
+    "posts:target_send_again": ws("resolve_outcomes", method="post"),
     # calendar
     "calendar:view": ws("view"),
     "calendar:events": ws("view"),
@@ -195,6 +198,8 @@ API_RULES: dict[str, Rule] = {
     "api-post-metrics": api("view", pk="post_id"),
     "api-post-request-changes": api("approve_posts", method="post", pk="post_id", data={"comment": "Shorter, please"}),
     "api-post-retry-target": api("schedule_posts", method="post", pk="post_id"),
+    "api-post-target-on-network": api("resolve_outcomes", method="post", pk="post_id"),
+    "api-post-send-target-again": api("resolve_outcomes", method="post", pk="post_id"),
     "api-post-schedule": api("schedule_posts", method="post", pk="post_id"),
     "api-post-unschedule": api("schedule_posts", method="post", pk="post_id"),
     "api-inbox-list": api("view"),
