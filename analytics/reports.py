@@ -1,11 +1,12 @@
-"""The weekly KPI email: who is due (Monday morning in the workspace's time zone), and
-sending it once per subscription and ISO week."""
+"""The weekly KPI email: who is due (Monday morning in the workspace's time zone),
+sending it once per subscription and ISO week, and the unsubscribe link each one carries."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +18,30 @@ from analytics.periods import last_complete_week
 from smm.models import Brand, Membership
 
 SEND_FROM_HOUR = 7  # local time on Monday
+# The unsubscribe link is the subscription's id signed with this salt: it works without
+# logging in (from any mail program) and only ever for that one subscription.
+UNSUBSCRIBE_SALT = "analytics.report-unsubscribe"
+
+
+def unsubscribe_url(subscription: ReportSubscription) -> str:
+    token = signing.dumps(subscription.pk, salt=UNSUBSCRIBE_SALT)
+    return settings.SITE_URL.rstrip("/") + reverse("reports:unsubscribe", kwargs={"token": token})
+
+
+def subscription_id_from_token(token: str) -> int | None:
+    """The subscription a link was made for, or None for a forged or mangled link."""
+    try:
+        value = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def masked_email(address: str) -> str:
+    """c…@example.com: enough for a person to recognise the address on a page anyone with
+    the link can open."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}" if domain else "…"
 
 
 def report_week(workspace, now: dt.datetime):
@@ -57,6 +82,7 @@ def build_report(subscription: ReportSubscription, now: dt.datetime) -> dict:
         "left_out": dashboard.left_out["cur"],
         "top_posts": kpis.ranked_posts(scope, period, limit=3),
         "url": url,
+        "unsubscribe_url": unsubscribe_url(subscription),
     }
 
 
@@ -84,7 +110,17 @@ def send_weekly_report(subscription_id: int, now: dt.datetime | None = None) -> 
         subject = f"{context['subject_name']}: weekly KPIs, {context['period'].label}"
         text = render_to_string("analytics/email/weekly_report.txt", context)
         html = render_to_string("analytics/email/weekly_report.html", context)
-        message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [subscription.user.email])
+        message = EmailMultiAlternatives(
+            subject,
+            text,
+            settings.DEFAULT_FROM_EMAIL,
+            [subscription.user.email],
+            # mail programs show their own "Unsubscribe" and POST to it in one click (RFC 8058)
+            headers={
+                "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
         message.attach_alternative(html, "text/html")
         message.send()
     except Exception:

@@ -11,15 +11,16 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
-from analytics import charts, frames, kpis, pdf
+from analytics import charts, frames, kpis, pdf, reports
 from analytics.models import ReportSubscription
 from analytics.periods import PERIOD_KINDS, PeriodError, parse_period
 from posts.models import PostMedia
 from smm.models import Brand, Membership
 from smm.platforms import NETWORK_LABELS
-from smm.tenancy import require, scoped, scoped_or_404, workspace_view
+from smm.tenancy import scoped, scoped_or_404, workspace_view
 
 TABLE_COLUMNS = [d for d in kpis.KPI_DEFINITIONS if d[0] not in ("response_rate", "median_first_response")]
 
@@ -128,7 +129,6 @@ def dashboard_context(request, filters: Filters) -> dict:
         "query": filters.query(),
         "prev_query": filters.period_query(filters.period.previous()),
         "next_query": filters.period_query(filters.period.next()),
-        "can_subscribe": request.membership.can("manage_brands"),
         "columns": TABLE_COLUMNS,
         "period_params": urlencode(filters.period.query()),
     }
@@ -322,28 +322,25 @@ def report(request, ws):
     return response
 
 
+# Every member who may read the figures (clients too) subscribes and unsubscribes
+# themselves only: the subscriber is always the person logged in, never a posted field.
+
+
 @workspace_view("view_analytics")
 def subscriptions(request, ws):
     subs = scoped(request, ReportSubscription).filter(user=request.user).select_related("brand")
-    return render(
-        request,
-        "analytics/subscriptions.html",
-        {
-            "subscriptions": subs,
-            "brands": scoped(request, Brand),
-            "can_subscribe": request.membership.can("manage_brands"),
-        },
-    )
+    return render(request, "analytics/subscriptions.html", {"subscriptions": subs, "brands": scoped(request, Brand)})
 
 
 @require_POST
 @workspace_view("view_analytics")
 def subscribe(request, ws):
-    require(request, "manage_brands")
     brand_id = request.POST.get("brand", "")
     brand = scoped_or_404(request, Brand, pk=int(brand_id)) if brand_id.isdigit() else None
     if not request.user.email:
-        messages.error(request, "Your account has no email address; add one in your profile first.")
+        messages.error(
+            request, "Your account has no email address to send the report to. Ask whoever runs SMM to add one."
+        )
         return redirect("analytics:subscriptions", ws=ws)
     _, created = ReportSubscription.objects.get_or_create(workspace=request.workspace, brand=brand, user=request.user)
     what = brand.name if brand else request.workspace.name
@@ -363,3 +360,23 @@ def unsubscribe(request, ws, subscription_id):
     sub.delete()
     messages.success(request, "Unsubscribed from the weekly report.")
     return redirect("analytics:subscriptions", ws=ws)
+
+
+# The link in each report email: no login, the signed token is the key. A GET only asks
+# (mail scanners open links); the POST unsubscribes, from the page or straight from a
+# mail program's one-click button, which sends no CSRF token.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe_by_link(request, token):
+    subscription_id = reports.subscription_id_from_token(token)
+    if subscription_id is None:
+        raise Http404("This unsubscribe link is not valid.")
+    sub = ReportSubscription.objects.select_related("workspace", "brand", "user").filter(pk=subscription_id).first()
+    context = {"sub": sub}
+    if sub is not None:
+        context["what"] = sub.brand.name if sub.brand_id else sub.workspace.name
+        context["address"] = reports.masked_email(sub.user.email)
+        if request.method == "POST":
+            sub.delete()
+            context["done"] = True
+    return render(request, "analytics/unsubscribe.html", context)

@@ -53,6 +53,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("smm.api_urls")),
     path("feeds/", include("content_calendar.feed_urls")),
+    path("reports/", include("analytics.email_urls")),
     path("hooks/", include("inbox.webhook_urls")),
 ]
 

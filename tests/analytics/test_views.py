@@ -189,12 +189,6 @@ def test_managers_subscribe_to_the_weekly_email_and_it_goes_out_on_monday_mornin
     assert mimetype == "text/html" and "1,500" in html
 
 
-def test_a_client_cannot_subscribe(client, data, make_member):
-    viewer = make_member(data["a"], "client", username="client")
-    client.force_login(viewer)
-    assert client.post(url("subscribe", data["a"]), {"brand": ""}).status_code == 403
-
-
 def test_the_printable_report_has_the_charts(client, data):
     client.force_login(data["owner_a"])
     response = client.get(url("report", data["a"], **WEEK))

@@ -82,6 +82,7 @@ RULES: dict[str, Rule] = {
     "connect_callback": Rule(anonymous=404, outsider="ok", roles=dict.fromkeys(ROLES, "ok")),
     "admin_login_redirect": everyone(302),
     "calendar_feeds:ical": everyone(404),  # an unknown token
+    "reports:unsubscribe": everyone(404),  # the weekly email's link: an unknown token
     "hooks_meta": everyone(403),  # no verify token / signature
     "ops_status": everyone(404),  # no monitoring token configured (tested with one in tests/operations)
     # --- workspace pages ------------------------------------------------------------------
@@ -149,7 +150,7 @@ RULES: dict[str, Rule] = {
     "analytics:export_posts": ws("view_analytics"),
     "analytics:report": ws("view_analytics"),
     "analytics:subscriptions": ws("view_analytics"),
-    "analytics:subscribe": ws("manage_brands", method="post"),
+    "analytics:subscribe": ws("view_analytics", method="post"),  # oneself only, any role
     # the subscription is the owner's own: for any other member it does not exist
     "analytics:unsubscribe": Rule(
         anonymous="login",
