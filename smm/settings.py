@@ -106,8 +106,19 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
 # Faults the sandbox injects into its API (read per request; see sandbox/faults.py for the keys).
 SANDBOX_FAULTS: dict = {}
-# Outbound requests to private/loopback addresses are refused unless allowed (SSRF guard).
-ALLOW_PRIVATE_OUTBOUND = env_bool("ALLOW_PRIVATE_OUTBOUND", DEBUG)
+
+
+def _private_outbound() -> bool | str:
+    """SSRF guard of outbound requests (smm/platforms/http.py): false reaches public addresses
+    only (production's default); "loopback" this machine too (development's default: the
+    sandbox network is on 127.0.0.1; the log says so once); true any address (a Mastodon on
+    the office network; the tests, whose replayed hosts have no DNS)."""
+    if env_str("ALLOW_PRIVATE_OUTBOUND").strip().lower() == "loopback":
+        return "loopback"
+    return env_bool("ALLOW_PRIVATE_OUTBOUND", True if TESTING else "loopback" if DEBUG else False)
+
+
+ALLOW_PRIVATE_OUTBOUND = _private_outbound()
 
 INSTALLED_APPS = [
     "django.contrib.admin",

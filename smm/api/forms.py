@@ -7,6 +7,7 @@ from django import forms
 from smm.api.webhooks import check_target_url
 from smm.models_api import WEBHOOK_EVENTS
 from smm.platforms.base import PlatformError
+from smm.platforms.http import UnresolvableHost
 from smm.roles import ROLE_RANK, Role
 
 
@@ -34,6 +35,8 @@ class WebhookForm(forms.Form):
             raise forms.ValidationError("Use an http:// or https:// URL.")
         try:
             check_target_url(url)
+        except UnresolvableHost as exc:
+            raise forms.ValidationError(exc.user_message)
         except PlatformError:
             raise forms.ValidationError("This URL points at a private or local address; webhooks go to public ones.")
         return url
