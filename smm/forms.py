@@ -64,6 +64,40 @@ class SignupForm(UserCreationForm):
         fields = ["username", "email"]
 
 
+class SetupForm(UserCreationForm):
+    """First run: the owner's account (Django's password validators) and the first workspace."""
+
+    email = forms.EmailField(help_text="For password resets and the alerts owners get.")
+    workspace_name = forms.CharField(
+        label="Workspace name", max_length=120, help_text="Your company or your first client. You can add more later."
+    )
+    time_zone = forms.ChoiceField(
+        choices=TIME_ZONE_CHOICES, initial="UTC", help_text="Weeks in reports and the calendar follow it."
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ["username", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = "At least 10 characters, not a common password and not like your name."
+        if not self.is_bound:
+            # static/js/setup.js preselects the browser's zone; after a submit, what was chosen stays.
+            self.fields["time_zone"].widget.attrs["data-guess-time-zone"] = ""
+
+    def clean_workspace_name(self):
+        return self.cleaned_data["workspace_name"].strip()
+
+
+class NewWorkspaceForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
+
+    class Meta:
+        model = Workspace
+        fields = ["name", "time_zone"]
+
+
 class ProfileForm(forms.ModelForm):
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES)
 

@@ -281,4 +281,12 @@ def profile_for(user) -> UserProfile:
     return profile
 
 
+class Installation(models.Model):
+    """This installation's one row. First-run setup locks it before checking that nobody
+    exists yet, so two setup forms sent at the same moment cannot both create an owner."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    set_up_at = models.DateTimeField(null=True, blank=True)
+
+
 from smm.models_api import *  # noqa: E402,F403  (the API app's tokens and webhooks)

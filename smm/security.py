@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model, login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -100,9 +101,17 @@ def login_verify(request):
 
 
 def admin_login_redirect(request):
-    """The admin has its own login form, which would skip lockout messages and 2FA."""
+    """The admin has its own login form, which would skip lockout messages and 2FA, so
+    visitors log in through ours. A signed-in user lands here when the admin refuses
+    them: sending them to log in again would bounce straight back (a redirect loop)."""
     target = request.GET.get("next", "/admin/")
-    return redirect(f"{reverse('login')}?next={target}")
+    if not request.user.is_authenticated:
+        return auth_views.redirect_to_login(target)
+    if not (request.user.is_active and request.user.is_staff):
+        raise PermissionDenied("The administration pages are for the installation's administrators only.")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("admin:index")
+    return redirect(target)
 
 
 def _qr_data_uri(text: str) -> str:

@@ -150,6 +150,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "smm.middleware.UserTimezoneMiddleware",
+    "smm.first_run.SetupRequiredMiddleware",  # while nobody exists, pages lead to /setup/
 ]
 
 if not DEBUG:

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from smm import connections, operations, security, views
+from smm import connections, first_run, operations, password_reset, security, views
 from smm.health import healthz
 from smm.media import serve_media
 
@@ -38,13 +38,23 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("ops/status.json", operations.status_json, name="ops_status"),
+    path("setup/", first_run.setup, name="first_run_setup"),
     path("login/", security.LoginView.as_view(), name="login"),
     path("login/verify/", security.login_verify, name="login_verify"),
     path("account/security/", security.account_security, name="account_security"),
     path("account/two-factor/", security.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/off/", security.two_factor_disable, name="two_factor_disable"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password-reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        password_reset.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("workspaces/", views.workspace_list, name="workspace_list"),
+    path("workspaces/new/", views.workspace_create, name="workspace_create"),
     path("profile/", views.profile, name="profile"),
     path("invitations/<str:token>/", views.accept_invitation, name="accept_invitation"),
     path("w/<slug:ws>/", include(workspace_patterns)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
@@ -14,11 +15,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from smm.first_run import can_create_workspaces, create_workspace
 from smm.forms import (
     ROLE_HELP,
     BrandForm,
     InvitationForm,
     MembershipRoleForm,
+    NewWorkspaceForm,
     ProfileForm,
     SignupForm,
     WorkspaceSettingsForm,
@@ -50,6 +53,13 @@ def home(request):
 
 @login_required
 def workspace_list(request):
+    form = None
+    if can_create_workspaces(request.user):
+        form = NewWorkspaceForm(initial={"time_zone": profile_for(request.user).time_zone})
+    return _workspace_list_page(request, form)
+
+
+def _workspace_list_page(request, form):
     memberships = (
         Membership.objects.for_user(request.user)
         .annotate(
@@ -58,7 +68,22 @@ def workspace_list(request):
         )
         .order_by("workspace__name")
     )
-    return render(request, "smm/workspace_list.html", {"memberships": memberships})
+    return render(request, "smm/workspace_list.html", {"memberships": memberships, "form": form})
+
+
+@login_required
+@require_POST
+def workspace_create(request):
+    if not can_create_workspaces(request.user):
+        raise PermissionDenied("Only owners of a workspace can create new ones.")
+    form = NewWorkspaceForm(request.POST)
+    if not form.is_valid():
+        return _workspace_list_page(request, form)
+    workspace = create_workspace(
+        owner=request.user, name=form.cleaned_data["name"], time_zone=form.cleaned_data["time_zone"], actor=request.user
+    )
+    messages.success(request, f"{workspace.name} is ready, and you are its owner: add its first brand.")
+    return redirect(workspace.get_absolute_url())
 
 
 def _brands_with_accounts(request):

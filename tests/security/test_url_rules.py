@@ -137,6 +137,7 @@ PLAIN_KWARGS = {
     "network": "mastodon",
     "name": "duplicate",
     "token": "not-a-real-token",
+    "uidb64": "MQ",
     "username": "nobody-here",
     "status_id": 999999,
     "path": "nothing-here.txt",

@@ -80,7 +80,20 @@ RULES: dict[str, Rule] = {
     "profile": logged_in(),
     "accept_invitation": everyone(404),  # an unknown token
     "connect_callback": Rule(anonymous=404, outsider="ok", roles=dict.fromkeys(ROLES, "ok")),
-    "admin_login_redirect": everyone(302),
+    # a visitor to the login page with next; a signed-in member who is not staff: a 403 page
+    "admin_login_redirect": Rule(anonymous="login", outsider=403, roles=dict.fromkeys(ROLES, 403)),
+    "first_run_setup": everyone(404),  # only while nobody exists (tests/test_first_run.py)
+    "password_reset": everyone(200),
+    "password_reset_done": everyone(200),
+    "password_reset_confirm": everyone(200),  # a forged link: "this link does not work any more"
+    "password_reset_complete": everyone(200),
+    # owners of any workspace (the outsider owns Beta) and staff; every other role: 403
+    "workspace_create": Rule(
+        anonymous="login",
+        outsider="ok",
+        roles={role: "ok" if role == Role.OWNER else 403 for role in ROLES},
+        method="post",
+    ),
     "calendar_feeds:ical": everyone(404),  # an unknown token
     "reports:unsubscribe": everyone(404),  # the weekly email's link: an unknown token
     "hooks_meta": everyone(403),  # no verify token / signature
@@ -237,7 +250,8 @@ SANDBOX_RULES: dict[str, Rule] = {
 }
 RULES.update(SANDBOX_RULES)
 
-# Django's admin: staff only; no member in these tests is staff, so everyone is sent to log in.
+# Django's admin: staff only; no member in these tests is staff, so the admin sends everyone
+# to its login address, answered by admin_login_redirect (smm/security.py).
 ADMIN_RULE = Rule(anonymous=302, outsider=302, roles=dict.fromkeys(ROLES, 302), cross_tenant_ids=False)
 
 # Unnamed patterns, keyed by their route.
@@ -249,6 +263,8 @@ ROUTE_SAMPLES: dict[str, str] = {"api/v1/^.*$": "/api/v1/no-such-endpoint/"}
 
 
 def rule_for(name: str | None, route: str) -> Rule | None:
+    if name == "admin:login":  # shadowed by our own view at the same address (smm/urls.py)
+        return RULES["admin_login_redirect"]
     if (name and name.startswith("admin:")) or (not name and route.startswith("admin/")):
         return ADMIN_RULE
     if name:
