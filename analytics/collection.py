@@ -32,7 +32,7 @@ from analytics.models import (
 from posts.content import account_context, adapter_for
 from posts.models import PostTarget, TargetState
 from smm.models import SocialAccount
-from smm.platforms.base import AuthExpired, NotSupported, PlatformError, PostMetrics, RateLimited
+from smm.platforms.base import AccountMetrics, AuthExpired, NotSupported, PlatformError, PostMetrics, RateLimited
 
 log = logging.getLogger(__name__)
 
@@ -275,8 +275,22 @@ def pull_account_metrics(account_id: int, now: dt.datetime | None = None) -> dic
             ]
         )
         _succeeded(account_id, now)
+        _refresh_profile(account, figures)
         _refresh_limits(adapter, account)
         return {"status": "ok", "date": day}
+
+
+def _refresh_profile(account: SocialAccount, figures: AccountMetrics) -> None:
+    """The name and picture the network shows now, where its answer said them."""
+    changes = {}
+    if figures.display_name and figures.display_name[:191] != account.display_name:
+        changes["display_name"] = figures.display_name[:191]
+    if figures.avatar_url is not None:
+        avatar = figures.avatar_url if figures.avatar_url.startswith(("https://", "http://")) else ""
+        if len(avatar) <= 500 and avatar != account.avatar_url:
+            changes["avatar_url"] = avatar
+    if changes:
+        SocialAccount.objects.filter(pk=account.pk).update(**changes)
 
 
 def _refresh_limits(adapter, account: SocialAccount) -> None:

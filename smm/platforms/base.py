@@ -200,6 +200,11 @@ class AccountMetrics:
     posts_count: int | None = None
     impressions: int | None = None
     reach: int | None = None
+    # The account's name and picture, where the same answer carries them (None: not said).
+    # The daily pull keeps the account's card current with them: connecting may have gone
+    # without (Bluesky's profile lookup is allowed to fail), and people rename themselves.
+    display_name: str | None = None
+    avatar_url: str | None = None
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import logging
 import re
 import secrets
 from typing import Any
@@ -28,15 +29,17 @@ from smm.platforms.base import (
     InboxPage,
     MediaItem,
     Permanent,
+    PlatformError,
     PostContent,
     PostMetrics,
     Problem,
     PublishAttempt,
     PublishResult,
-    Transient,
     parse_iso,
 )
 from smm.platforms.errors import epoch_reset, on_their_side, rate_limited, retry_after
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
@@ -125,11 +128,14 @@ class BlueskyAdapter(Adapter):
             base_url=pds,
             credentials=_session_credentials(session, password),
         )
+        # The profile (name, picture) is cosmetic and comes from the app view, which may not
+        # know a new account yet (400/404) or be busy: the session's DID and handle are what
+        # the account is; the daily account pull fills the rest in.
         profile = {}
         try:
             profile = self._call(account, "GET", "app.bsky.actor.getProfile", params={"actor": session["did"]})
-        except Transient:
-            pass  # the profile is cosmetic; the connection itself worked
+        except PlatformError as exc:
+            logger.info("Connected %s without its Bluesky profile for now: %s", session["did"], exc.message)
         return ConnectedAccount(
             remote_id=session["did"],
             handle=post_text.at_handle(session["handle"]),
@@ -237,6 +243,8 @@ class BlueskyAdapter(Adapter):
             followers=profile.get("followersCount"),
             following=profile.get("followsCount"),
             posts_count=profile.get("postsCount"),
+            display_name=profile.get("displayName") or None,
+            avatar_url=profile.get("avatar") or None,
         )
 
     # --- inbox ---------------------------------------------------------------------------

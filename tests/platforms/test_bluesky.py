@@ -5,6 +5,7 @@ import datetime as dt
 import json
 
 import pytest
+import responses
 from responses import matchers
 
 from smm.platforms import get_adapter
@@ -181,6 +182,87 @@ def test_connect_with_app_password_creates_a_session(adapter, network):
     assert connected.credentials["access_token"] == "access-1"
     assert connected.credentials["refresh_token"] == refresh_jwt
     assert connected.token_expires_at == NOW + dt.timedelta(days=90)
+
+
+@pytest.mark.parametrize(
+    "status,answer",
+    [
+        (400, {"error": "InvalidRequest", "message": "Profile not found"}),
+        (404, {"error": "NotFound", "message": "Not Found"}),
+        (429, {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}),
+    ],
+)
+def test_connecting_works_when_the_profile_lookup_is_refused(adapter, network, status, answer):
+    # given: the session is created, but the (cosmetic) profile lookup is refused, as an
+    # app view that has not indexed a new account yet does
+    network.post(f"{XRPC}/com.atproto.server.createSession", json=session("access-1", "refresh-1"))
+    network.get(f"{XRPC}/app.bsky.actor.getProfile", json=answer, status=status)
+
+    # when
+    connected = adapter.connect_with_password(identifier="brand.bsky.social", password="abcd-efgh-ijkl-mnop")
+
+    # then: connected by what the session says; the name and picture come with the daily pull
+    assert (connected.remote_id, connected.handle, connected.base_url) == (DID, "@brand.bsky.social", PDS)
+    assert (connected.display_name, connected.avatar_url) == ("brand.bsky.social", "")
+    assert connected.credentials["access_token"] == "access-1"
+    assert connected.credentials["app_password"] == "abcd-efgh-ijkl-mnop"
+
+
+def test_the_account_figures_bring_the_profile_name_and_picture(adapter, network, account):
+    network.get(
+        f"{XRPC}/app.bsky.actor.getProfile",
+        json={
+            "did": DID,
+            "handle": "brand.bsky.social",
+            "displayName": "The Brand",
+            "avatar": "https://cdn.bsky.app/img/avatar/plain/did:plc:z72/abc@jpeg",
+            "followersCount": 5,
+        },
+    )
+    metrics = adapter.fetch_account_metrics(account)
+    assert (metrics.followers, metrics.display_name, metrics.avatar_url) == (
+        5,
+        "The Brand",
+        "https://cdn.bsky.app/img/avatar/plain/did:plc:z72/abc@jpeg",
+    )
+
+
+@pytest.mark.django_db
+def test_an_account_connected_without_its_profile_gets_it_with_the_daily_pull(
+    network, client, make_workspace, make_member, make_brand
+):
+    from django.urls import reverse
+
+    from analytics import collection
+    from smm.models import SocialAccount
+
+    # given: an owner connecting Bluesky while the profile lookup answers 404
+    workspace = make_workspace("Acme")
+    client.force_login(make_member(workspace, "owner", username="olivia"))
+    brand = make_brand(workspace, "Acme Coffee")
+    network.post(f"{XRPC}/com.atproto.server.createSession", json=session("access-1", "refresh-1"))
+    network.get(f"{XRPC}/app.bsky.actor.getProfile", json={"error": "NotFound", "message": "Not Found"}, status=404)
+
+    # when
+    start = reverse("connect_start", kwargs={"ws": workspace.slug, "brand_id": brand.pk, "network": "bluesky"})
+    page = client.post(start, {"identifier": "brand.bsky.social", "password": "abcd-efgh-ijkl-mnop"}, follow=True)
+
+    # then: connected, named by its handle for now
+    assert "Bluesky account @brand.bsky.social is connected to Acme Coffee." in page.content.decode()
+    account = SocialAccount.objects.get()
+    assert (account.status, account.remote_id, account.display_name) == ("connected", DID, "brand.bsky.social")
+
+    # when: the daily account pull runs and the profile answers by now
+    network.replace(
+        responses.GET,
+        f"{XRPC}/app.bsky.actor.getProfile",
+        json={"did": DID, "displayName": "Acme Coffee Roasters", "avatar": "https://cdn.bsky.app/a.jpg"},
+    )
+    assert collection.pull_account_metrics(account.pk)["status"] == "ok"
+
+    # then: the account shows its name and picture
+    account.refresh_from_db()
+    assert (account.display_name, account.avatar_url) == ("Acme Coffee Roasters", "https://cdn.bsky.app/a.jpg")
 
 
 def test_a_wrong_app_password_is_explained(adapter, network):
