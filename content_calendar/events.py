@@ -26,7 +26,16 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import empty
 
 from content_calendar.models import CalendarNote
-from posts.models import Campaign, Post, PostingSlot, PostMedia, PostStatus, PostTarget, TargetState
+from posts.models import (
+    HELD_STATUSES,
+    Campaign,
+    Post,
+    PostingSlot,
+    PostMedia,
+    PostStatus,
+    PostTarget,
+    TargetState,
+)
 from smm.models import Brand
 from smm.platforms import NETWORK_LABELS
 
@@ -121,6 +130,14 @@ class CalendarFilters:
 # Labels by value: ``get_FOO_display`` flattens the choices on every call, per post.
 STATUS_LABELS = dict(PostStatus.choices)
 TARGET_LABELS = dict(TargetState.choices)
+# What a card says instead of "Scheduled"/"Publishing" while its brand is paused.
+HELD_LABEL = "Held"
+
+
+def held_reason(brand_name: str) -> str:
+    return f"{brand_name} is paused: nothing of it goes out until it is resumed."
+
+
 POST_COLUMNS = (
     "id",
     "text",
@@ -170,6 +187,7 @@ class Card(NamedTuple):
     campaign_id: int | None
     author_id: int | None
     brand_time: str | None  # the same moment in the brand's zone, when it differs from the viewer's
+    held: bool  # due to go out, but its brand is paused (the dispatcher holds it)
 
 
 @dataclass
@@ -211,10 +229,10 @@ def card_set(workspace, posts, tz) -> CardSet:
     images. Tuples (``values_list``), not model instances or dicts: a busy month has thousands."""
     posts = posts.order_by("scheduled_at", "id")
     brands = {
-        pk: {"id": pk, "name": name, "colour": colour, "timeZone": zone}
-        for pk, name, colour, zone in Brand.objects.for_workspace(workspace)
+        pk: {"id": pk, "name": name, "colour": colour, "timeZone": zone, "paused": paused}
+        for pk, name, colour, zone, paused in Brand.objects.for_workspace(workspace)
         .order_by()
-        .values_list("id", "name", "colour", "time_zone")
+        .values_list("id", "name", "colour", "time_zone", "paused")
     }
     found = CardSet([], brands, {}, {}, {}, post_url_template(workspace))
     timed, seconds = with_epoch(posts)
@@ -283,6 +301,7 @@ def card_set(workspace, posts, tz) -> CardSet:
                 campaign_id,
                 author_id,
                 brand_time,
+                status in HELD_STATUSES and brands[brand_id]["paused"],
             )
         )
     return found
@@ -306,6 +325,7 @@ def compact_events(found: CardSet) -> list[dict]:
                 "campaignId": c.campaign_id,
                 "authorId": c.author_id,
                 "brandTime": c.brand_time,
+                "held": c.held,
             },
         }
         for c in found.cards
@@ -327,13 +347,15 @@ def full_events(found: CardSet, *, editable: bool) -> list[dict]:
                 "start": c.start,
                 # Whoever may schedule can try any drag: the server refuses what cannot move, with the reason.
                 "editable": editable,
-                "classNames": ["post-card", f"state-{c.status}"],
+                "classNames": ["post-card", f"state-{c.status}", *(["held"] if c.held else [])],
                 "extendedProps": {
                     "kind": "post",
                     "postId": c.pk,
                     "url": post_url.replace("{id}", str(c.pk)) if post_url else "",
                     "status": c.status,
-                    "statusLabel": STATUS_LABELS.get(c.status, c.status),
+                    "statusLabel": HELD_LABEL if c.held else STATUS_LABELS.get(c.status, c.status),
+                    "held": c.held,
+                    "heldReason": held_reason(brand["name"]) if c.held else "",
                     "brand": brand,
                     "brandTime": {"name": brand["timeZone"], "label": c.brand_time} if c.brand_time else None,
                     "networks": c.networks,
@@ -529,6 +551,8 @@ def calendar_feed(workspace, membership, query, tz: zoneinfo.ZoneInfo) -> dict:
         "editable": membership.can("schedule_posts"),
         "postUrl": found.post_url,
         "statusLabels": STATUS_LABELS,
+        "heldLabel": HELD_LABEL,
+        "heldReasons": {pk: held_reason(b["name"]) for pk, b in found.brands.items() if b["paused"]},
         "brands": found.brands,
         "accounts": found.accounts,
         "campaigns": found.campaigns,

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event
 
-from content_calendar.events import STATUS_LABELS, first_words, post_url_builder
-from posts.models import Post, PostStatus, PostTarget
+from content_calendar.events import HELD_LABEL, STATUS_LABELS, first_words, held_reason, post_url_builder
+from posts.models import HELD_STATUSES, Post, PostStatus, PostTarget
 from smm.models import Brand
 from smm.platforms import NETWORK_LABELS
 
@@ -45,7 +45,11 @@ def build_feed(workspace, *, site_url: str | None = None, now=None) -> bytes:
         .values_list("post_id", "account__network", "account__handle")
     ):
         accounts.setdefault(post_id, []).append(f"{NETWORK_LABELS.get(network, network)} {handle}")
-    brands = dict(Brand.objects.for_workspace(workspace).values_list("pk", "name"))
+    brands, paused = {}, set()
+    for pk, name, is_paused in Brand.objects.for_workspace(workspace).values_list("pk", "name", "paused"):
+        brands[pk] = name
+        if is_paused:
+            paused.add(pk)
     cal = Calendar()
     cal.add("prodid", "-//SMM//Content calendar//EN")
     cal.add("version", "2.0")
@@ -67,13 +71,16 @@ def build_feed(workspace, *, site_url: str | None = None, now=None) -> bytes:
         event.add("last-modified", updated_at)
         event.add("dtstart", scheduled_at.astimezone(UTC))
         event.add("dtend", (scheduled_at + EVENT_LENGTH).astimezone(UTC))
-        event.add("summary", f"{brands[brand_id]}: {first_words(text, 8)}")
-        description = [text.strip() or "(no text)", "", f"Status: {STATUS_LABELS.get(status, status)}"]
+        held = status in HELD_STATUSES and brand_id in paused
+        summary = f"{brands[brand_id]}: {first_words(text, 8)}"
+        event.add("summary", f"{HELD_LABEL} · {summary}" if held else summary)
+        shown = f"{HELD_LABEL} ({held_reason(brands[brand_id])})" if held else STATUS_LABELS.get(status, status)
+        description = [text.strip() or "(no text)", "", f"Status: {shown}"]
         if accounts.get(pk):
             description.append(f"Accounts: {', '.join(accounts[pk])}")
         event.add("description", "\n".join(description))
         event.add("url", f"{site_url}{url_for(pk)}")
-        event.add("status", "CONFIRMED")
+        event.add("status", "TENTATIVE" if held else "CONFIRMED")
         event.add("transp", "TRANSPARENT")  # a post does not make anyone busy
         event.add("categories", [brands[brand_id]])
         cal.add_component(event)

@@ -74,6 +74,7 @@ def calendar_view(request, ws):
     context = {
         "brands": brands,
         "selected_brand": selected_brand,
+        "paused_brands": [b for b in brands if b.paused],
         "accounts": scoped(request, SocialAccount).select_related("brand").order_by("brand__name", "network"),
         "networks": sorted(NETWORK_LABELS.items(), key=lambda item: item[1]),
         "campaigns": scoped(request, Campaign),
@@ -140,11 +141,13 @@ def reschedule(request, ws, post_id):
         return JsonResponse({"ok": False, "error": str(exc)}, status=403)
     except ValidationError as exc:
         return JsonResponse({"ok": False, "error": _errors(exc)}, status=400)
-    moved = scoped(request, Post).get(pk=post.pk)
+    moved = scoped(request, Post).select_related("brand").get(pk=post.pk)
     (event,) = post_cards(request.workspace, scoped(request, Post).filter(pk=post.pk), tz, editable=True)
     message = f"Moved to {moved.scheduled_at.astimezone(tz):%a %d %b, %H:%M}."
     if moved.status == PostStatus.PENDING_APPROVAL:
         message += " It needs approval again."
+    if moved.is_held:
+        message += f" Held: {moved.brand.name} is paused, so it goes out only once the brand is resumed."
     return JsonResponse({"ok": True, "message": message, "event": event})
 
 

@@ -82,6 +82,11 @@ class PostStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+# A post in one of these is on its way out, unless its brand is paused (the crisis switch):
+# then the dispatcher holds it, and pages say "held" instead.
+HELD_STATUSES = frozenset({PostStatus.SCHEDULED, PostStatus.PUBLISHING})
+
+
 class Post(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="posts")
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="posts")
@@ -110,6 +115,11 @@ class Post(models.Model):
 
     def get_absolute_url(self):
         return reverse("posts:detail", kwargs={"ws": self.workspace.slug, "post_id": self.pk})
+
+    @property
+    def is_held(self) -> bool:
+        """Due to go out, but its brand is paused: nothing of it is sent until resumed."""
+        return self.status in HELD_STATUSES and self.brand.paused
 
 
 class PostMedia(models.Model):

@@ -21,7 +21,16 @@ from posts import actions
 from posts import notifications as notices
 from posts.forms import CampaignForm, CommentForm, ComposerForm, FilterForm, PostLinkForm, SlotForm, UploadForm
 from posts.media import store_upload
-from posts.models import Campaign, MediaAsset, Post, PostingSlot, PostStatus, PostTarget, TargetState
+from posts.models import (
+    HELD_STATUSES,
+    Campaign,
+    MediaAsset,
+    Post,
+    PostingSlot,
+    PostStatus,
+    PostTarget,
+    TargetState,
+)
 from posts.scheduling import describe, next_free_slot, resolve_local
 from posts.validation import check_target, media_items
 from smm.models import AuditEvent, Brand, SocialAccount
@@ -69,6 +78,9 @@ def post_detail(request, ws, post_id):
         scoped(request, Post).select_related("brand", "campaign", "author", "approved_by"), pk=post_id
     )
     targets = list(post.targets.select_related("account"))
+    for target in targets:
+        # Waiting to go out, but the brand is paused: the dispatcher does not take it.
+        target.held = post.brand.paused and target.state in (TargetState.SCHEDULED, TargetState.QUEUED)
     membership = request.membership
     return render(
         request,
@@ -367,15 +379,22 @@ def _save_and_act(request, form, post, action):
         messages.warning(request, note)
     for warning in getattr(post, "warnings", []):
         messages.warning(request, warning)
-    messages.success(request, _done_message(post, action))
+    if post.brand.paused and post.status in (*HELD_STATUSES, PostStatus.PENDING_APPROVAL):
+        messages.warning(request, _held_message(post, action))
+    else:
+        messages.success(request, _done_message(post, action))
     return post
 
 
+def _when(post) -> str:
+    if not post.scheduled_at:
+        return ""
+    text, there = describe(post.scheduled_at, timezone.get_current_timezone(), post.brand)
+    return f"{text} ({there})" if there else text
+
+
 def _done_message(post, action):
-    when = ""
-    if post.scheduled_at:
-        text, there = describe(post.scheduled_at, timezone.get_current_timezone(), post.brand)
-        when = f"{text} ({there})" if there else text
+    when = _when(post)
     if post.status == PostStatus.PENDING_APPROVAL:
         return f"Submitted for approval, for {when}."
     if action == "publish":
@@ -383,6 +402,20 @@ def _done_message(post, action):
     if post.status == PostStatus.SCHEDULED:
         return f"Scheduled for {when}."
     return "Saved as a draft."
+
+
+def _held_message(post, action):
+    """What "Publish now", "Schedule" or "Add to queue" did for a paused brand: never a
+    cheerful "Publishing now" for a post the dispatcher holds."""
+    brand = post.brand.name
+    if post.status == PostStatus.PENDING_APPROVAL:
+        return (
+            f"Submitted for approval, for {_when(post)}. {brand} is paused: "
+            "once approved, it is held until the brand is resumed."
+        )
+    if action == "publish":
+        return f"Held: {brand} is paused. This post goes out as soon as the brand is resumed."
+    return f"Held: {brand} is paused. Scheduled for {_when(post)}, it goes out only once the brand is resumed."
 
 
 @require_POST

@@ -75,6 +75,7 @@
         props.brand.name + " · " + props.statusLabel,
         "Your time: " + timeText + " (" + config.timeZone + ")",
       ];
+      if (props.held) lines.splice(1, 0, props.heldReason);
       if (props.brandTime) lines.push("Brand time: " + props.brandTime.label + " (" + props.brandTime.name + ")");
       lines.push(props.accounts.map((a) => (NETWORKS[a.network] || {}).label + " " + a.handle).join(", ") || "No account");
       if (props.campaign) lines.push("Campaign: " + props.campaign);
@@ -95,6 +96,12 @@
         event.classNames = ["post-card", "state-" + props.status];
         props.url = content.postUrl ? content.postUrl.replace("{id}", props.postId) : "";
         props.statusLabel = content.statusLabels[props.status] || props.status;
+        if (props.held) {
+          // Its brand is paused: the card must not read "Scheduled" as if it will go out.
+          event.classNames.push("held");
+          props.statusLabel = content.heldLabel;
+          props.heldReason = content.heldReasons[props.brandId] || "";
+        }
         props.brand = brand;
         props.brandTime = props.brandTime ? { name: brand.timeZone, label: props.brandTime } : null;
         props.accounts = props.accountIds.map((id) => content.accounts[id]).filter(Boolean);
@@ -130,7 +137,7 @@
       card.appendChild(body);
       const foot = el("div", "pc-foot");
       foot.appendChild(el("span", "pc-brand", config.brandFiltered ? "" : props.brand.name));
-      foot.appendChild(el("span", "pc-state state-" + props.status, props.statusLabel));
+      foot.appendChild(el("span", "pc-state " + (props.held ? "held" : "state-" + props.status), props.statusLabel));
       card.appendChild(foot);
       return { domNodes: [card] };
     }

@@ -44,6 +44,9 @@
       });
       var none = form.querySelector(".no-accounts");
       if (none) none.hidden = visible > 0;
+      form.querySelectorAll(".held-notice").forEach(function (notice) {
+        notice.hidden = notice.dataset.brand !== id;
+      });
       var option = brand.options[brand.selectedIndex];
       if (zone && option) zone.textContent = option.dataset.zone || "";
       syncTabs();

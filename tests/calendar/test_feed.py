@@ -128,6 +128,7 @@ def test_a_card_carries_what_the_calendar_shows(client, studio, make_post, setti
         "name": "Roast",
         "colour": "#b45309",
         "timeZone": "America/New_York",
+        "paused": False,
     }
     assert {body["accounts"][str(a)]["handle"] for a in props["accountIds"]} == {
         "@roast@social.example",
@@ -175,12 +176,14 @@ def test_the_api_shape_carries_every_detail_on_each_card(studio, make_post, sett
     assert event["editable"] is True
     assert props["networks"] == ["bluesky", "mastodon"]
     assert (props["status"], props["statusLabel"]) == ("scheduled", "Scheduled")
+    assert (props["held"], props["heldReason"]) == (False, "")
     assert props["thumbnail"] == "/media/media/1/thumbs/beans.jpg"
     assert props["brand"] == {
         "id": studio.roast.pk,
         "name": "Roast",
         "colour": "#b45309",
         "timeZone": "America/New_York",
+        "paused": False,
     }
     assert props["brandTime"] == {"name": "America/New_York", "label": "Wed 06 Mar, 07:00 EST"}
     assert sorted((a["network"], a["handle"], a["state"]) for a in props["accounts"]) == [
