@@ -2,7 +2,8 @@
 and outgoing webhooks (endpoints, deliveries, attempts).
 
 Tokens are stored hashed (sha256 of the whole token); only a short prefix is kept for
-display. A token is scoped to one workspace and a role no higher than its owner's.
+display. A token is scoped to one workspace and a role no higher than its owner's; it may
+expire, and it is revoked when its owner leaves the workspace.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
 
 from smm.crypto import EncryptedJSONField
-from smm.models import Membership, TenantQuerySet, Workspace
+from smm.models import Membership, TenantQuerySet, Workspace, record_event
 from smm.roles import ROLE_RANK, Role
 
 __all__ = ["ApiToken", "IdempotencyRecord", "WebhookEndpoint", "WebhookDelivery", "WebhookAttempt", "WEBHOOK_EVENTS"]
@@ -29,8 +32,18 @@ def hash_token(raw: str) -> str:
 
 
 class ApiTokenQuerySet(TenantQuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True)
+    def active(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
+        )
+
+    def revoke(self, actor, reason: str = "") -> int:
+        """Revoke every token of these not yet revoked, one audit event each; the count."""
+        revoked = 0
+        for token in self.filter(revoked_at__isnull=True).select_related("workspace"):
+            revoked += token.revoke(actor, reason)
+        return revoked
 
 
 class ApiToken(models.Model):
@@ -42,6 +55,7 @@ class ApiToken(models.Model):
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Refused from then on; empty: never")
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
@@ -53,18 +67,37 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     @classmethod
-    def issue(cls, workspace, user, name: str, role: str) -> tuple[ApiToken, str]:
+    def issue(cls, workspace, user, name: str, role: str, expires_at=None) -> tuple[ApiToken, str]:
         """A new token and its plain value, which is shown once and never stored."""
         prefix = secrets.token_hex(4)
         raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
         token = cls.objects.create(
-            workspace=workspace, user=user, name=name, role=role, prefix=prefix, token_hash=hash_token(raw)
+            workspace=workspace,
+            user=user,
+            name=name,
+            role=role,
+            prefix=prefix,
+            token_hash=hash_token(raw),
+            expires_at=expires_at,
         )
         return token, raw
 
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and not self.is_expired()
+
+    def revoke(self, actor, reason: str = "") -> bool:
+        """Revoke once (a second call, or a concurrent one, changes nothing) and audit it."""
+        now = timezone.now()
+        if not ApiToken.objects.filter(pk=self.pk, revoked_at__isnull=True).update(revoked_at=now):
+            return False
+        self.revoked_at = now
+        message = f"Revoked API token “{self.name}”" + (f": {reason}" if reason else "")
+        record_event(self.workspace, actor, "api.token_revoked", self, message)
+        return True
 
     def effective_membership(self) -> Membership | None:
         """The owner's membership with the token's role, capped at the owner's current role;
@@ -74,6 +107,19 @@ class ApiToken(models.Model):
             return None
         role = min(self.role, membership.role, key=lambda r: ROLE_RANK.get(r, -1))
         return Membership(pk=membership.pk, workspace=self.workspace, user=self.user, role=role)
+
+
+@receiver(post_delete, sender=Membership, dispatch_uid="smm.revoke_tokens_of_departed_member")
+def revoke_tokens_of_departed_member(sender, instance, origin=None, **kwargs):
+    """A member who leaves loses their tokens for that workspace for good: a later
+    invitation makes a new membership, not old tokens work again. The members page revokes
+    them first (naming who removed the member); this catches the admin and the shell."""
+    deleted = origin.model if isinstance(origin, models.QuerySet) else type(origin)
+    if deleted is not Membership:
+        return  # the workspace or the user is being deleted: their tokens go with them
+    ApiToken.objects.filter(workspace_id=instance.workspace_id, user_id=instance.user_id).revoke(
+        None, "its owner left the workspace"
+    )
 
 
 class IdempotencyRecord(models.Model):

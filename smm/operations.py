@@ -4,9 +4,11 @@ twin, the monitoring endpoint, and the alert emails (each sent once per incident
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from collections import Counter
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -85,6 +87,67 @@ def queue_depths() -> dict[str, int | str]:
     except Exception:  # noqa: BLE001
         logger.warning("Broker unreachable while measuring queue depths")
         return dict.fromkeys(settings.WORKER_QUEUES, "unknown")
+
+
+def _redis_servers() -> dict[str, dict]:
+    """Each Redis server the installation uses, by address, with its URL and what it is
+    used for (the cache: rate limits, heartbeats, locks; the broker: Celery's queues)."""
+    uses: list[tuple[str, str]] = []
+    cache_config = settings.CACHES.get("default", {})
+    if cache_config.get("BACKEND", "").endswith("RedisCache"):
+        location = cache_config.get("LOCATION", "")
+        for url in location if isinstance(location, list | tuple) else location.split(","):
+            uses.append((url.strip(), "cache"))
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://", "unix://")):
+        uses.append((settings.CELERY_BROKER_URL, "broker"))
+    servers: dict[str, dict] = {}
+    for url, use in uses:
+        parts = urlsplit(url)
+        where = f"{parts.hostname}:{parts.port or 6379}" if parts.hostname else parts.path
+        server = servers.setdefault(where, {"url": url, "uses": []})
+        if use not in server["uses"]:
+            server["uses"].append(use)
+    return servers
+
+
+def _without_secrets(text: str, url: str) -> str:
+    parts = urlsplit(url)
+    for secret in (url, parts.password, parts.username):
+        if secret:
+            text = text.replace(secret, "***")
+    return text[:300]
+
+
+def redis_outages() -> list[dict]:
+    """The Redis servers that do not answer a PING, each with the error in its own words."""
+    import redis
+
+    down = []
+    for where, server in _redis_servers().items():
+        try:
+            client = redis.Redis.from_url(server["url"], socket_timeout=2, socket_connect_timeout=2)
+            try:
+                client.ping()
+            finally:
+                client.close()
+        except Exception as error:  # noqa: BLE001 - whatever stops it answering is the finding
+            reason = _without_secrets(str(error) or type(error).__name__, server["url"])
+            down.append({"where": where, "uses": server["uses"], "error": reason})
+    return down
+
+
+REDIS_CONSEQUENCES = {
+    "cache": "logins and the API keep working, but API rate limits are not counted and worker heartbeats "
+    "cannot be read",
+    "broker": "scheduled posts and other work are not handed to the workers",
+}
+
+
+def redis_incident(outage: dict) -> str:
+    consequences = "; ".join(REDIS_CONSEQUENCES[use] for use in outage["uses"])
+    return (
+        f"Redis at {outage['where']} is unreachable: {outage['error'].rstrip('.')}. Until it is back, {consequences}."
+    )
 
 
 # --- what the database says ------------------------------------------------------------------
@@ -176,8 +239,11 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
     beats = heartbeats(now)
     tick = dispatcher(now)
     overdue = list(overdue_targets(now, workspace=workspace)[:100])
-    incidents = []
-    for beat in beats:
+    redis_down = redis_outages()
+    # Named first: it is the cause of what follows (no heartbeat can be read without it).
+    incidents = [redis_incident(outage) for outage in redis_down]
+    cache_down = any("cache" in outage["uses"] for outage in redis_down)
+    for beat in [] if cache_down else beats:
         if beat["last"] is None:
             # Right after a start, or after the cache was emptied: not yet a proven outage.
             incidents.append(
@@ -185,7 +251,7 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
             )
         elif not beat["ok"]:
             incidents.append(f"No worker has taken from the “{beat['queue']}” queue for over 2 minutes.")
-    if not tick["ok"]:
+    if not tick["ok"] and not cache_down:
         incidents.append("The dispatcher has not ticked for over a minute: scheduled posts are not being sent.")
     if overdue:
         incidents.append(f"{len(overdue)} post target(s) are more than a minute late.")
@@ -199,6 +265,7 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
         "checked_at": now,
         "healthy": not incidents,
         "incidents": incidents,
+        "redis_unreachable": redis_down,
         "heartbeats": beats,
         "dispatcher": tick,
         "queues": queue_depths(),
@@ -238,6 +305,7 @@ def as_json(report: dict) -> dict:
         "checked_at": when(report["checked_at"]),
         "healthy": report["healthy"],
         "incidents": report["incidents"],
+        "redis_unreachable": report["redis_unreachable"],
         "heartbeats": [
             {"queue": b["queue"], "last": when(b["last"]), "age_seconds": b["age_seconds"], "ok": b["ok"]}
             for b in report["heartbeats"]
@@ -271,12 +339,19 @@ def as_json(report: dict) -> dict:
 
 
 def _once(key: str) -> bool:
-    """True the first time for this incident key (atomic across processes)."""
-    return cache.add(f"ops:alerted:{key}", timezone.now().isoformat(), timeout=INCIDENT_TTL)
+    """True the first time for this incident key (atomic across processes). Without the
+    cache nothing can be sent once only: no email then (the status report names Redis and
+    check_operations exits 1), rather than one every run."""
+    try:
+        return cache.add(f"ops:alerted:{key}", timezone.now().isoformat(), timeout=INCIDENT_TTL)
+    except Exception:  # noqa: BLE001
+        logger.warning("Cache unreachable: alert %s not sent", key.split(":")[0])
+        return False
 
 
 def _resolved(key: str) -> None:
-    cache.delete(f"ops:alerted:{key}")
+    with contextlib.suppress(Exception):  # without the cache, a later run clears it
+        cache.delete(f"ops:alerted:{key}")
 
 
 def _owner_emails(workspace=None) -> list[str]:

@@ -182,7 +182,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Without timeouts a Redis that stops answering (rather than refusing) would hang
+            # every request that counts a rate limit; with them the API fails open in seconds.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
 else:
     CACHES = {
         "default": {
@@ -403,9 +411,14 @@ MIDDLEWARE.insert(_after_auth, "django_otp.middleware.OTPMiddleware")
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last, as django-axes requires
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")
 # Login throttling: 5 failures for one username from one address lock that pair out for
-# 15 minutes (counted in the cache, so every web process sees them).
+# 15 minutes. Counted in the database, not the cache: logging in must not depend on Redis
+# (a cache outage would otherwise lock everybody out or, failing open, nobody), and a
+# lockout survives a Redis restart. One row per failing pair; successes delete it.
 AUTHENTICATION_BACKENDS = ["smm.security.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_DISABLE_ACCESS_LOG = True  # a row per successful login, kept forever, read by nobody
+# The address behind our own proxies (smm/proxies.py), for the lockout and the API's limits.
+AXES_CLIENT_IP_CALLABLE = "smm.proxies.client_address"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -416,10 +429,21 @@ OTP_TOTP_ISSUER = "SMM"
 # Monitoring: GET /ops/status.json with "Authorization: Bearer <OPS_STATUS_TOKEN>" (empty: off).
 OPS_STATUS_TOKEN = env_str("OPS_STATUS_TOKEN")
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # lockouts are warnings; every login reset is not news
-if not REDIS_URL:
-    # The embedded run's file cache is shared by its processes on one machine, which is all
-    # login counting needs there; django-axes only trusts Redis/Memcached-like caches.
-    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+# Reverse proxies in front of the app (comma-separated addresses or CIDRs, e.g.
+# "10.0.0.0/8,172.16.0.0/12"). Empty: REMOTE_ADDR is the client and X-Forwarded-For is
+# ignored (anyone can write it). Only a request from one of these has its header read.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+try:
+    import ipaddress as _ipaddress
+
+    for _proxy in TRUSTED_PROXIES:
+        _ipaddress.ip_network(_proxy, strict=False)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_error} (use addresses or CIDRs, comma-separated)") from None
+# Failed API authentication (a wrong, revoked or expired token) per client address: after
+# this many in the window (seconds), that address gets 429 until the count decays.
+API_AUTH_FAILURE_LIMIT = env_int("API_AUTH_FAILURE_LIMIT", 30)
+API_AUTH_FAILURE_WINDOW = env_int("API_AUTH_FAILURE_WINDOW", 600)
 # Operations (smm/operations.py): a heartbeat task sent to each queue every 30 s (the worker
 # that takes it proves the queue is served), and the alert check every minute.
 for _queue in WORKER_QUEUES:

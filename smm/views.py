@@ -35,6 +35,7 @@ from smm.models import (
     profile_for,
     record_event,
 )
+from smm.models_api import ApiToken
 from smm.roles import Role
 from smm.tenancy import scoped, scoped_or_404, workspace_view
 
@@ -221,8 +222,13 @@ def member_update(request, ws, membership_id):
         if is_last_owner:
             messages.error(request, "A workspace needs at least one owner.")
         else:
-            membership.delete()
-            record_event(request.workspace, request.user, "member.removed", membership, str(membership.user))
+            with transaction.atomic():
+                # Revoked here rather than by the deletion's signal, so the log says who did it.
+                ApiToken.objects.filter(workspace=request.workspace, user=membership.user).revoke(
+                    request.user, "its owner left the workspace"
+                )
+                membership.delete()
+                record_event(request.workspace, request.user, "member.removed", membership, str(membership.user))
             messages.success(request, f"{membership.user} removed from the workspace.")
         return redirect("members", ws=ws)
     form = MembershipRoleForm(request.POST, instance=membership)

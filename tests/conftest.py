@@ -217,3 +217,25 @@ def login(page, live_server):
         page.wait_for_load_state()
 
     return do
+
+
+# --- outages ----------------------------------------------------------------------------
+
+# A closed loopback port: every call fails at once, as when Redis is down. The password
+# lets tests check that it never reaches a message.
+UNREACHABLE_REDIS_URL = "redis://:redis-secret-pw@127.0.0.1:1/0"
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The cache's Redis is unreachable for this test (what a process sees during an outage)."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    # Through pytest-django's settings, so that a test's own settings changes unwind in order.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": UNREACHABLE_REDIS_URL}
+    }
+    # django-axes builds its handler once per process, with the cache of that moment.
+    AxesProxyHandler.get_implementation(force=True)
+    yield UNREACHABLE_REDIS_URL
+    AxesProxyHandler.implementation = None  # built again on first use, with the cache restored

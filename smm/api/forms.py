@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.utils import timezone
 
 from smm.api.webhooks import check_target_url
 from smm.models_api import WEBHOOK_EVENTS
@@ -10,16 +13,29 @@ from smm.platforms.base import PlatformError
 from smm.platforms.http import UnresolvableHost
 from smm.roles import ROLE_RANK, Role
 
+EXPIRY_CHOICES = [("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("never", "Never")]
+
 
 class TokenForm(forms.Form):
     name = forms.CharField(max_length=80, help_text="What it is for, e.g. “BI export” or “Zapier”")
     role = forms.ChoiceField(help_text="What the token may do; never more than your own role")
+    expires = forms.ChoiceField(
+        choices=EXPIRY_CHOICES,
+        initial="90",
+        required=False,  # left out: never, as tokens were before they could expire
+        help_text="From then on, programs using it are refused and you create a new one",
+    )
 
     def __init__(self, *args, membership, **kwargs):
         super().__init__(*args, **kwargs)
         mine = ROLE_RANK[membership.role]
         self.fields["role"].choices = [(value, label) for value, label in Role.choices if ROLE_RANK[value] <= mine]
         self.fields["role"].initial = membership.role
+
+    def clean_expires(self):
+        """The moment the token stops working, or None for never."""
+        days = self.cleaned_data.get("expires") or "never"
+        return None if days == "never" else timezone.now() + dt.timedelta(days=int(days))
 
 
 class WebhookForm(forms.Form):

@@ -56,7 +56,13 @@ def token_create(request, ws):
     form = TokenForm(request.POST, membership=request.membership)
     if not form.is_valid():
         return _page(request, token_form=form, status=400)
-    token, raw = ApiToken.issue(request.workspace, request.user, form.cleaned_data["name"], form.cleaned_data["role"])
+    token, raw = ApiToken.issue(
+        request.workspace,
+        request.user,
+        form.cleaned_data["name"],
+        form.cleaned_data["role"],
+        expires_at=form.cleaned_data["expires"],
+    )
     record_event(request.workspace, request.user, "api.token_created", token, f"Created API token “{token.name}”")
     # Shown in this response only: it is stored hashed and cannot be shown again.
     return _page(request, new_token={"token": token, "raw": raw})
@@ -66,10 +72,7 @@ def token_create(request, ws):
 @workspace_view("manage_api")
 def token_revoke(request, ws, token_id):
     token = get_object_or_404(_tokens(request), pk=token_id)
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-        record_event(request.workspace, request.user, "api.token_revoked", token, f"Revoked API token “{token.name}”")
+    if token.revoke(request.user):
         messages.success(request, f"Revoked “{token.name}”. Programs using it now get 401.")
     return redirect("api_home", ws=ws)
 

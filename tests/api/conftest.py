@@ -11,9 +11,11 @@ from rest_framework.test import APIClient
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts(monkeypatch, settings):
     # Row ids repeat between tests on SQLite; counts in the cache must not.
-    from smm.api.throttling import PerTokenThrottle
+    from smm.api import throttling
 
-    monkeypatch.setattr(PerTokenThrottle, "cache_format", f"t-{uuid.uuid4().hex}:%(scope)s:%(ident)s")
+    run = uuid.uuid4().hex
+    monkeypatch.setattr(throttling.PerTokenThrottle, "cache_format", f"t-{run}:%(scope)s:%(ident)s")
+    monkeypatch.setattr(throttling, "AUTH_FAILURES_KEY", f"f-{run}:{{address}}")
     settings.ALLOW_PRIVATE_OUTBOUND = True
 
 

@@ -3,9 +3,12 @@ to one workspace and a role no higher than the owner's; session auth needs CSRF.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
+from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.api.conftest import url
@@ -134,3 +137,109 @@ def test_session_auth_needs_csrf(world):
     token = browser.cookies["csrftoken"].value
     response = browser.post(url("posts/"), body, format="json", HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 201, response.content
+
+
+# --- expiry -------------------------------------------------------------------------------------
+
+
+def test_a_token_created_with_an_expiry_shows_it_and_works_until_then(client, world):
+    # given the owner on the API page, which offers an expiry
+    client.force_login(world["owner"])
+    page = client.get("/w/acme/api/").content.decode()
+    assert 'name="expires"' in page
+    # when they create a token that expires in 30 days
+    response = client.post("/w/acme/api/tokens/", {"name": "Zapier", "role": "editor", "expires": "30"})
+    assert response.status_code == 200
+    from smm.models_api import ApiToken
+
+    token = ApiToken.objects.get(name="Zapier")
+    # then it expires in 30 days, the list says when, and it works meanwhile
+    assert abs(token.expires_at - (timezone.now() + dt.timedelta(days=30))) < dt.timedelta(minutes=1)
+    listed = client.get("/w/acme/api/").content.decode()
+    assert f"Expires {token.expires_at:%-d %b %Y}" in listed
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {response.context['new_token']['raw']}")
+    assert api.get(url("brands/")).status_code == 200
+
+
+def test_a_token_without_expiry_never_expires(client, world):
+    client.force_login(world["owner"])
+    client.post("/w/acme/api/tokens/", {"name": "BI", "role": "editor", "expires": "never"})
+    from smm.models_api import ApiToken
+
+    assert ApiToken.objects.get(name="BI").expires_at is None
+    assert "Never expires" in client.get("/w/acme/api/").content.decode()
+
+
+def test_an_unknown_expiry_choice_is_refused_with_what_was_typed_kept(client, world):
+    client.force_login(world["owner"])
+    response = client.post("/w/acme/api/tokens/", {"name": "BI export", "role": "editor", "expires": "9999"})
+    assert response.status_code == 400
+    assert "expires" in response.context["token_form"].errors
+    assert 'value="BI export"' in response.content.decode()
+
+
+def test_an_expired_token_is_refused_with_the_date(world, token_for):
+    # given a token that expired yesterday
+    token, raw = token_for(world["owner"], world["ws"])
+    token.expires_at = timezone.now() - dt.timedelta(days=1)
+    token.save(update_fields=["expires_at"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    # when a program uses it
+    response = api.get(url("brands/"))
+    # then it gets a 401 that says it expired, and when
+    assert response.status_code == 401
+    detail = response.json()["detail"]
+    assert detail.startswith(f"This token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC")
+
+
+# --- members who leave --------------------------------------------------------------------------
+
+
+def test_removing_a_member_revokes_their_tokens_and_a_new_invitation_does_not_revive_them(
+    client, world, token_for, make_member
+):
+    from smm.models import AuditEvent, Invitation, Membership
+    from smm.models_api import ApiToken
+
+    # given a manager with a working token
+    manager = make_member(world["ws"], "manager", username="mgr", email="mgr@example.com")
+    token, raw = token_for(manager, world["ws"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get(url("brands/")).status_code == 200
+    # when the owner removes them from the workspace
+    client.force_login(world["owner"])
+    membership = Membership.objects.get(user=manager, workspace=world["ws"])
+    assert client.post(f"/w/acme/members/{membership.pk}/", {"action": "remove"}).status_code == 302
+    # then their token is revoked, and the audit log says so and who did it
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    event = AuditEvent.objects.get(verb="api.token_revoked", subject_id=str(token.pk))
+    assert event.actor == world["owner"]
+    assert api.get(url("brands/")).status_code == 401
+    # when they are invited again and accept
+    invitation = Invitation.objects.create(workspace=world["ws"], email="mgr@example.com", role="manager")
+    returning = Client()
+    returning.force_login(manager)
+    assert returning.post(invitation.get_accept_url()).status_code == 302
+    assert Membership.objects.filter(user=manager, workspace=world["ws"]).exists()
+    # then the old token still does not work
+    assert api.get(url("brands/")).status_code == 401
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
+
+
+def test_a_membership_removed_elsewhere_revokes_the_tokens_too(world, token_for, make_member):
+    # given a manager with a token, removed outside the members page (admin, shell)
+    from smm.models import Membership
+
+    manager = make_member(world["ws"], "manager", username="mgr")
+    token, _ = token_for(manager, world["ws"])
+    kept, _ = token_for(world["owner"], world["ws"])
+    Membership.objects.filter(user=manager, workspace=world["ws"]).delete()
+    # then their token is revoked and nobody else's
+    token.refresh_from_db()
+    kept.refresh_from_db()
+    assert token.revoked_at is not None
+    assert kept.revoked_at is None

@@ -1,6 +1,7 @@
 """The operations page, its JSON twin and the monitoring endpoint."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.utils import timezone
@@ -184,3 +185,47 @@ def test_posts_waiting_to_retry_show_a_network_in_trouble(shop, make_target):
     # once it is out, the incident is over
     PostTarget.objects.filter(pk=target.pk).update(state="published", published_at=timezone.now())
     assert operations.status(shop["workspace"])["healthy"]
+
+
+def test_status_names_redis_when_it_is_unreachable(client, settings, shop, redis_down):
+    # given the cache's Redis down (heartbeats are kept there) and the monitor's token
+    settings.OPS_STATUS_TOKEN = "monitor-token-123"
+    # when the monitoring endpoint is asked
+    response = client.get("/ops/status.json", HTTP_AUTHORIZATION="Bearer monitor-token-123")
+    # then it answers 503 and names Redis as the cause, without its password
+    assert response.status_code == 503
+    body = response.json()
+    assert body["incidents"][0].startswith("Redis at 127.0.0.1:1 is unreachable: ")
+    assert "redis-secret-pw" not in response.content.decode()
+    # and does not blame the workers for what Redis did
+    assert not any("No worker" in incident for incident in body["incidents"])
+
+
+def test_status_names_the_broker_redis_too(settings, shop):
+    # given the cache on files but the Celery broker on a Redis that is down
+    settings.CELERY_BROKER_URL = "redis://:broker-secret@127.0.0.1:1/3"
+    all_queues_beating()
+    report = operations.status()
+    assert "Redis at 127.0.0.1:1 is unreachable: " in report["incidents"][0]
+    assert not any("broker-secret" in incident for incident in report["incidents"])
+
+
+def test_the_operations_page_names_redis_too(client, shop, redis_down):
+    client.force_login(shop["owner"])
+    response = client.get(f"/w/{shop['workspace'].slug}/operations/")
+    assert response.status_code == 200
+    assert "Redis at 127.0.0.1:1 is unreachable" in response.content.decode()
+
+
+def test_check_operations_reports_redis_instead_of_crashing(shop, redis_down):
+    # given the cache's Redis down (alerts are sent once per incident, keyed there)
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = io.StringIO()
+    # when the host's scheduler runs the check
+    with pytest.raises(CommandError) as failed:
+        call_command("check_operations", "--quiet", stdout=out)
+    # then it exits 1 and names Redis
+    assert failed.value.returncode == 1
+    assert "Redis at 127.0.0.1:1 is unreachable" in out.getvalue()

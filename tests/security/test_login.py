@@ -146,3 +146,82 @@ def test_admin_login_goes_through_the_app_login(client, make_user):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+# --- without Redis, and behind a proxy ------------------------------------------------------
+
+
+def test_logging_in_works_while_redis_is_down(client, make_user, redis_down):
+    # given a user, and the cache's Redis unreachable
+    make_user("maria")
+    # when they mistype their password, they are told so (no server error)
+    wrong = client.post("/login/", {"username": "maria", "password": "wrong-guess"})
+    assert wrong.status_code == 200
+    assert "did not match" in wrong.content.decode()
+    assert "_auth_user_id" not in client.session
+    # and with the right password they are in
+    response = client.post("/login/", {"username": "maria", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/profile/").status_code == 200
+
+
+def test_the_lockout_still_holds_while_redis_is_down(client, make_user, settings, redis_down):
+    # given the cache's Redis unreachable
+    make_user("maria")
+    # when someone guesses up to the limit, the login is paused all the same
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/login/", {"username": "maria", "password": "wrong-guess"})
+    response = client.post("/login/", {"username": "maria", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Logging in is paused" in response.content.decode()
+
+
+PROXY = "10.0.0.5"
+
+
+def test_behind_a_trusted_proxy_each_visitor_is_counted_on_their_own_address(client, make_user, settings):
+    # given the app behind a proxy it trusts, and a guesser locking maria out from their address
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    make_user("maria")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/login/",
+            {"username": "maria", "password": "wrong-guess"},
+            REMOTE_ADDR=PROXY,
+            HTTP_X_FORWARDED_FOR="203.0.113.66",
+        )
+    assert (
+        client.post(
+            "/login/",
+            {"username": "maria", "password": PASSWORD},
+            REMOTE_ADDR=PROXY,
+            HTTP_X_FORWARDED_FOR="203.0.113.66",
+        ).status_code
+        == 429
+    )
+    # when maria logs in from her own address through the same proxy
+    response = Client().post(
+        "/login/", {"username": "maria", "password": PASSWORD}, REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.7"
+    )
+    # then she is not locked out by the guesser
+    assert response.status_code == 302
+
+
+def test_a_forwarded_address_is_not_believed_from_an_untrusted_sender(client, make_user, settings):
+    # given no trusted proxy (the default), a guesser who invents a new X-Forwarded-For each time
+    make_user("maria")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/login/",
+            {"username": "maria", "password": "wrong-guess"},
+            REMOTE_ADDR="203.0.113.66",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
+        )
+    # then the guesses were all counted against their real address
+    response = client.post(
+        "/login/",
+        {"username": "maria", "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.66",
+        HTTP_X_FORWARDED_FOR="192.0.2.200",
+    )
+    assert response.status_code == 429
