@@ -108,3 +108,10 @@ def test_create_workspace_for_an_unknown_owner_creates_nothing():
     with pytest.raises(CommandError, match="No user named nobody"):
         call_command("create_workspace", "--owner=nobody", "Tokyo Tea")
     assert not Workspace.objects.exists()
+
+
+def test_create_workspace_names_what_is_wrong_in_words(make_user):
+    make_user("maria")
+    with pytest.raises(CommandError, match="Time zone: .*Mars/Olympus"):
+        call_command("create_workspace", "--owner=maria", "--time-zone=Mars/Olympus", "Tokyo Tea")
+    assert not Workspace.objects.exists()

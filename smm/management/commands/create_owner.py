@@ -30,9 +30,10 @@ def can_prompt() -> bool:
 
 
 def form_errors(form) -> str:
+    """A form's errors, a line each, named by the field's label."""
     lines = []
     for name, errors in form.errors.items():
-        label = "Password" if name.startswith("password") else form.fields[name].label if name in form.fields else ""
+        label = "Password" if name.startswith("password") else form[name].label if name in form.fields else ""
         lines += [f"{label}: {error}" if label else error for error in errors]
     return "\n".join(lines)
 

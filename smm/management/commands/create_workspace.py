@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from smm.first_run import create_workspace
 from smm.forms import NewWorkspaceForm
+from smm.management.commands.create_owner import form_errors
 
 
 class Command(BaseCommand):
@@ -27,10 +28,7 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {owner}. Create one with create_owner, or check the spelling.")
         form = NewWorkspaceForm({"name": name, "time_zone": time_zone})
         if not form.is_valid():
-            raise CommandError(
-                "Nothing was created:\n"
-                + "\n".join(f"{field}: {e}" for field, errors in form.errors.items() for e in errors)
-            )
+            raise CommandError("Nothing was created:\n" + form_errors(form))
         workspace = create_workspace(
             owner=user,
             name=form.cleaned_data["name"],
