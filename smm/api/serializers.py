@@ -150,6 +150,10 @@ class PostSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
     targets = PostTargetSerializer(many=True, source="targets.all")
     warnings = serializers.SerializerMethodField(help_text="Worth a second look (after scheduling); never a refusal")
+    held = serializers.BooleanField(
+        source="is_held",
+        help_text="Due to go out, but its brand is paused: nothing of it is published until the brand is resumed",
+    )
 
     def get_media(self, post) -> list[int]:
         return [pm.asset_id for pm in post.postmedia_set.all()]

@@ -104,6 +104,7 @@ EX_POST = {
     "updated_at": "2026-02-27T10:01:00Z",
     "targets": [EX_TARGET],
     "warnings": [],
+    "held": False,
 }
 EX_MEDIA = {
     "id": 5,
@@ -472,9 +473,13 @@ class NextFreeSlotView(WorkspaceScoped, BrandChild, GenericAPIView):
 
 
 def post_queryset(workspace):
-    return Post.objects.for_workspace(workspace).prefetch_related(
-        Prefetch("targets", queryset=PostTarget.objects.select_related("account").order_by("id")),
-        Prefetch("postmedia_set", queryset=PostMedia.objects.order_by("order", "id")),
+    return (
+        Post.objects.for_workspace(workspace)
+        .select_related("brand")  # for ``held``
+        .prefetch_related(
+            Prefetch("targets", queryset=PostTarget.objects.select_related("account").order_by("id")),
+            Prefetch("postmedia_set", queryset=PostMedia.objects.order_by("order", "id")),
+        )
     )
 
 

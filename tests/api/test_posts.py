@@ -367,3 +367,20 @@ def test_another_workspaces_unknown_target_is_404(api, world):
     other = create(client, world)
     path = url(f"posts/{other['id']}/targets/{target.pk}/on-network/")
     assert client.post(path, {}, format="json").status_code == 404
+
+
+def test_publish_now_for_a_paused_brand_answers_held(api, world):
+    # given a paused brand (the crisis switch)
+    world["brand"].paused = True
+    world["brand"].save(update_fields=["paused"])
+    client = api()
+    post = create(client, world)
+    # when it is published "now" through the API
+    data = client.post(url(f"posts/{post['id']}/schedule/"), {"now": True}, format="json").json()
+    # then the answer says it is held, not only "scheduled"
+    assert (data["status"], data["held"]) == ("scheduled", True)
+    assert client.get(url(f"posts/{post['id']}/")).json()["held"] is True
+    # and once the brand is resumed it is no longer held
+    world["brand"].paused = False
+    world["brand"].save(update_fields=["paused"])
+    assert client.get(url(f"posts/{post['id']}/")).json()["held"] is False
