@@ -11,7 +11,6 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from inbox import priority
@@ -19,8 +18,9 @@ from inbox.ingest import workspace_keywords
 from inbox.models import InboxItem, InboxNote, InboxReply, Status
 from posts.content import account_context, adapter_for
 from smm.models import record_event
+from smm.network_urls import http_url
 from smm.platforms.base import InboxItem as NetworkItem
-from smm.platforms.base import OutcomeUnknown, PlatformError, RateLimited, Transient
+from smm.platforms.base import OutcomeUnknown, PlatformError, PublishResult, RateLimited, Transient, UnreadableAnswer
 
 log = logging.getLogger(__name__)
 
@@ -59,73 +59,159 @@ def _network_item(item: InboxItem) -> NetworkItem:
 
 
 def send_reply(reply_id: int, *, adapter=None) -> str:
-    """Send one stored reply through the account's adapter. Safe to run twice: only a
-    queued reply (or one whose sender died, lease expired) is claimed; a sent one is
-    left alone."""
+    """Send one queued reply through the account's adapter. Safe to run twice: only a
+    queued reply is claimed. One whose outcome is unknown (an answer without the reply's
+    id, a lost answer, a sender that died mid-send) is looked up on the network and, if
+    not found there, left to a person: never sent again on its own (DESIGN.md, invariant 5)."""
     now = timezone.now()
-    claimed = (
-        InboxReply.objects.filter(pk=reply_id)
-        .filter(Q(state=InboxReply.State.QUEUED) | Q(state=InboxReply.State.SENDING, locked_until__lt=now))
-        .update(state=InboxReply.State.SENDING, locked_until=now + SEND_LEASE)
+    claimed = InboxReply.objects.filter(pk=reply_id, state=InboxReply.State.QUEUED).update(
+        state=InboxReply.State.SENDING, locked_until=now + SEND_LEASE
     )
     if not claimed:
         return "not claimed"
-    reply = InboxReply.objects.select_related("item__account__brand", "item__post_target").get(pk=reply_id)
-    item = reply.item
-    adapter = adapter or adapter_for(item.account.network)
+    reply = _reply_for_sending(reply_id)
+    adapter = adapter or adapter_for(reply.item.account.network)
     try:
-        # Adapters answer with an idempotency key derived from the item and the text
-        # (Mastodon), so a send whose answer was lost is not posted twice on retry.
-        result = adapter.reply(account_context(item.account), _network_item(item), reply.text)
+        result = adapter.reply(account_context(reply.item.account), _network_item(reply.item), reply.text)
+    except UnreadableAnswer as exc:
+        # The network took it; which reply it made is what we do not know.
+        return _resolve(reply, adapter, evidence=exc.message)
     except OutcomeUnknown as exc:
         if adapter.idempotency == "idempotency_key":
-            # The network dedupes on the key: sending again is safe.
+            # Adapters answer with a key derived from the item and the text (Mastodon):
+            # the network dedupes on it, so sending again is safe.
             return _requeue(reply_id, exc)
-        InboxReply.objects.filter(pk=reply_id).update(
-            state=InboxReply.State.FAILED,
-            locked_until=None,
-            error_message="We could not tell whether this reply went out. Check on the network before retrying.",
-        )
-        return "unknown"
+        return _resolve(reply, adapter, evidence=exc.message)
     except (RateLimited, Transient) as exc:
         return _requeue(reply_id, exc)
     except PlatformError as exc:
-        InboxReply.objects.filter(pk=reply_id).update(
+        InboxReply.objects.filter(pk=reply_id, state=InboxReply.State.SENDING).update(
             state=InboxReply.State.FAILED, locked_until=None, error_message=exc.user_message[:1000]
         )
         return "failed"
+    except Exception as exc:
+        # A bug or an answer we could not read, after the request went out.
+        log.exception("Unexpected error sending inbox reply %s", reply_id)
+        return _resolve(reply, adapter, evidence=f"Unexpected error: {exc!r}")
+    return _record_sent(reply, result)
+
+
+def resolve_stalled_reply(reply_id: int, *, adapter=None) -> str:
+    """A reply whose sender stopped mid-send (its lease expired): it may be on the network.
+    Looked up there; not found, a person decides. The claim (a fresh lease) keeps two
+    sweeps from looking at once."""
+    now = timezone.now()
+    claimed = InboxReply.objects.filter(pk=reply_id, state=InboxReply.State.SENDING, locked_until__lt=now).update(
+        locked_until=now + SEND_LEASE
+    )
+    if not claimed:
+        return "not claimed"
+    reply = _reply_for_sending(reply_id)
+    adapter = adapter or adapter_for(reply.item.account.network)
+    return _resolve(reply, adapter, evidence="The sender stopped while sending (its lease expired)")
+
+
+def _reply_for_sending(reply_id: int) -> InboxReply:
+    return InboxReply.objects.select_related("item__account__brand", "item__post_target").get(pk=reply_id)
+
+
+def _resolve(reply: InboxReply, adapter, *, evidence: str) -> str:
+    item = reply.item
+    try:
+        found = adapter.find_reply(
+            account_context(item.account), _network_item(item), reply.text, since=reply.created_at
+        )
+    except Exception as exc:  # OutcomeUnknown (it cannot tell), or the lookup itself failed
+        log.warning("Inbox reply %s: looking for it on the network failed: %r", reply.pk, exc)
+        found = None
+    if found is not None:
+        return _record_sent(reply, found)
+    label = item.account.network_label
+    InboxReply.objects.filter(pk=reply.pk, state=InboxReply.State.SENDING).update(
+        state=InboxReply.State.UNKNOWN,
+        locked_until=None,
+        error_message=f"We could not confirm this reply was sent. Check on {label} whether it is there.",
+    )
+    log.warning("Inbox reply %s: outcome unknown, left to a person (%s)", reply.pk, evidence)
+    return "unknown"
+
+
+def _record_sent(reply: InboxReply, result, *, expected=InboxReply.State.SENDING) -> str:
+    now = timezone.now()
+    sent_at = result.published_at or now
     with transaction.atomic():
-        InboxReply.objects.filter(pk=reply_id).update(
+        won = InboxReply.objects.filter(pk=reply.pk, state=expected).update(
             state=InboxReply.State.SENT,
             locked_until=None,
-            remote_id=result.remote_id[:191],
-            url=(result.url or "")[:1000],
-            sent_at=result.published_at or now,
+            remote_id=(result.remote_id or "")[:191],
+            url=http_url(result.url, max_length=1000),
+            sent_at=sent_at,
             error_message="",
         )
-        sent_at = result.published_at or now
-        InboxItem.objects.filter(pk=item.pk, first_response_at__isnull=True).update(
+        if not won:
+            return "lost"
+        InboxItem.objects.filter(pk=reply.item_id, first_response_at__isnull=True).update(
             first_response_at=sent_at, responded_by=reply.author_id, updated_at=now
         )
-        rescore(InboxItem.objects.filter(pk=item.pk))
+        rescore(InboxItem.objects.filter(pk=reply.item_id))
     return "sent"
 
 
 def _requeue(reply_id: int, exc: PlatformError) -> str:
     # Back in the queue; the sweeper (resend_queued_replies) picks it up again.
-    InboxReply.objects.filter(pk=reply_id).update(
+    InboxReply.objects.filter(pk=reply_id, state=InboxReply.State.SENDING).update(
         state=InboxReply.State.QUEUED, locked_until=None, error_message=exc.user_message[:1000]
     )
     return type(exc).__name__
 
 
 def retry_reply(reply: InboxReply) -> None:
+    """A reply the network refused (failed): certainly not sent, so sending it again is safe."""
     if reply.state != InboxReply.State.FAILED:
         return
     InboxReply.objects.filter(pk=reply.pk, state=InboxReply.State.FAILED).update(state=InboxReply.State.QUEUED)
     from inbox.tasks import send_reply as task
 
     transaction.on_commit(lambda: task.delay(reply.pk))
+
+
+def confirm_reply_sent(reply: InboxReply, by) -> bool:
+    """A person found the unconfirmed reply on the network: it counts as sent (when it was
+    written, the best time we know), audited. False if it was not unconfirmed any more."""
+    item = reply.item
+    confirmed = PublishResult(remote_id=reply.remote_id, url=reply.url, published_at=reply.created_at)
+    with transaction.atomic():
+        if _record_sent(reply, confirmed, expected=InboxReply.State.UNKNOWN) != "sent":
+            return False
+        label = item.account.network_label
+        record_event(
+            item.workspace, by, "inbox.reply_confirmed", item, f"Found the reply to {item.author_label} on {label}"
+        )
+    return True
+
+
+def send_reply_again(reply: InboxReply, by) -> bool:
+    """A person looked on the network and the unconfirmed reply is not there: it is sent
+    again (audited). False if it was not unconfirmed any more."""
+    item = reply.item
+    with transaction.atomic():
+        moved = InboxReply.objects.filter(pk=reply.pk, state=InboxReply.State.UNKNOWN).update(
+            state=InboxReply.State.QUEUED, error_message=""
+        )
+        if not moved:
+            return False
+        label = item.account.network_label
+        record_event(
+            item.workspace,
+            by,
+            "inbox.reply_sent_again",
+            item,
+            f"Reply to {item.author_label} not on {label}: sent again",
+        )
+        from inbox.tasks import send_reply as task
+
+        transaction.on_commit(lambda: task.delay(reply.pk))
+    return True
 
 
 def assign(item: InboxItem, assignee, by) -> None:

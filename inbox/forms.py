@@ -28,10 +28,14 @@ class FilterForm(forms.Form):
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Kind.choices], required=False)
     sentiment = forms.ChoiceField(choices=SENTIMENTS, required=False)
     sort = forms.ChoiceField(choices=SORTS, required=False)
-    page = forms.IntegerField(min_value=1, required=False)
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False)
 
-    def __init__(self, data, *, brands, accounts):
+    def __init__(self, data, *, brands, accounts, internal: bool = True):
         super().__init__(data)
+        if not internal:
+            # Assignment and priority are the team's triage; a client has neither filter.
+            self.fields["status"].choices = [choice for choice in STATUS_FILTERS if choice[0] != "mine"]
+            self.fields["sort"].choices = [choice for choice in SORTS if choice[0] == "newest"]
         self.fields["brand"].choices = [("", "All brands")] + [(b.pk, b.name) for b in brands]
         self.fields["account"].choices = [("", "All accounts")] + [
             (a.pk, f"{a.handle} ({a.network_label})") for a in accounts

@@ -17,11 +17,14 @@ from inbox.models import InboxItem, InboxKeyword, InboxReply, Kind
 from posts.models import PostTarget
 from smm.api.webhooks import emit
 from smm.models import SocialAccount
+from smm.network_urls import http_url
 from smm.platforms.base import InboxItem as NetworkItem
 
 log = logging.getLogger(__name__)
 
 KINDS = set(Kind.values)
+# What an inbox.item_created webhook tells about the item (none of INTERNAL_FIELDS).
+WEBHOOK_FIELDS = ("id", "kind", "remote_id", "author_handle", "text", "url", "created_at")
 
 
 def workspace_keywords(workspace_id: int) -> list[priority.Keyword]:
@@ -81,11 +84,11 @@ def ingest(account: SocialAccount, items: list[NetworkItem], *, source: str = "p
                 remote_id=str(item.remote_id)[:191],
                 author_handle=(item.author_handle or "")[:191],
                 author_name=(item.author_name or "")[:191],
-                author_avatar=(item.author_avatar or "")[:500],
+                author_avatar=http_url(item.author_avatar, max_length=500),
                 author_followers=item.author_followers if (item.author_followers or 0) >= 0 else None,
                 text=item.text or "",
                 created_at=item.created_at,
-                url=(item.url or "")[:1000],
+                url=http_url(item.url, max_length=1000),
                 post_target_id=target,
                 parent_remote_id=(item.parent_remote_id or "")[:191],
                 thread_key=_thread_key(item, threads, targets)[:191],
@@ -100,9 +103,11 @@ def ingest(account: SocialAccount, items: list[NetworkItem], *, source: str = "p
     with transaction.atomic():
         InboxItem.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
         # ignore_conflicts leaves no ids: the rows this call created carry its ``now``.
+        # The payload leaves the app for the workspace's integration URL: what arrived,
+        # never the team's internal fields.
         created = InboxItem.objects.filter(
             account=account, remote_id__in=[row.remote_id for row in rows], ingested_at=now
-        ).values("id", "kind", "remote_id", "author_handle", "text", "url", "priority", "created_at")
+        ).values(*WEBHOOK_FIELDS)
         for item in created:
             emit(
                 account.brand.workspace,

@@ -36,6 +36,12 @@ NEGATIVE_BELOW = -0.05
 POSITIVE_ABOVE = 0.05
 
 
+# The team's handling of an item: who has it, who answered it, and the priority that the
+# workspace's own keywords help score. Only members with the "see_internal" right see
+# these (pages, API); outgoing webhooks never carry them. Notes are internal as a whole.
+INTERNAL_FIELDS = frozenset({"assignee", "responded_by", "priority", "priority_reasons"})
+
+
 class InboxItemQuerySet(TenantQuerySet):
     def open(self):
         return self.filter(status=Status.OPEN)
@@ -202,13 +208,19 @@ class InboundWebhook(models.Model):
 
 
 class InboxReply(models.Model):
-    """An answer written in the app; a task sends it through the adapter exactly once."""
+    """An answer written in the app; a task sends it through the adapter exactly once.
+
+    ``unknown``: it may have gone out (the network's answer was lost or unreadable, or the
+    sender died mid-send) and a lookup could not find it; a person checks on the network
+    and says whether it is there. It is never sent again on its own.
+    """
 
     class State(models.TextChoices):
         QUEUED = "queued", "Sending"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Not confirmed"
 
     item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

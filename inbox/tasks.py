@@ -169,19 +169,31 @@ def rescore_open_items() -> int:
 
 
 @shared_task
+def resolve_stalled_reply(reply_id: int) -> str:
+    return actions.resolve_stalled_reply(reply_id)
+
+
+@shared_task
 def resend_queued_replies() -> int:
-    """Sweeper: replies left queued (broker lost the message, network said "later")
-    or stuck sending (worker died) are sent again; the claim in send_reply keeps it once."""
+    """Sweeper: replies left queued (broker lost the message, network said "later") are
+    sent; the claim in send_reply keeps it once. Replies stuck sending (the worker died
+    mid-send) may be on the network: they are looked up there, never simply re-sent."""
     now = timezone.now()
-    stale = list(
+    queued = list(
         InboxReply.objects.filter(
-            Q(state=InboxReply.State.QUEUED, created_at__lt=now - dt.timedelta(seconds=30))
-            | Q(state=InboxReply.State.SENDING, locked_until__lt=now)
+            state=InboxReply.State.QUEUED, created_at__lt=now - dt.timedelta(seconds=30)
         ).values_list("id", flat=True)[:200]
     )
-    for reply_id in stale:
+    stalled = list(
+        InboxReply.objects.filter(state=InboxReply.State.SENDING, locked_until__lt=now).values_list("id", flat=True)[
+            :200
+        ]
+    )
+    for reply_id in queued:
         send_reply.delay(reply_id)
-    return len(stale)
+    for reply_id in stalled:
+        resolve_stalled_reply.delay(reply_id)
+    return len(queued) + len(stalled)
 
 
 @shared_task

@@ -36,6 +36,7 @@ from django.utils import timezone
 from posts import events
 from posts.models import ALLOWED_TRANSITIONS, Post, PostStatus, PostTarget, TargetState
 from smm.models import SocialAccount
+from smm.network_urls import http_url
 from smm.platforms.base import (
     AuthExpired,
     OutcomeUnknown,
@@ -383,7 +384,7 @@ def record_published(target: PostTarget, result: PublishResult) -> str:
             [TargetState.PUBLISHING, TargetState.UNKNOWN],
             TargetState.PUBLISHED,
             remote_id=str(result.remote_id)[:255],
-            remote_url=(result.url or "")[:1000],
+            remote_url=http_url(result.url, max_length=1000),
             published_at=result.published_at or timezone.now(),
             locked_until=None,
             error_kind="",

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from smm.models import Brand, SocialAccount, record_event
+from smm.network_urls import http_url
 from smm.platforms import NETWORK_LABELS, REGISTRY, adapter_class, get_adapter
 from smm.platforms.base import AppCredentials, ConnectedAccount, PlatformError
 from smm.platforms.http import HttpClient
@@ -139,7 +140,7 @@ def save_connection(request, brand: Brand, network: str, connected: ConnectedAcc
             account = SocialAccount(brand=brand, network=network, remote_id=connected.remote_id)
         account.handle = connected.handle[:191]
         account.display_name = (connected.display_name or "")[:191]
-        account.avatar_url = connected.avatar_url if len(connected.avatar_url or "") <= 500 else ""
+        account.avatar_url = http_url(connected.avatar_url, max_length=500)
         account.base_url = connected.base_url or account.base_url
         account.credentials = credentials
         account.status = SocialAccount.Status.CONNECTED

@@ -26,6 +26,9 @@ RIGHTS: dict[str, set[str]] = {
     "resolve_outcomes": {Role.OWNER, Role.MANAGER},
     "reply_inbox": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR},
     "manage_inbox": {Role.OWNER, Role.MANAGER, Role.EDITOR},
+    # The team's own working material (inbox notes, assignment, who answered, priority
+    # keywords and the scores they give): never shown to a client, on any page or API.
+    "see_internal": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR},
     "view_analytics": {Role.OWNER, Role.MANAGER, Role.EDITOR, Role.CONTRIBUTOR, Role.CLIENT},
     "manage_api": {Role.OWNER, Role.MANAGER, Role.EDITOR},
     "view_operations": {Role.OWNER},

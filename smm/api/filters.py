@@ -48,3 +48,12 @@ class InboxFilter(django_filters.FilterSet):
     class Meta:
         model = InboxItem
         fields = ["status", "kind", "account", "brand", "network", "assignee", "unassigned"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        membership = getattr(self.request, "membership", None)
+        if membership is None or not membership.can("see_internal"):
+            # Who has which item is the team's business: for a client these filters
+            # do not exist (and so cannot be used to find out).
+            for name in ("assignee", "unassigned"):
+                self.filters.pop(name, None)

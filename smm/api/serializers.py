@@ -7,8 +7,10 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from inbox.models import INTERNAL_FIELDS
 from posts.models import Campaign, MediaAsset
 from smm.models import Brand, Membership, SocialAccount, Workspace
+from smm.request_input import MAX_ID
 
 
 def absolute(url: str) -> str:
@@ -320,6 +322,10 @@ class KpiReportSerializer(serializers.Serializer):
 
 
 class InboxItemSerializer(serializers.Serializer):
+    """One item. The team's internal fields (``inbox.models.INTERNAL_FIELDS``) are left
+    out unless the caller's role may see them (the "see_internal" right): a client, or
+    a serializer used without a request, never gets them."""
+
     id = serializers.IntegerField()
     account = serializers.IntegerField(source="account_id")
     network = serializers.CharField(source="account.network")
@@ -330,16 +336,29 @@ class InboxItemSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     url = serializers.CharField()
     status = serializers.CharField()
-    assignee = serializers.IntegerField(source="assignee_id", allow_null=True)
-    priority = serializers.IntegerField()
+    assignee = serializers.IntegerField(
+        source="assignee_id", allow_null=True, help_text="The member who has it (absent for clients)"
+    )
+    priority = serializers.IntegerField(help_text="0-100, the team's triage score (absent for clients)")
     sentiment = serializers.FloatField()
     thread_key = serializers.CharField()
     post_target = serializers.IntegerField(source="post_target_id", allow_null=True)
     first_response_at = serializers.DateTimeField(allow_null=True)
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        membership = getattr(request, "membership", None)
+        if membership is None or not membership.can("see_internal"):
+            for name in INTERNAL_FIELDS & set(data):
+                del data[name]
+        return data
+
 
 class AssignSerializer(serializers.Serializer):
-    assignee = serializers.IntegerField(allow_null=True, help_text="A member's user id, or null to unassign")
+    assignee = serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=MAX_ID, help_text="A member's user id, or null to unassign"
+    )
 
 
 class ReplySerializer(serializers.Serializer):

@@ -989,10 +989,17 @@ class KpiView(WorkspaceScoped, GenericAPIView):
 class InboxItemViewSet(WorkspaceScoped, viewsets.ReadOnlyModelViewSet):
     model = InboxItem
     serializer_class = s.InboxItemSerializer
-    ordering_fields = ["id", "created_at", "priority"]
     rights = {"assign": "manage_inbox", "reply": "reply_inbox", "done": "reply_inbox", "reopen": "reply_inbox"}
 
     filterset_class = InboxFilter
+
+    @property
+    def ordering_fields(self):
+        # Ordering by priority would show a client how the team's keywords score items.
+        membership = getattr(self.request, "membership", None)
+        if membership is not None and not membership.can("see_internal"):
+            return ["id", "created_at"]
+        return ["id", "created_at", "priority"]
 
     def get_queryset(self):
         return super().get_queryset().select_related("account")
@@ -1023,7 +1030,7 @@ class InboxItemViewSet(WorkspaceScoped, viewsets.ReadOnlyModelViewSet):
                 raise ValidationError({"assignee": ["That person cannot answer this workspace's inbox."]})
             assignee = membership.user
         inbox_actions.assign(item, assignee, request.user)
-        return Response(s.InboxItemSerializer(item).data)
+        return Response(self.get_serializer(item).data)
 
     @extend_schema(
         summary="Reply on the network",
@@ -1065,7 +1072,7 @@ class InboxItemViewSet(WorkspaceScoped, viewsets.ReadOnlyModelViewSet):
     def done(self, request, ws, pk):
         item = self.get_object()
         inbox_actions.set_status(item, Status.DONE, request.user)
-        return Response(s.InboxItemSerializer(item).data)
+        return Response(self.get_serializer(item).data)
 
     @extend_schema(
         summary="Open again",
@@ -1077,7 +1084,7 @@ class InboxItemViewSet(WorkspaceScoped, viewsets.ReadOnlyModelViewSet):
     def reopen(self, request, ws, pk):
         item = self.get_object()
         inbox_actions.set_status(item, Status.OPEN, request.user)
-        return Response(s.InboxItemSerializer(item).data)
+        return Response(self.get_serializer(item).data)
 
 
 @extend_schema(exclude=True)

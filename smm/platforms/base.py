@@ -47,6 +47,18 @@ class OutcomeUnknown(Transient):
     caller resolves it through ``lookup_published``."""
 
 
+class UnreadableAnswer(OutcomeUnknown):
+    """The network accepted the request (a 2xx) but its answer lacks what we need (the
+    new post's or reply's id) or is not what it documents. What we sent most likely
+    exists: found by a lookup or confirmed by a person, never sent again on its own."""
+
+    def __init__(self, message: str, *, label: str = "The network", **kwargs):
+        kwargs.setdefault(
+            "user_message", f"{label} accepted it but did not say what it created; we could not confirm it."
+        )
+        super().__init__(message, **kwargs)
+
+
 class AuthExpired(PlatformError):
     """Token revoked or expired and not refreshable: the account needs reconnecting."""
 
@@ -346,7 +358,17 @@ class Adapter:
         raise NotSupported(f"{self.label} has no inbox we can read")
 
     def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
+        """Answer ``item`` with ``text``. A 2xx answer without the reply's id raises
+        ``UnreadableAnswer`` (the reply most likely exists: see ``find_reply``)."""
         raise NotSupported(f"{self.label} does not allow replies from here")
+
+    def find_reply(
+        self, account: AccountContext, item: InboxItem, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        """After an unknown reply outcome: our answer to ``item`` with ``text``, sent at
+        or after ``since``, if the network shows it; None if it lists the answers to
+        ``item`` and ours is not among them. Raise ``OutcomeUnknown`` when it cannot tell."""
+        raise OutcomeUnknown(f"{self.label} offers no way to look for our reply")
 
     # helpers for subclasses
     def empty_post_problem(self) -> Problem:
@@ -403,6 +425,10 @@ class Adapter:
         if response.status_code >= 400:
             raise Transient(f"Could not download the image at {url} ({response.status_code})")
         return response.content
+
+
+# ``find_reply`` compares the network's clock with ours: allow them to disagree this much.
+REPLY_CLOCK_SKEW = dt.timedelta(minutes=2)
 
 
 class NotSupported(Permanent):

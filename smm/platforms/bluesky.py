@@ -20,6 +20,7 @@ import requests
 
 from smm.platforms import text as post_text
 from smm.platforms.base import (
+    REPLY_CLOCK_SKEW,
     AccountContext,
     AccountMetrics,
     Adapter,
@@ -280,10 +281,37 @@ class BlueskyAdapter(Adapter):
         return InboxPage(items=items, cursor=newest)
 
     def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
+        # The record key is ours, so the answer needs no parsing: a 2xx means it exists.
         content = PostContent(text=text, in_reply_to=item.remote_id)
         rkey = new_tid(self.now())
         record = self._build_record(account, content)
         return self._create_post(account, rkey, record)
+
+    def find_reply(
+        self, account: AccountContext, item: InboxItem, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        """Among the item's direct replies (its thread one level deep): ours, with our text."""
+        body = self._call(
+            account, "GET", "app.bsky.feed.getPostThread", params={"uri": item.remote_id, "depth": 1, "parentHeight": 0}
+        )
+        for reply in (body.get("thread") or {}).get("replies") or []:
+            post = reply.get("post") or {}
+            record = post.get("record") or {}
+            ours = (post.get("author") or {}).get("did") == _did(account)
+            if not ours or (record.get("text") or "").strip() != text.strip():
+                continue
+            try:
+                written = parse_iso(record["createdAt"])
+            except (KeyError, TypeError, ValueError):
+                written = None
+            if written is not None and written < since - REPLY_CLOCK_SKEW:
+                continue
+            uri = str(post.get("uri") or "")
+            if uri:
+                return PublishResult(
+                    remote_id=uri, url=post_url(account, uri.rsplit("/", 1)[-1]), published_at=written or self.now()
+                )
+        return None
 
     # --- records ---------------------------------------------------------------------------
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from smm.platforms.base import (
+    REPLY_CLOCK_SKEW,
     AccountContext,
     AccountMetrics,
     AuthExpired,
@@ -307,9 +309,30 @@ class FacebookAdapter(MetaGraphAdapter):
         )
 
     def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
-        data = self.graph("POST", f"{item.remote_id}/comments", self.token(account), data={"message": text})
-        comment_id = str(data["id"])
+        comment_id = self.created_id(f"{item.remote_id}/comments", self.token(account), data={"message": text})
         return PublishResult(remote_id=comment_id, url=post_url(comment_id), published_at=now())
+
+    def find_reply(
+        self, account: AccountContext, item: InboxItem, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        """The Page's comment under the item with our text (the newest answers first)."""
+        data = self.graph(
+            "GET",
+            f"{item.remote_id}/comments",
+            self.token(account),
+            params={"fields": "id,message,from{id},created_time", "order": "reverse_chronological", "limit": 50},
+        )
+        page_id = self._page_id(account)
+        for comment in data.get("data") or []:
+            written = parse_time(comment.get("created_time"))
+            ours = str((comment.get("from") or {}).get("id") or "") == page_id
+            if not ours or not matches_text(comment.get("message"), text):
+                continue
+            if written is not None and written < since - REPLY_CLOCK_SKEW:
+                continue
+            comment_id = str(comment["id"])
+            return PublishResult(remote_id=comment_id, url=post_url(comment_id), published_at=written or now())
+        return None
 
 
 def post_url(post_id: str) -> str:

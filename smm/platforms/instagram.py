@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 import regex
 
 from smm.platforms.base import (
+    REPLY_CLOCK_SKEW,
     AccountContext,
     AccountMetrics,
     ConnectedAccount,
     InboxItem,
     InboxPage,
+    OutcomeUnknown,
     PostContent,
     PostMetrics,
     Problem,
     PublishResult,
 )
-from smm.platforms.meta_graph import GRAPH_VERSION, ContainerGraphAdapter, now
+from smm.platforms.meta_graph import GRAPH_VERSION, ContainerGraphAdapter, matches_text, now, parse_time
 from smm.platforms.text import at_handle, count_hashtags, grapheme_length
 
 GRAPH = "https://graph.instagram.com"
@@ -181,8 +184,27 @@ class InstagramAdapter(ContainerGraphAdapter):
         )
 
     def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
-        data = self.graph("POST", f"{item.remote_id}/replies", self.token(account), data={"message": text})
-        return PublishResult(remote_id=str(data["id"]), url=item.url, published_at=now())
+        reply_id = self.created_id(f"{item.remote_id}/replies", self.token(account), data={"message": text})
+        return PublishResult(remote_id=reply_id, url=item.url, published_at=now())
+
+    def find_reply(
+        self, account: AccountContext, item: InboxItem, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        """Among the comment's replies: the one by our username with our text."""
+        ours = account.handle.lstrip("@").lower()
+        if not ours:
+            raise OutcomeUnknown("The account's username is unknown, so its replies cannot be told apart")
+        data = self.graph(
+            "GET", f"{item.remote_id}/replies", self.token(account), params={"fields": "id,text,username,timestamp"}
+        )
+        for reply in data.get("data") or []:
+            if (reply.get("username") or "").lower() != ours or not matches_text(reply.get("text"), text):
+                continue
+            written = parse_time(reply.get("timestamp"))
+            if written is not None and written < since - REPLY_CLOCK_SKEW:
+                continue
+            return PublishResult(remote_id=str(reply["id"]), url=item.url, published_at=written or now())
+        return None
 
 
 def _comment_item(comment: dict[str, Any], created, post: dict[str, Any]) -> InboxItem:

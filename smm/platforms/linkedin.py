@@ -10,6 +10,7 @@ from urllib.parse import quote, unquote, urlsplit
 import requests
 
 from smm.platforms.base import (
+    REPLY_CLOCK_SKEW,
     AccountContext,
     AccountMetrics,
     Adapter,
@@ -27,6 +28,7 @@ from smm.platforms.base import (
     PublishResult,
     RateLimited,
     Transient,
+    UnreadableAnswer,
 )
 from smm.platforms.oauth import authorize_url, expires_at
 from smm.platforms.text import grapheme_length
@@ -419,8 +421,33 @@ class LinkedInAdapter(Adapter):
                 payload = response.json()
             except ValueError:
                 payload = {}
+            if not isinstance(payload, dict):
+                payload = {}
             comment_id = str(payload.get("commentUrn") or payload.get("$URN") or payload.get("id") or "")
+        if not comment_id:
+            # Created (a 2xx), but we cannot tell which comment is ours: looked up, not re-sent.
+            raise UnreadableAnswer("LinkedIn accepted the reply but did not say its id", label=self.label)
         return PublishResult(remote_id=comment_id, url=post_url(item.post_remote_id), published_at=_now())
+
+    def find_reply(
+        self, account: AccountContext, item: InboxItem, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        """Among the comment's nested comments: ours (the same actor) with our text."""
+        author = self._author(account)
+        comments = self.call(account, "GET", f"/rest/socialActions/{quote(item.remote_id, safe='')}/comments").json()
+        for comment in comments.get("elements") or []:
+            written_text = (comment.get("message") or {}).get("text") or ""
+            if comment.get("actor") != author or written_text.strip() != text.strip():
+                continue
+            created_ms = (comment.get("created") or {}).get("time")
+            written = _from_millis(created_ms) if created_ms else None
+            if written is not None and written < since - REPLY_CLOCK_SKEW:
+                continue
+            comment_id = str(comment.get("commentUrn") or comment.get("$URN") or comment.get("id") or "")
+            if comment_id:
+                url = post_url(item.post_remote_id)
+                return PublishResult(remote_id=comment_id, url=url, published_at=written or _now())
+        return None
 
 
 # --- errors ------------------------------------------------------------------------------------------

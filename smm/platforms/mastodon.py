@@ -20,6 +20,7 @@ import requests
 
 from smm.platforms import text as post_text
 from smm.platforms.base import (
+    REPLY_CLOCK_SKEW,
     AccountContext,
     AccountMetrics,
     Adapter,
@@ -37,6 +38,7 @@ from smm.platforms.base import (
     PublishAttempt,
     PublishResult,
     Transient,
+    UnreadableAnswer,
     parse_iso,
 )
 from smm.platforms.errors import retry_after, standard_error
@@ -340,21 +342,44 @@ class MastodonAdapter(Adapter):
         key = hashlib.sha256(f"reply:{item.remote_id}:{status}".encode()).hexdigest()
         return self._post_status(account, payload, key)
 
+    def find_reply(
+        self, account: AccountContext, item: InboxItem, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        """Our answer among the item's descendants (the thread as our account sees it,
+        direct messages included): ours, answering the item, written since ``since``,
+        with the text we sent (after the mention the reply starts with)."""
+        context = self._call(account, "GET", f"/api/v1/statuses/{item.remote_id}/context").json()
+        wanted = " ".join(text.split())
+        for status in (context.get("descendants") if isinstance(context, dict) else None) or []:
+            if str(status.get("in_reply_to_id")) != str(item.remote_id):
+                continue
+            if str((status.get("account") or {}).get("id")) != str(account.remote_id):
+                continue
+            written = _status_time(status)
+            if written is None or written < since - REPLY_CLOCK_SKEW:
+                continue
+            if wanted in " ".join(html_to_text(status.get("content") or "").split()):
+                return _status_result(status, written)
+        return None
+
     # --- internals -----------------------------------------------------------------------
 
     def _post_status(self, account: AccountContext, payload: dict[str, Any], idempotency_key: str) -> PublishResult:
-        status = self._call(
+        response = self._call(
             account,
             "POST",
             "/api/v1/statuses",
             json=payload,
             headers={"Idempotency-Key": idempotency_key},
-        ).json()
-        return PublishResult(
-            remote_id=str(status["id"]),
-            url=status.get("url") or status.get("uri", ""),
-            published_at=parse_iso(status["created_at"]),
         )
+        try:
+            status = response.json()
+        except ValueError:
+            status = None
+        if not isinstance(status, dict) or not status.get("id"):
+            # Accepted, but we cannot tell which status it made: looked up, never re-sent.
+            raise UnreadableAnswer(f"Mastodon answered {response.status_code} without a status id", label=self.label)
+        return _status_result(status, _status_time(status) or self.now())
 
     def _upload_media(self, account: AccountContext, item: MediaItem) -> str:
         data = item.data if item.data is not None else self.download(item.url or "")
@@ -475,6 +500,19 @@ class _TextExtractor(HTMLParser):
 
     def handle_data(self, data):
         self.parts.append(data)
+
+
+def _status_time(status: dict[str, Any]) -> dt.datetime | None:
+    try:
+        return parse_iso(status["created_at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _status_result(status: dict[str, Any], written: dt.datetime) -> PublishResult:
+    return PublishResult(
+        remote_id=str(status["id"]), url=status.get("url") or status.get("uri") or "", published_at=written
+    )
 
 
 def _status_text(content: PostContent) -> str:

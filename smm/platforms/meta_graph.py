@@ -31,6 +31,7 @@ from smm.platforms.base import (
     PublishResult,
     RateLimited,
     Transient,
+    UnreadableAnswer,
 )
 from smm.platforms.oauth import authorize_url, expires_at
 
@@ -198,6 +199,21 @@ class MetaGraphAdapter(Adapter):
                 user_message=f"This {self.label} account has no access token. Please reconnect it.",
             )
         return token
+
+    def created_id(self, path: str, token: str, *, data: dict[str, Any]) -> str:
+        """A POST that creates an answer (comment, reply, published reply) and the id Graph
+        gives it. A 2xx without an id, or not JSON, means it most likely exists:
+        ``UnreadableAnswer`` (looked up), where ``graph`` would say Transient (retried)."""
+        try:
+            answer = self.graph("POST", path, token, data=data)
+        except Transient as exc:
+            if exc.status is not None and exc.status < 400:
+                raise UnreadableAnswer(exc.message, label=self.label, status=exc.status) from exc
+            raise
+        created = answer.get("id") if isinstance(answer, dict) else None
+        if not created:
+            raise UnreadableAnswer(f"{self.label} answered without the id of what it created", label=self.label)
+        return str(created)
 
     def insights(self, token: str, object_id: str, metrics: str) -> dict[str, int]:
         """``GET /{object}/insights?metric=...`` as ``{"views": 12, ...}`` (see ``insight_values``)."""

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import regex
 
 from smm.platforms.base import (
+    REPLY_CLOCK_SKEW,
     AccountContext,
     AccountMetrics,
     ConnectedAccount,
     InboxItem,
     InboxPage,
+    PlatformError,
     PostContent,
     PostMetrics,
     Problem,
     PublishResult,
 )
-from smm.platforms.meta_graph import ContainerGraphAdapter, insight_values
+from smm.platforms.meta_graph import ContainerGraphAdapter, insight_values, matches_text, now, parse_time
 from smm.platforms.text import at_handle, find_urls
 
 GRAPH = "https://graph.threads.net"
@@ -196,10 +199,33 @@ class ThreadsAdapter(ContainerGraphAdapter):
         user_id = self.user_id(account)
         container_id = self.create_container(token, user_id, PostContent(text=text), reply_to_id=item.remote_id)
         self.wait_for_container(token, container_id)
-        media_id = str(
-            self.graph("POST", f"{user_id}/threads_publish", token, data={"creation_id": container_id})["id"]
+        media_id = self.created_id(f"{user_id}/threads_publish", token, data={"creation_id": container_id})
+        try:
+            return self.media_result(token, media_id)
+        except PlatformError:
+            # It is published: a permalink we could not read must not make it look unsent.
+            return PublishResult(remote_id=media_id, url="", published_at=now())
+
+    def find_reply(
+        self, account: AccountContext, item: InboxItem, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        """Among the item's replies: ours (Threads marks them) with our text."""
+        data = self.graph(
+            "GET",
+            f"{item.remote_id}/replies",
+            self.token(account),
+            params={"fields": "id,text,timestamp,permalink,is_reply_owned_by_me"},
         )
-        return self.media_result(token, media_id)
+        for reply in data.get("data") or []:
+            if not reply.get("is_reply_owned_by_me") or not matches_text(reply.get("text"), text):
+                continue
+            written = parse_time(reply.get("timestamp"))
+            if written is not None and written < since - REPLY_CLOCK_SKEW:
+                continue
+            return PublishResult(
+                remote_id=str(reply["id"]), url=reply.get("permalink") or "", published_at=written or now()
+            )
+        return None
 
 
 def _reply_item(reply: dict[str, Any], created, post: dict[str, Any]) -> InboxItem | None:

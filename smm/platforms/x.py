@@ -18,6 +18,7 @@ import requests
 
 from smm.platforms import text as post_text
 from smm.platforms.base import (
+    REPLY_CLOCK_SKEW,
     AccountContext,
     AccountMetrics,
     Adapter,
@@ -33,6 +34,7 @@ from smm.platforms.base import (
     Problem,
     PublishAttempt,
     PublishResult,
+    UnreadableAnswer,
     parse_iso,
 )
 from smm.platforms.errors import epoch_reset, retry_after, standard_error
@@ -291,8 +293,48 @@ class XAdapter(Adapter):
 
     def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
         payload = {"text": text, "reply": {"in_reply_to_tweet_id": item.remote_id}}
-        data = self._call(account, "POST", "/2/tweets", json=payload)["data"]
-        return self._result(account, str(data["id"]))
+        try:
+            body = self._call(account, "POST", "/2/tweets", json=payload)
+        except requests.JSONDecodeError:
+            body = None
+        data = body.get("data") if isinstance(body, dict) else None
+        tweet_id = data.get("id") if isinstance(data, dict) else None
+        if not tweet_id:
+            raise UnreadableAnswer("X accepted the reply but did not say its id", label=self.label)
+        return self._result(account, str(tweet_id))
+
+    def find_reply(
+        self, account: AccountContext, item: InboxItem, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        """Our posts since ``since`` (a little early for the clocks): the one answering
+        the item with our text (X may put the author's @handle in front of it)."""
+        wanted = _comparable(text)
+        params: dict[str, Any] = {
+            "max_results": 100,
+            "start_time": _x_time(since - REPLY_CLOCK_SKEW),
+            "tweet.fields": "created_at,entities,text,referenced_tweets",
+        }
+        for _ in range(LOOKUP_MAX_PAGES):
+            body = self._call(account, "GET", f"/2/users/{account.remote_id}/tweets", params=params)
+            for tweet in body.get("data", []):
+                answered = {
+                    str(ref.get("id"))
+                    for ref in tweet.get("referenced_tweets") or []
+                    if ref.get("type") == "replied_to"
+                }
+                try:
+                    written = _parse_optional_time(tweet.get("created_at"))
+                except ValueError:
+                    written = None
+                if written is not None and written < since - REPLY_CLOCK_SKEW:
+                    continue
+                if str(item.remote_id) in answered and _comparable(_expanded_text(tweet)).endswith(wanted):
+                    return self._result(account, str(tweet["id"]))
+            next_token = (body.get("meta") or {}).get("next_token")
+            if not next_token:
+                return None
+            params["pagination_token"] = next_token
+        raise OutcomeUnknown("Too many posts since the reply to be sure it is not among them")
 
     # --- internals -------------------------------------------------------------------------
 
