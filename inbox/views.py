@@ -26,13 +26,17 @@ FILTER_KEYS = ("q", "status", "brand", "account", "network", "kind", "sentiment"
 def _filter_form(request) -> FilterForm:
     brands = list(scoped(request, Brand))
     accounts = list(scoped(request, SocialAccount).select_related("brand"))
-    return FilterForm(request.GET or None, brands=brands, accounts=accounts)
+    return FilterForm(request.GET or None, brands=brands, accounts=accounts, internal=sees_internal(request))
 
 
-def filtered_items(workspace, user, form: FilterForm):
-    """The list's queryset for the form's filters (also used by prev/next and the bench)."""
+def filtered_items(workspace, user, form: FilterForm, *, internal: bool = True):
+    """The list's queryset for the form's filters (also used by prev/next and the bench).
+    Without ``internal`` (a client) the team's triage neither filters nor orders it:
+    "assigned to me" and the priority order would tell who has what and how it scores."""
     items = InboxItem.objects.for_workspace(workspace)
     status = form.value("status", "open")
+    if status == "mine" and not internal:
+        status = Status.OPEN
     if status == "mine":
         items = items.filter(status=Status.OPEN, assignee=user)
     elif status in (Status.OPEN, Status.SNOOZED, Status.DONE):
@@ -55,7 +59,7 @@ def filtered_items(workspace, user, form: FilterForm):
         items = items.sentiment(sentiment)
     if q := form.value("q", "").strip():
         items = items.filter(search_condition(q))
-    if form.value("sort", "priority") == "newest":
+    if form.value("sort", "priority") == "newest" or not internal:
         items = items.order_by("-created_at", "-id")
     else:
         items = items.order_by("-priority", "-created_at", "-id")
@@ -80,10 +84,15 @@ def _querystring(form: FilterForm, **changes) -> str:
     return urlencode(params)
 
 
+def sees_internal(request) -> bool:
+    return request.membership.can("see_internal")
+
+
 def _page(request, form):
     InboxItem.objects.for_workspace(request.workspace).wake_snoozed()
     number = form.value("page", 1)
-    rows = page_rows(filtered_items(request.workspace, request.user, form), (number - 1) * PAGE_SIZE, PAGE_SIZE + 1)
+    items = filtered_items(request.workspace, request.user, form, internal=sees_internal(request))
+    rows = page_rows(items, (number - 1) * PAGE_SIZE, PAGE_SIZE + 1)
     return {
         "items": rows[:PAGE_SIZE],
         "page_number": number,
@@ -100,15 +109,13 @@ def inbox_list(request, ws):
     form = _filter_form(request)
     context = _page(request, form)
     base = InboxItem.objects.for_workspace(request.workspace)
-    context.update(
-        form=form,
-        counts={
-            "open": base.filter(status=Status.OPEN).count(),
-            "mine": base.filter(status=Status.OPEN, assignee=request.user).count(),
-            "unanswered": base.filter(status=Status.OPEN, first_response_at__isnull=True).count(),
-        },
-        status=form.value("status", "open"),
-    )
+    counts = {
+        "open": base.filter(status=Status.OPEN).count(),
+        "unanswered": base.filter(status=Status.OPEN, first_response_at__isnull=True).count(),
+    }
+    if sees_internal(request):
+        counts["mine"] = base.filter(status=Status.OPEN, assignee=request.user).count()
+    context.update(form=form, counts=counts, status=form.value("status", "open"))
     return render(request, "inbox/list.html", context)
 
 
@@ -122,7 +129,8 @@ def inbox_items(request, ws):
 
 def _neighbours(request, form, item):
     """Previous and next item of the list the person came from (first 500 rows)."""
-    ids = list(filtered_items(request.workspace, request.user, form).values_list("id", flat=True)[:500])
+    items = filtered_items(request.workspace, request.user, form, internal=sees_internal(request))
+    ids = list(items.values_list("id", flat=True)[:500])
     if item.pk not in ids:
         return None, (ids[0] if ids else None)
     index = ids.index(item.pk)
@@ -139,7 +147,10 @@ def inbox_item(request, ws, item_id):
     form = _filter_form(request)
     previous, following = _neighbours(request, form, item)
     qs = _querystring(form)
-    members = Membership.objects.for_workspace(request.workspace).select_related("user").order_by("user__username")
+    internal = sees_internal(request)
+    members = []
+    if request.membership.can("manage_inbox"):
+        members = Membership.objects.for_workspace(request.workspace).select_related("user").order_by("user__username")
     saved = [(saved, saved.render(item)) for saved in SavedReply.objects.for_workspace(request.workspace)]
     return render(
         request,
@@ -147,7 +158,8 @@ def inbox_item(request, ws, item_id):
         {
             "item": item,
             **_thread_context(item),
-            "notes": item.notes.select_related("author"),
+            # Not even handed to the template for a client: notes never reach one.
+            "notes": item.notes.select_related("author") if internal else [],
             "members": [m for m in members if m.can("reply_inbox")],
             "saved_replies": saved,
             "reply_form": ReplyForm(),
@@ -222,6 +234,44 @@ def inbox_reply_retry(request, ws, item_id, reply_id):
     actions.retry_reply(reply)
     messages.success(request, "Sending the reply again.")
     return _back(request, ws, reply.item)
+
+
+def _unconfirmed_reply(request, item_id, reply_id) -> InboxReply:
+    return get_object_or_404(
+        scoped(request, InboxReply).select_related("item__account__brand", "author"), pk=reply_id, item_id=item_id
+    )
+
+
+@require_GET
+@workspace_view("reply_inbox")
+def inbox_reply_check(request, ws, item_id, reply_id):
+    """An unconfirmed reply: what to look for on the network, and the two answers."""
+    reply = _unconfirmed_reply(request, item_id, reply_id)
+    if reply.state != InboxReply.State.UNKNOWN:
+        return redirect(reply.item.get_absolute_url())
+    return render(request, "inbox/reply_check.html", {"reply": reply, "item": reply.item})
+
+
+@require_POST
+@workspace_view("reply_inbox")
+def inbox_reply_on_network(request, ws, item_id, reply_id):
+    reply = _unconfirmed_reply(request, item_id, reply_id)
+    if actions.confirm_reply_sent(reply, request.user):
+        messages.success(request, "Marked as sent.")
+    else:
+        messages.info(request, "This reply is not waiting for a check any more.")
+    return redirect(reply.item.get_absolute_url())
+
+
+@require_POST
+@workspace_view("reply_inbox")
+def inbox_reply_send_again(request, ws, item_id, reply_id):
+    reply = _unconfirmed_reply(request, item_id, reply_id)
+    if actions.send_reply_again(reply, request.user):
+        messages.success(request, f"Sending the reply to {reply.item.author_label} again.")
+    else:
+        messages.info(request, "This reply is not waiting for a check any more.")
+    return redirect(reply.item.get_absolute_url())
 
 
 @require_POST
