@@ -238,6 +238,11 @@ STORAGES = {
 }
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Uploads: most pixels an image may decode to, all frames of an animation together, counted
+# from the file's structure before decoding (posts/media.py). 100 million (90 frames of
+# 1000 x 1000, 430 of 480 x 480) is past what the networks take for a GIF, and about 3 s of
+# a web worker's CPU to re-encode; memory follows one frame, whatever the count.
+MEDIA_MAX_DECODED_PIXELS = env_int("MEDIA_MAX_DECODED_PIXELS", 100_000_000)
 
 # Secrets at rest: comma-separated Fernet keys, newest first (MultiFernet rotation).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
@@ -249,11 +254,6 @@ if not FIELD_ENCRYPTION_KEYS:
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
-# Uploads: most pixels an image may decode to, all frames of an animation together, counted
-# from the file's structure before decoding (posts/media.py). 100 million (90 frames of
-# 1000 x 1000, 430 of 480 x 480) is past what the networks take for a GIF, and about 3 s of
-# a web worker's CPU to re-encode; memory follows one frame, whatever the count.
-MEDIA_MAX_DECODED_PIXELS = env_int("MEDIA_MAX_DECODED_PIXELS", 100_000_000)
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
