@@ -5,9 +5,11 @@ thumbnail."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
+import struct
 import warnings
 
 from django.conf import settings
@@ -36,6 +38,9 @@ ALLOWED_FORMATS = {
 # Formats stored with all their frames, and what a person calls such a file. (An animated
 # PNG keeps its first frame only, so only that one is decoded.)
 ANIMATIONS = {"GIF": "GIF", "WEBP": "animated WebP"}
+
+
+DAMAGED = "This image is damaged or incomplete; export it again and upload the new file."
 
 
 def _pixel_limit() -> int:
@@ -78,33 +83,46 @@ def inspect_image(data: bytes) -> Image.Image:
     width, height = image.size
     if width <= 0 or height <= 0 or width > MAX_SIDE or height > MAX_SIDE or width * height > _pixel_limit():
         raise ValidationError(f"This image is {width:,} x {height:,} pixels, more than we accept ({_limits()}).")
-    _refuse_long_animation(image)
+    with _decoding():
+        _refuse_long_animation(image, data)
+        image.load()
+    return image
+
+
+@contextlib.contextmanager
+def _decoding():
+    """Whatever Pillow raises on a damaged file (while counting frames, decoding or
+    re-encoding one), and its bomb warning, as the refusal a person reads."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image.load()
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError("This image is damaged or incomplete; export it again and upload the new file.")
-    return image
+            yield
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(f"This image has more pixels than we accept ({_limits()}).")
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError, struct.error):
+        raise ValidationError(DAMAGED)
 
 
 def _is_animation(image: Image.Image) -> bool:
     return image.format in ANIMATIONS and getattr(image, "is_animated", False)
 
 
-def _refuse_long_animation(image: Image.Image) -> None:
+def _refuse_long_animation(image: Image.Image, data: bytes) -> None:
     """Every frame of an animation is decoded onto the whole canvas, so what it costs is
     width x height x frames, whatever its size on disk (a 5 KB GIF can be 160 million
-    pixels). The count comes from the file's structure: Pillow's ``n_frames`` walks a GIF's
-    blocks without decoding them (about 2 microseconds a frame, so 2 s for a 20 MB file of
-    1x1 frames) and reads a WebP's from its header."""
+    pixels). Both come from the file's structure, before decoding: a GIF's blocks are
+    walked (its frames may be larger than its header says), a WebP's header says them."""
     if not _is_animation(image):
         return
     name = ANIMATIONS[image.format]
-    frames = image.n_frames
-    if frames > MAX_FRAMES:
-        raise ValidationError(f"This {name} has {frames:,} frames; we take up to {MAX_FRAMES:,}. Use fewer frames.")
-    width, height = image.size
+    if image.format == "GIF":
+        width, height, frames = gif_canvas_and_frames(data)
+    else:
+        (width, height), frames = image.size, image.n_frames
+    if frames > MAX_FRAMES:  # (a GIF is counted only that far)
+        raise ValidationError(
+            f"This {name} has more than {MAX_FRAMES:,} frames; we take up to {MAX_FRAMES:,}. Use fewer frames."
+        )
     limit = settings.MEDIA_MAX_DECODED_PIXELS
     if width * height * frames > limit:
         fit = limit // (width * height)
@@ -115,9 +133,58 @@ def _refuse_long_animation(image: Image.Image) -> None:
         )
 
 
+def gif_canvas_and_frames(data: bytes) -> tuple[int, int, int]:
+    """Walk a GIF's blocks without decoding, as Pillow reads them: the canvas its frames are
+    decoded onto (Pillow grows it to fit a frame larger than the header says) and how many
+    frames there are, counted up to MAX_FRAMES + 1. About 0.1 s per million blocks."""
+    view = memoryview(data)
+    end = len(view)
+    if end < 13:
+        raise ValidationError(DAMAGED)
+    width, height = int.from_bytes(view[6:8], "little"), int.from_bytes(view[8:10], "little")
+    pos = 13 + _colour_table_size(view[10])
+    frames = 0
+    while pos < end and frames <= MAX_FRAMES:
+        tag = view[pos]
+        if tag == 0x3B:  # trailer
+            break
+        if tag == 0x21:  # extension: label, then data sub-blocks
+            pos = _after_sub_blocks(view, pos + 2)
+        elif tag == 0x2C:  # image descriptor: x, y, width, height, flags
+            if pos + 10 > end:
+                break
+            x, y, w, h = (int.from_bytes(view[pos + at : pos + at + 2], "little") for at in (1, 3, 5, 7))
+            frames += 1
+            width, height = max(width, x + w), max(height, y + h)
+            # then its colour table, the LZW code size byte and the image data sub-blocks
+            pos = _after_sub_blocks(view, pos + 10 + _colour_table_size(view[pos + 9]) + 1)
+        else:
+            pos += 1  # Pillow skips a stray byte too
+    return width, height, frames
+
+
+def _colour_table_size(flags: int) -> int:
+    return 3 << ((flags & 7) + 1) if flags & 0x80 else 0
+
+
+def _after_sub_blocks(view: memoryview, pos: int) -> int:
+    end = len(view)
+    while pos < end:
+        size = view[pos]
+        pos += size + 1
+        if not size:
+            break
+    return pos
+
+
 def reencode(image: Image.Image) -> tuple[bytes, str, str]:
     """The image's pixels in a fresh file of the same format, without metadata.
     Returns (bytes, mime type, extension)."""
+    with _decoding():
+        return _reencode(image)
+
+
+def _reencode(image: Image.Image) -> tuple[bytes, str, str]:
     fmt = image.format
     mime, ext = ALLOWED_FORMATS[fmt]
     out = io.BytesIO()
@@ -221,6 +288,11 @@ def _write_webp(image: Image.Image, out: io.BytesIO) -> None:
 
 
 def thumbnail(image: Image.Image) -> bytes:
+    with _decoding():
+        return _thumbnail(image)
+
+
+def _thumbnail(image: Image.Image) -> bytes:
     if getattr(image, "is_animated", False):
         image.seek(0)
     thumb = ImageOps.exif_transpose(image).convert("RGBA")

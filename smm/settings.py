@@ -240,7 +240,7 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploads: most pixels an image may decode to, all frames of an animation together, counted
 # from the file's structure before decoding (posts/media.py). 100 million (90 frames of
-# 1000 x 1000, 430 of 480 x 480) is past what the networks take for a GIF, and about 3 s of
+# 1000 x 1000, 430 of 480 x 480) is past what the networks take for a GIF, and 1 to 3 s of
 # a web worker's CPU to re-encode; memory follows one frame, whatever the count.
 MEDIA_MAX_DECODED_PIXELS = env_int("MEDIA_MAX_DECODED_PIXELS", 100_000_000)
 

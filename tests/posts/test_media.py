@@ -163,11 +163,34 @@ def test_the_decoded_size_limit_is_a_setting(team, settings):
         store_upload(team.workspace, upload("long.gif", animated_gif(200, 200, 26), "image/gif"))
 
 
+def test_a_gif_whose_later_frames_are_larger_than_its_header_says_is_counted_at_its_real_size(team):
+    # given: a header of 100 x 100, then frames of 6000 x 6000 (Pillow grows the canvas to
+    # fit them): 360 million pixels once decoded, in a few hundred KB
+    head = io.BytesIO()
+    Image.new("P", (100, 100), 0).save(head, format="GIF", loop=0, duration=100)
+    big = Image.new("P", (6000, 6000), 0)
+    big.putpalette([250, 250, 250, 200, 30, 30])
+    frame = b"".join(GifImagePlugin.getdata(big, duration=100))
+    data = head.getvalue()[:-1] + frame * 9 + b";"
+    # when / then
+    with pytest.raises(ValidationError) as refused:
+        store_upload(team.workspace, upload("sneaky.gif", data, "image/gif"))
+    assert refused.value.messages[0].startswith("This GIF is too large to process: 6,000×6,000 pixels × 10 frames.")
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.8, 0.95])
+def test_a_cut_off_animated_gif_is_refused_as_damaged(team, cut):
+    data = animated_gif(300, 200, 12)
+    with pytest.raises(ValidationError) as refused:
+        store_upload(team.workspace, upload("cut.gif", data[: int(len(data) * cut)], "image/gif"))
+    assert refused.value.messages == ["This image is damaged or incomplete; export it again and upload the new file."]
+
+
 def test_a_gif_with_more_frames_than_we_take_is_refused(team):
     # tiny frames, so the pixel count is small, but each frame costs work to re-encode
     with pytest.raises(ValidationError) as refused:
         store_upload(team.workspace, upload("flipbook.gif", animated_gif(8, 8, 1_001), "image/gif"))
-    assert refused.value.messages == ["This GIF has 1,001 frames; we take up to 1,000. Use fewer frames."]
+    assert refused.value.messages == ["This GIF has more than 1,000 frames; we take up to 1,000. Use fewer frames."]
 
 
 def gif_of(frames, durations, **save):
