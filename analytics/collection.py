@@ -32,6 +32,7 @@ from analytics.models import (
 from posts.content import account_context, adapter_for
 from posts.models import PostTarget, TargetState
 from smm.models import SocialAccount
+from smm.network_urls import http_url
 from smm.platforms.base import AccountMetrics, AuthExpired, NotSupported, PlatformError, PostMetrics, RateLimited
 
 log = logging.getLogger(__name__)
@@ -286,8 +287,8 @@ def _refresh_profile(account: SocialAccount, figures: AccountMetrics) -> None:
     if figures.display_name and figures.display_name[:191] != account.display_name:
         changes["display_name"] = figures.display_name[:191]
     if figures.avatar_url is not None:
-        avatar = figures.avatar_url if figures.avatar_url.startswith(("https://", "http://")) else ""
-        if len(avatar) <= 500 and avatar != account.avatar_url:
+        avatar = http_url(figures.avatar_url, max_length=500)
+        if avatar != account.avatar_url:
             changes["avatar_url"] = avatar
     if changes:
         SocialAccount.objects.filter(pk=account.pk).update(**changes)

@@ -232,6 +232,7 @@ def test_an_account_connected_without_its_profile_gets_it_with_the_daily_pull(
     network, client, make_workspace, make_member, make_brand
 ):
     from django.urls import reverse
+    from django.utils import timezone
 
     from analytics import collection
     from smm.models import SocialAccount
@@ -263,6 +264,16 @@ def test_an_account_connected_without_its_profile_gets_it_with_the_daily_pull(
     # then: the account shows its name and picture
     account.refresh_from_db()
     assert (account.display_name, account.avatar_url) == ("Acme Coffee Roasters", "https://cdn.bsky.app/a.jpg")
+
+    # and a picture that is not an http(s) URL is not kept
+    network.replace(
+        responses.GET,
+        f"{XRPC}/app.bsky.actor.getProfile",
+        json={"did": DID, "displayName": "Acme Coffee Roasters", "avatar": "javascript:alert(1)"},
+    )
+    collection.pull_account_metrics(account.pk, now=timezone.now() + dt.timedelta(days=1))
+    account.refresh_from_db()
+    assert (account.display_name, account.avatar_url) == ("Acme Coffee Roasters", "")
 
 
 def test_a_wrong_app_password_is_explained(adapter, network):
