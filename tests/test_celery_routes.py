@@ -23,6 +23,7 @@ EXPECTED = {
     "inbox.tasks.poll_due_accounts": "inbox",
     "inbox.tasks.poll_account": "inbox",
     "inbox.tasks.send_reply": "inbox",
+    "inbox.tasks.resolve_stalled_reply": "inbox",
     "inbox.tasks.rescore_open_items": "inbox",
     "inbox.tasks.resend_queued_replies": "inbox",
     "inbox.tasks.wake_snoozed": "inbox",
