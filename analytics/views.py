@@ -20,6 +20,7 @@ from analytics.periods import PERIOD_KINDS, PeriodError, parse_period
 from posts.models import PostMedia
 from smm.models import Brand, Membership
 from smm.platforms import NETWORK_LABELS
+from smm.request_input import get_id
 from smm.tenancy import scoped, scoped_or_404, workspace_view
 
 TABLE_COLUMNS = [d for d in kpis.KPI_DEFINITIONS if d[0] not in ("response_rate", "median_first_response")]
@@ -34,12 +35,10 @@ class Filters:
         self.errors: list[str] = []
         self.brands = list(scoped(request, Brand))
         self.brand = None
-        raw_brand = request.GET.get("brand", "") if allow_brand else ""
-        if raw_brand:
-            if not raw_brand.isdigit():
-                raise Http404("No such brand")
+        brand_id = get_id(request.GET, "brand") if allow_brand else None
+        if brand_id:
             # from the workspace's brands already read (scoped above): no second query
-            self.brand = next((b for b in self.brands if b.pk == int(raw_brand)), None)
+            self.brand = next((b for b in self.brands if b.pk == brand_id), None)
             if self.brand is None:
                 raise Http404("No such brand")
         self.network = request.GET.get("network", "")
@@ -335,8 +334,8 @@ def subscriptions(request, ws):
 @require_POST
 @workspace_view("view_analytics")
 def subscribe(request, ws):
-    brand_id = request.POST.get("brand", "")
-    brand = scoped_or_404(request, Brand, pk=int(brand_id)) if brand_id.isdigit() else None
+    brand_id = get_id(request.POST, "brand")
+    brand = scoped_or_404(request, Brand, pk=brand_id) if brand_id else None
     if not request.user.email:
         messages.error(
             request, "Your account has no email address to send the report to. Ask whoever runs SMM to add one."

@@ -38,6 +38,7 @@ from posts.models import (
 )
 from smm.models import Brand
 from smm.platforms import NETWORK_LABELS
+from smm.request_input import as_id
 
 MAX_RANGE = timedelta(days=100)  # a month grid is 42 days; refuse to build a year in one request
 SLOT_LENGTH = timedelta(minutes=30)
@@ -70,9 +71,10 @@ def _ids(values: list[str], name: str) -> list[int]:
             part = part.strip()
             if not part:
                 continue
-            if not part.isdigit():
-                raise ValidationError(f"{name} must be a number, not {part!r}.")
-            ids.append(int(part))
+            number = as_id(part)
+            if number is None:
+                raise ValidationError(f"{name} must be a number, not {part[:40]!r}.")
+            ids.append(number)
     return ids
 
 

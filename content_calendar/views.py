@@ -29,6 +29,7 @@ from posts.actions import reschedule_post
 from posts.models import Campaign, Post, PostStatus
 from smm.models import Brand, SocialAccount
 from smm.platforms import NETWORK_LABELS
+from smm.request_input import get_date
 from smm.tenancy import scoped, scoped_or_404, workspace_view
 
 VIEWS = {"month": "dayGridMonth", "week": "timeGridWeek", "list": "listMonth"}
@@ -65,7 +66,7 @@ def calendar_view(request, ws):
         "composerUrl": _composer_url(ws),
         "timeZone": tz.key,
         "initialView": VIEWS.get(view, VIEWS["month"]),
-        "initialDate": request.GET.get("date", ""),
+        "initialDate": str(get_date(request.GET, "date") or ""),
         "csrfToken": get_token(request),
         "canSchedule": request.membership.can("schedule_posts"),
         "canWrite": request.membership.can("write_posts"),

@@ -10,13 +10,13 @@ from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from inbox import actions
 from inbox.forms import FilterForm, KeywordForm, NoteForm, ReplyForm, SavedReplyForm, SnoozeForm
 from inbox.models import InboxItem, InboxKeyword, InboxReply, SavedReply, Status
 from smm.models import Brand, Membership, SocialAccount
+from smm.request_input import BadParameter, as_id, id_or_404, local_next
 from smm.tenancy import require, scoped, scoped_or_404, workspace_view
 
 PAGE_SIZE = 50
@@ -206,10 +206,8 @@ def _item_url(ws, item_id, qs):
 
 
 def _back(request, ws, item):
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(reverse("inbox:item", kwargs={"ws": ws, "item_id": item.pk}))
+    item_url = reverse("inbox:item", kwargs={"ws": ws, "item_id": item.pk})
+    return redirect(local_next(request, request.POST.get("next"), item_url))
 
 
 @require_POST
@@ -279,9 +277,9 @@ def inbox_reply_send_again(request, ws, item_id, reply_id):
 def inbox_assign(request, ws, item_id):
     item = scoped_or_404(request, InboxItem, pk=item_id)
     assignee = None
-    if user_id := request.POST.get("assignee", "").strip():
-        if not user_id.isdigit():
-            return HttpResponseBadRequest("Choose a member to assign.")
+    if request.POST.get("assignee", "").strip():
+        if (user_id := as_id(request.POST["assignee"])) is None:
+            raise BadParameter("Choose a member to assign.", field="assignee")
         membership = (
             Membership.objects.for_workspace(request.workspace).filter(user_id=user_id).select_related("user").first()
         )
@@ -350,10 +348,7 @@ def inbox_settings(request, ws):
                 return redirect("inbox:settings", ws=ws)
         elif what in ("delete_keyword", "delete_saved_reply"):
             model = InboxKeyword if what == "delete_keyword" else SavedReply
-            pk = request.POST.get("id", "")
-            if not pk.isdigit():
-                return HttpResponseBadRequest("Nothing to remove.")
-            scoped_or_404(request, model, pk=pk).delete()
+            scoped_or_404(request, model, pk=id_or_404(request.POST.get("id"))).delete()
             return redirect("inbox:settings", ws=ws)
     return render(
         request,

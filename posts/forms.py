@@ -7,18 +7,19 @@ from django import forms
 
 from posts.models import Campaign, MediaAsset, PostingSlot
 from smm.models import Brand, SocialAccount
+from smm.request_input import IdMultipleChoiceField
 
 
 class ComposerForm(forms.Form):
     brand = forms.ModelChoiceField(queryset=Brand.objects.none(), empty_label=None)
-    accounts = forms.ModelMultipleChoiceField(
+    accounts = IdMultipleChoiceField(
         queryset=SocialAccount.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     text = forms.CharField(
         label="Text", required=False, widget=forms.Textarea(attrs={"rows": 6, "placeholder": "Write your post once…"})
     )
     link = forms.URLField(label="Link", required=False, assume_scheme="https", max_length=1000)
-    media = forms.ModelMultipleChoiceField(
+    media = IdMultipleChoiceField(
         queryset=MediaAsset.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     upload = forms.FileField(label="Upload an image", required=False)

@@ -13,7 +13,6 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -34,13 +33,8 @@ from posts.models import (
 from posts.scheduling import describe, next_free_slot, resolve_local
 from posts.validation import check_target, media_items
 from smm.models import AuditEvent, Brand, SocialAccount
+from smm.request_input import get_datetime, get_id, id_or_404
 from smm.tenancy import require, scoped, scoped_or_404, workspace_view
-
-
-def _id(value) -> int:
-    """A posted object id, or 0 (which matches nothing, so the lookup is a 404)."""
-    return int(value) if str(value or "").isdigit() else 0
-
 
 # --- list and detail ----------------------------------------------------------------------------
 
@@ -139,7 +133,7 @@ def post_action(request, ws, post_id, name):
         return redirect("posts:edit", ws=ws, post_id=copy.pk)
     if name == "retry":
         require(request, "schedule_posts")
-        target = scoped_or_404(request, PostTarget, pk=_id(request.POST.get("target")), post=post)
+        target = scoped_or_404(request, PostTarget, pk=id_or_404(request.POST.get("target")), post=post)
         try:
             actions.retry_target(target, request.user, request.membership)
             messages.success(request, f"Trying {target.account} again now.")
@@ -253,14 +247,16 @@ def _initial(request, post: Post | None) -> dict:
             local = post.scheduled_at.astimezone(post.brand.tz)
             initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
         return initial
-    brand = brands.filter(pk=request.GET.get("brand")).first() if request.GET.get("brand", "").isdigit() else None
+    brand_id = get_id(request.GET, "brand")
+    brand = brands.filter(pk=brand_id).first() if brand_id else None
     brand = brand or brands.first()
     initial = {"brand": brand}
     if brand is not None:
         initial["accounts"] = list(brand.accounts.filter(status=SocialAccount.Status.CONNECTED))
-    at = parse_datetime(request.GET.get("at", "")) if request.GET.get("at") else None
-    if at is not None and brand is not None:
-        local = timezone.make_aware(at, brand.tz) if timezone.is_naive(at) else at.astimezone(brand.tz)
+    # A click on the calendar: the time it shows is the brand's local time.
+    at = get_datetime(request.GET, "at", brand.tz) if brand is not None else None
+    if at is not None:
+        local = at.astimezone(brand.tz)
         initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
     return initial
 
@@ -453,7 +449,7 @@ def media_library(request, ws):
     if request.method == "POST":
         require(request, "write_posts")
         if "asset" in request.POST:
-            asset = scoped_or_404(request, MediaAsset, pk=_id(request.POST["asset"]))
+            asset = scoped_or_404(request, MediaAsset, pk=id_or_404(request.POST["asset"]))
             asset.alt_text = request.POST.get("alt_text", "").strip()[:1500]
             asset.save(update_fields=["alt_text"])
             messages.success(request, "Alt text saved.")
@@ -487,7 +483,7 @@ def slots(request, ws, brand_id):
     if request.method == "POST":
         require(request, "schedule_posts")
         if "delete" in request.POST:
-            slot = scoped_or_404(request, PostingSlot, pk=_id(request.POST["delete"]), brand=brand)
+            slot = scoped_or_404(request, PostingSlot, pk=id_or_404(request.POST["delete"]), brand=brand)
             slot.delete()
             messages.success(request, f"Removed the {slot} slot.")
             return redirect("posts:slots", ws=ws, brand_id=brand.pk)

@@ -36,6 +36,7 @@ from smm.network_urls import http_url
 from smm.platforms import NETWORK_LABELS, REGISTRY, adapter_class, get_adapter
 from smm.platforms.base import AppCredentials, ConnectedAccount, PlatformError
 from smm.platforms.http import HttpClient
+from smm.request_input import id_or_404
 from smm.tenancy import resolve_membership, scoped_or_404, workspace_view
 
 logger = logging.getLogger(__name__)
@@ -186,14 +187,7 @@ def _reconnecting(request, brand) -> SocialAccount | None:
     account_id = request.GET.get("account") or request.POST.get("account")
     if not account_id:
         return None
-    return SocialAccount.objects.filter(brand=brand, pk=_int(account_id)).first()
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    return SocialAccount.objects.filter(brand=brand, pk=id_or_404(account_id)).first()
 
 
 @workspace_view("connect_accounts")

@@ -12,16 +12,18 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MaxLengthValidator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from smm.request_input import local_next
 
 PENDING_KEY = "two_factor_pending"
 
@@ -41,9 +43,21 @@ def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
+class LoginForm(AuthenticationForm):
+    """Django's form puts the username's max_length on the widget only: a longer name went on
+    to authenticate() and into the lockout's table (a 500 on PostgreSQL). Here it is refused
+    as a form error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
+
 class LoginView(auth_views.LoginView):
     """Username and password; users who enrolled a TOTP device then give a code."""
 
+    form_class = LoginForm
     redirect_authenticated_user = True
 
     def form_valid(self, form):
@@ -87,10 +101,7 @@ def login_verify(request):
             request.session.pop(PENDING_KEY, None)
             login(request, user, backend=pending["backend"])
             otp_login(request, device)
-            target = pending.get("next") or reverse("home")
-            if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-                target = reverse("home")
-            return redirect(target)
+            return redirect(local_next(request, pending.get("next"), reverse("home")))
         form.add_error(
             "code",
             "That code did not match. Codes change every 30 seconds; try the current one."
@@ -109,9 +120,7 @@ def admin_login_redirect(request):
         return auth_views.redirect_to_login(target)
     if not (request.user.is_active and request.user.is_staff):
         raise PermissionDenied("The administration pages are for the installation's administrators only.")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = reverse("admin:index")
-    return redirect(target)
+    return redirect(local_next(request, target, reverse("admin:index")))
 
 
 def _qr_data_uri(text: str) -> str:

@@ -34,6 +34,9 @@ workspace_patterns = [
     path("api/", include("smm.api.ui_urls")),
 ]
 
+# A bad request answers with templates/400.html, or JSON under /api/ (smm/request_input.py).
+handler400 = "smm.request_input.bad_request"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),

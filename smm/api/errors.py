@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from smm.request_input import BadParameter
+
 
 def as_field_errors(error: DjangoValidationError) -> dict:
     if hasattr(error, "error_dict"):
@@ -17,6 +19,8 @@ def as_field_errors(error: DjangoValidationError) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_field_errors(exc))
+    elif isinstance(exc, BadParameter):
+        exc = exceptions.ValidationError({exc.field or "non_field_errors": [exc.message]})
     else:
         from inbox.actions import InboxError
         from posts.publishing import IllegalTransition

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from inbox.models import INTERNAL_FIELDS
 from posts.models import Campaign, MediaAsset
 from smm.models import Brand, Membership, SocialAccount, Workspace
+from smm.request_input import MAX_ID
 
 
 def absolute(url: str) -> str:
@@ -355,7 +356,9 @@ class InboxItemSerializer(serializers.Serializer):
 
 
 class AssignSerializer(serializers.Serializer):
-    assignee = serializers.IntegerField(allow_null=True, help_text="A member's user id, or null to unassign")
+    assignee = serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=MAX_ID, help_text="A member's user id, or null to unassign"
+    )
 
 
 class ReplySerializer(serializers.Serializer):

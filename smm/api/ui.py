@@ -14,6 +14,7 @@ from smm.api import webhooks
 from smm.api.forms import TokenForm, WebhookForm
 from smm.models import record_event
 from smm.models_api import WEBHOOK_EVENTS, ApiToken, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from smm.request_input import id_or_404
 from smm.tenancy import require, scoped, scoped_or_404, workspace_view
 
 # Webhooks are the workspace's, not one person's: owners and managers look after them.
@@ -132,7 +133,8 @@ def webhook_action(request, ws, endpoint_id):
             webhooks.emit(request.workspace, webhooks.PING, {"message": "Hello from SMM"})
             messages.success(request, "Sent a ping; it shows below in a moment.")
     elif action == "redeliver":
-        delivery = scoped_or_404(request, WebhookDelivery, pk=request.POST.get("delivery", 0), endpoint=endpoint)
+        delivery_id = id_or_404(request.POST.get("delivery"))
+        delivery = scoped_or_404(request, WebhookDelivery, pk=delivery_id, endpoint=endpoint)
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             state=WebhookDelivery.State.PENDING, next_attempt_at=timezone.now()
         )

@@ -42,6 +42,7 @@ from smm.api.idempotency import idempotent
 from smm.api.permissions import WorkspaceRight
 from smm.models import Brand, Membership, SocialAccount
 from smm.models_api import ApiToken
+from smm.request_input import as_id
 
 ID = r"\d+"
 ERRORS = {
@@ -936,9 +937,9 @@ class KpiView(WorkspaceScoped, GenericAPIView):
         brands = Brand.objects.for_workspace(workspace)
         raw = request.query_params.getlist("brand")
         if raw:
-            if not all(value.isdigit() for value in raw):
+            if any(as_id(value) is None for value in raw):
                 raise ValidationError({"brand": ["Give brand ids (numbers)."]})
-            ids = sorted({int(v) for v in raw})
+            ids = sorted({as_id(v) for v in raw})
             found = set(brands.filter(pk__in=ids).values_list("pk", flat=True))
             if found != set(ids):
                 raise ValidationError({"brand": ["No such brand in this workspace."]})
