@@ -1,4 +1,9 @@
-"""/healthz: is the database answering, is the broker reachable. 200 or 503, JSON."""
+"""/healthz: is the database answering, is the broker reachable. 200 or 503, JSON.
+
+Answered by HealthzFirst, the first middleware, before the HTTPS redirect and the host
+check: the container's own health check calls http://127.0.0.1:8000/healthz, which
+SECURE_SSL_REDIRECT would send to https and ALLOWED_HOSTS (the public name) would refuse.
+The answer says nothing that depends on the host or the scheme."""
 
 from __future__ import annotations
 
@@ -48,3 +53,13 @@ def healthz(request):
     checks = {"database": check_database(), "broker": check_broker()}
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503)
+
+
+class HealthzFirst:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz" and request.method in ("GET", "HEAD"):
+            return healthz(request)
+        return self.get_response(request)

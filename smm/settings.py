@@ -2,7 +2,8 @@
 
 Embedded default (nothing set): SQLite and kombu's filesystem transport under var/,
 DEBUG on, sandbox network enabled. Production: DEBUG=false, DATABASE_URL, REDIS_URL,
-SECRET_KEY and FIELD_ENCRYPTION_KEYS set; the default secret key is refused.
+SECRET_KEY and FIELD_ENCRYPTION_KEYS set; the default, the example and a weak secret key
+are refused, and so is a malformed encryption key.
 """
 
 from __future__ import annotations
@@ -94,9 +95,42 @@ def parse_database_url(url: str) -> dict:
 TESTING = "pytest" in sys.modules or env_bool("SMM_TESTING", False)
 DEBUG = env_bool("DEBUG", True)
 DEFAULT_SECRET_KEY = "dev-only-insecure-secret-key-change-me"
+# The value .env.example ships with: a copied .env that was not filled in.
+EXAMPLE_SECRET_KEY = "change-me-to-a-long-random-string"
+NEW_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+NEW_FERNET_KEY = 'python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot sign production sessions, or None. The length and variety rule is
+    Django's own (check --deploy, security.W009), refused here instead of warned about."""
+    if key == DEFAULT_SECRET_KEY:
+        return "SECRET_KEY must be set in production (DEBUG=false)"
+    if key == EXAMPLE_SECRET_KEY:
+        return "SECRET_KEY is still the example value from .env.example"
+    if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure-"):
+        return f"SECRET_KEY is too weak ({len(key)} characters, {len(set(key))} different; at least 50 and 5)"
+    return None
+
+
+def fernet_key_problem(keys: list[str]) -> str | None:
+    """Why FIELD_ENCRYPTION_KEYS cannot encrypt, or None; names a bad key by its place, never its value."""
+    from cryptography.fernet import Fernet
+
+    for place, key in enumerate(keys, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            return (
+                f"FIELD_ENCRYPTION_KEYS: key {place} of {len(keys)} is not a Fernet key "
+                "(32 url-safe base64-encoded bytes, 44 characters ending in '=')"
+            )
+    return None
+
+
 SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY must be set in production (DEBUG=false)")
+if not DEBUG and (_problem := secret_key_problem(SECRET_KEY)):
+    raise ImproperlyConfigured(f"{_problem}. Generate one with: {NEW_SECRET_KEY}")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -142,6 +176,7 @@ if SANDBOX_ENABLED:
     INSTALLED_APPS.append("sandbox")
 
 MIDDLEWARE = [
+    "smm.health.HealthzFirst",  # before the HTTPS redirect and the host check (smm/health.py)
     "django.middleware.security.SecurityMiddleware",
     # Before the session lookup: a NUL byte in any input is a 400, not a database error.
     "smm.request_input.RequestInputGuard",
@@ -157,7 +192,10 @@ MIDDLEWARE = [
 
 if not DEBUG:
     # runserver serves static files in development; WhiteNoise does it in production.
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 ROOT_URLCONF = "smm.urls"
 WSGI_APPLICATION = "smm.wsgi.application"
@@ -250,8 +288,13 @@ MEDIA_MAX_DECODED_PIXELS = env_int("MEDIA_MAX_DECODED_PIXELS", 100_000_000)
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 if not FIELD_ENCRYPTION_KEYS:
     if not DEBUG:
-        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production (DEBUG=false)")
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEYS must be set in production (DEBUG=false). Generate one with: {NEW_FERNET_KEY}"
+        )
     FIELD_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
+elif _problem := fernet_key_problem(FIELD_ENCRYPTION_KEYS):
+    # Refused at start in every mode: otherwise the first stored token would fail, far from here.
+    raise ImproperlyConfigured(f"{_problem}. Generate one with: {NEW_FERNET_KEY}")
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
