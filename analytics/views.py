@@ -312,7 +312,12 @@ def report(request, ws):
         context["plotly_src"] = None
         return render(request, "analytics/report.html", context)
     try:
-        content = pdf.render_pdf("analytics/report.html", context)
+        content = pdf.render_pdf("analytics/report.html", context, workspace_id=filters.workspace.pk)
+    except pdf.PdfBusy as exc:
+        busy = {"message": str(exc), "query": filters.query(), "retry_after": exc.retry_after}
+        response = render(request, "analytics/pdf_busy.html", busy, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     except pdf.PdfUnavailable as exc:
         messages.error(request, str(exc))
         return redirect(f"{reverse('analytics:dashboard', kwargs={'ws': ws})}?{filters.query()}")

@@ -304,6 +304,13 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SMM <smm@localhost>")
 
+# PDF reports (analytics/pdf.py): each is a headless Chromium of a few hundred MB. At most
+# this many at once per workspace and on the installation; over the installation's bound a
+# request waits up to PDF_EXPORT_WAIT_SECONDS for a place, then is asked to try again.
+PDF_EXPORTS_PER_WORKSPACE = env_int("PDF_EXPORTS_PER_WORKSPACE", 1)
+PDF_EXPORTS_TOTAL = env_int("PDF_EXPORTS_TOTAL", 2)
+PDF_EXPORT_WAIT_SECONDS = env_int("PDF_EXPORT_WAIT_SECONDS", 10)
+
 # Celery: the database is the source of truth; the broker only carries wake-ups.
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
