@@ -10,7 +10,7 @@ from rest_framework import serializers
 from inbox.models import INTERNAL_FIELDS
 from posts.models import Campaign, MediaAsset
 from smm.models import Brand, Membership, SocialAccount, Workspace
-from smm.request_input import MAX_ID
+from smm.request_input import MAX_ID, as_id
 
 
 def absolute(url: str) -> str:
@@ -197,9 +197,9 @@ class PostWriteSerializer(_WorkspaceRefs, serializers.Serializer):
 
     def validate_variants(self, value):
         for key in value:
-            if not str(key).isdigit():
-                raise serializers.ValidationError(f"{key!r} is not an account id.")
-        return {int(k): v for k, v in value.items()}
+            if as_id(key) is None:
+                raise serializers.ValidationError(f"{str(key)[:40]!r} is not an account id.")
+        return {as_id(k): v for k, v in value.items()}
 
 
 class PostUpdateSerializer(PostWriteSerializer):

@@ -274,6 +274,26 @@ def test_a_form_sent_where_json_is_read_is_not_a_server_error(make_workspace, ma
     assert [response.status_code // 100 for response in answers] == [4, 4]
 
 
+def test_a_post_variant_keyed_by_a_non_ascii_digit_is_a_field_error(
+    make_workspace, make_member, make_brand, make_account
+):
+    # given the owner signed in to the API
+    world = _build_world(make_workspace, make_member, make_brand, make_account)
+    owner = Actor("owner", world["users"]["owner"]).client
+
+    # when a post's per-account variants are keyed by "²" (str.isdigit() says yes, int() no)
+    response = owner.post(
+        reverse("api-post-list", kwargs={"ws": world["a"].slug}),
+        {"brand": world["ids"]["brand_id"], "accounts": [world["ids"]["account_id"]], "text": "Hi",
+         "variants": {"\u00b2": "Hello"}},
+        content_type="application/json",
+    )  # fmt: skip
+
+    # then the API names the field
+    assert response.status_code == 400
+    assert "variants" in response.json()
+
+
 def test_an_emoji_in_json_is_not_taken_for_a_lone_surrogate(make_workspace, make_member, make_brand, make_account):
     # given the owner signed in to the API
     world = _build_world(make_workspace, make_member, make_brand, make_account)
