@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -158,12 +159,12 @@ class FacebookAdapter(MetaGraphAdapter):
             for index, item in enumerate(content.media):
                 photo = self._upload_photo(token, page_id, item, caption="", published=False)
                 body[f"attached_media[{index}]"] = json.dumps({"media_fbid": str(photo["id"])})
-            post_id = str(self.graph("POST", f"{page_id}/feed", token, data=body)["id"])
+            post_id = self.created_id(f"{page_id}/feed", token, data=body)
         else:
             body = {"message": message}
             if content.link:
                 body["link"] = content.link
-            post_id = str(self.graph("POST", f"{page_id}/feed", token, data=body)["id"])
+            post_id = self.created_id(f"{page_id}/feed", token, data=body)
         return PublishResult(remote_id=post_id, url=post_url(post_id), published_at=now())
 
     def message_for(self, content: PostContent) -> str:
@@ -181,11 +182,14 @@ class FacebookAdapter(MetaGraphAdapter):
             body["caption"] = caption
         if not published:
             body["published"] = "false"
+        # A published photo is the post itself: its answer must not be retried blindly.
+        # Unpublished ones are parts of a post still to come; a retry only orphans one.
+        send = self.created if published else partial(self.graph, "POST")
         if item.url:
             body["url"] = item.url
-            return self.graph("POST", f"{page_id}/photos", token, data=body)
+            return send(f"{page_id}/photos", token, data=body)
         files = {"source": (item.filename, item.data, item.mime_type)}
-        return self.graph("POST", f"{page_id}/photos", token, data=body, files=files)
+        return send(f"{page_id}/photos", token, data=body, files=files)
 
     def lookup_published(
         self, account: AccountContext, content: PostContent, attempt: PublishAttempt

@@ -200,20 +200,23 @@ class MetaGraphAdapter(Adapter):
             )
         return token
 
-    def created_id(self, path: str, token: str, *, data: dict[str, Any]) -> str:
-        """A POST that creates an answer (comment, reply, published reply) and the id Graph
-        gives it. A 2xx without an id, or not JSON, means it most likely exists:
-        ``UnreadableAnswer`` (looked up), where ``graph`` would say Transient (retried)."""
+    def created(self, path: str, token: str, *, data: dict[str, Any], files=None) -> dict[str, Any]:
+        """A POST that creates something people see (a post, a published photo, a comment,
+        a reply) and Graph's answer, which carries its ``id``. A 2xx without an id, or not
+        JSON, means it most likely exists: ``UnreadableAnswer`` (looked up, never sent
+        again on its own), where ``graph`` would say Transient (retried: posted twice)."""
         try:
-            answer = self.graph("POST", path, token, data=data)
+            answer = self.graph("POST", path, token, data=data, files=files)
         except Transient as exc:
             if exc.status is not None and exc.status < 400:
                 raise UnreadableAnswer(exc.message, label=self.label, status=exc.status) from exc
             raise
-        created = answer.get("id") if isinstance(answer, dict) else None
-        if not created:
+        if not isinstance(answer, dict) or not answer.get("id"):
             raise UnreadableAnswer(f"{self.label} answered without the id of what it created", label=self.label)
-        return str(created)
+        return answer
+
+    def created_id(self, path: str, token: str, *, data: dict[str, Any]) -> str:
+        return str(self.created(path, token, data=data)["id"])
 
     def insights(self, token: str, object_id: str, metrics: str) -> dict[str, int]:
         """``GET /{object}/insights?metric=...`` as ``{"views": 12, ...}`` (see ``insight_values``)."""
@@ -288,8 +291,7 @@ class MetaGraphAdapter(Adapter):
             if found is not None:
                 return found
             raise OutcomeUnknown(f"Container {container_id} is published but its post was not found")
-        result = self.graph("POST", publish_path, token, data={"creation_id": container_id})
-        media_id = str(result["id"])
+        media_id = self.created_id(publish_path, token, data={"creation_id": container_id})
         attempt.remember(media_id=media_id)
         return self.media_result(token, media_id)
 

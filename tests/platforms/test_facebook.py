@@ -17,6 +17,7 @@ from smm.platforms.base import (
     PublishAttempt,
     RateLimited,
     Transient,
+    UnreadableAnswer,
 )
 from smm.platforms.facebook import FacebookAdapter
 from tests.platforms.helpers import form, lifetime_insights
@@ -176,6 +177,30 @@ def test_photo_from_url_with_link_in_the_caption(rsps, adapter, account):
         "access_token": "PAGEtok",
     }
     assert result.remote_id == "500_9003"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"body": "<html>OK</html>", "content_type": "text/html"},
+        {"json": {"success": True}},
+    ],
+    ids=["not-json", "no-id"],
+)
+def test_a_feed_post_accepted_without_its_id_is_unknown_not_retried(rsps, adapter, account, answer):
+    # given Facebook takes the post but its answer does not say which post it made
+    rsps.add(responses.POST, f"{G}/500/feed", status=200, **answer)
+    # when / then: an unknown outcome (looked up among the Page's posts), never a
+    # Transient that would send the same post again
+    with pytest.raises(UnreadableAnswer):
+        adapter.publish(account, PostContent(text="Spring sale starts today"), PublishAttempt("k"))
+
+
+def test_a_published_photo_accepted_without_its_id_is_unknown_not_retried(rsps, adapter, account):
+    image = MediaItem(mime_type="image/jpeg", url="https://cdn.example.com/a.jpg")
+    rsps.add(responses.POST, f"{G}/500/photos", status=200, body="", content_type="text/plain")
+    with pytest.raises(UnreadableAnswer):
+        adapter.publish(account, PostContent(text="New bikes", media=[image]), PublishAttempt("k"))
 
 
 def test_photo_from_bytes_is_multipart_source(rsps, adapter, account):

@@ -182,6 +182,17 @@ def test_image_post_creates_remembers_polls_and_publishes(rsps, adapter, account
     assert (result.remote_id, result.url) == ("m1", "https://www.instagram.com/p/m1/")
 
 
+def test_publish_accepted_without_the_media_id_is_unknown_not_retried(rsps, adapter, account):
+    # given the container is finished and media_publish answers 200 with no JSON
+    attempt = PublishAttempt(idempotency_key="k1", save_state=lambda state: None)
+    rsps.add(responses.POST, f"{G}/1784/media", json={"id": "c1"})
+    finished(rsps, "c1")
+    rsps.add(responses.POST, f"{G}/1784/media_publish", status=200, body="", content_type="text/plain")
+    # when / then: unknown (resolved by the container's status), not a Transient retry
+    with pytest.raises(OutcomeUnknown):
+        adapter.publish(account, PostContent(text="New bikes", media=[IMAGE]), attempt)
+
+
 def test_carousel_creates_children_then_parent(rsps, adapter, account):
     # given two images
     second = MediaItem(mime_type="image/jpeg", url="https://cdn.example.com/b.jpg")
