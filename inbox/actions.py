@@ -136,11 +136,17 @@ def _resolve(reply: InboxReply, adapter, *, evidence: str) -> str:
     return "unknown"
 
 
-def _record_sent(reply: InboxReply, result, *, expected=InboxReply.State.SENDING) -> str:
+# The network's own answer (or the reply found there) settles a reply still sending, and one
+# the sweeper left "not confirmed" while a slow answer was on its way: a person asked to
+# decide about a reply that is sent could send it a second time.
+ON_ITS_WAY = (InboxReply.State.SENDING, InboxReply.State.UNKNOWN)
+
+
+def _record_sent(reply: InboxReply, result, *, expected=ON_ITS_WAY) -> str:
     now = timezone.now()
     sent_at = result.published_at or now
     with transaction.atomic():
-        won = InboxReply.objects.filter(pk=reply.pk, state=expected).update(
+        won = InboxReply.objects.filter(pk=reply.pk, state__in=expected).update(
             state=InboxReply.State.SENT,
             locked_until=None,
             remote_id=(result.remote_id or "")[:191],
@@ -181,7 +187,7 @@ def confirm_reply_sent(reply: InboxReply, by) -> bool:
     item = reply.item
     confirmed = PublishResult(remote_id=reply.remote_id, url=reply.url, published_at=reply.created_at)
     with transaction.atomic():
-        if _record_sent(reply, confirmed, expected=InboxReply.State.UNKNOWN) != "sent":
+        if _record_sent(reply, confirmed, expected=(InboxReply.State.UNKNOWN,)) != "sent":
             return False
         label = item.account.network_label
         record_event(

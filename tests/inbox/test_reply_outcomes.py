@@ -14,6 +14,7 @@ from django.utils import timezone
 from inbox import actions, tasks
 from inbox.models import InboxItem, InboxReply
 from smm.models import AuditEvent
+from smm.platforms.base import PublishResult
 from tests.inbox.conftest import MASTODON, network_item
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +162,35 @@ def test_an_unexpected_error_after_sending_is_an_unknown_outcome(reply):
     assert adapter.replies == 1
     reply.refresh_from_db()
     assert reply.state == "unknown"
+
+
+class SlowToAnswer:
+    """A network whose answer (with the reply's id) comes after the sender's lease ran out:
+    meanwhile the sweeper looked for the reply, did not find it yet, and left it to a person."""
+
+    idempotency = "none"
+
+    def __init__(self, reply):
+        self.stalled = reply
+
+    def reply(self, account, item, text):
+        expire_lease(self.stalled)
+        assert actions.resolve_stalled_reply(self.stalled.pk, adapter=self) == "unknown"
+        return PublishResult(remote_id="5003", url="https://social.example/@acme/5003", published_at=None)
+
+    def find_reply(self, account, item, text, *, since):
+        return None
+
+
+def test_a_slow_answer_with_the_id_settles_a_reply_the_sweeper_left_unconfirmed(reply):
+    # given a send whose answer arrives after the sweeper marked the reply "not confirmed"
+    # when the answer arrives, with the reply's id
+    assert actions.send_reply(reply.pk, adapter=SlowToAnswer(reply)) == "sent"
+
+    # then it is sent (nobody is asked to decide, so nobody sends it a second time)
+    reply.refresh_from_db()
+    assert (reply.state, reply.remote_id, reply.error_message) == ("sent", "5003", "")
+    assert InboxItem.objects.get(pk=reply.item_id).first_response_at is not None
 
 
 def test_a_person_sees_an_unconfirmed_reply_and_says_it_is_there(client, shop, item, reply):
