@@ -484,6 +484,23 @@ def request_changes(post: Post, approver, comment: str, membership: Membership |
 # --- after publishing -------------------------------------------------------------------------
 
 
+def _back_in_line(post: Post, target: PostTarget, **fields) -> None:
+    """A person sends the target (locked by the caller) again: scheduled, due now, with a
+    fresh count of attempts and no error left over."""
+    transition(
+        target,
+        TargetState.SCHEDULED,
+        due_at=timezone.now(),
+        attempts=0,
+        locked_until=None,
+        error_kind="",
+        error_message="",
+        error_user_message="",
+        **fields,
+    )
+    refresh_post_status(post)
+
+
 @transaction.atomic
 def retry_target(target: PostTarget, actor, membership: Membership | None = None) -> PostTarget:
     """A person sends a failed target again, now. Not a target of unknown outcome: it may
@@ -500,17 +517,7 @@ def retry_target(target: PostTarget, actor, membership: Membership | None = None
     if target.state != TargetState.FAILED:
         raise ValidationError("Only a failed post can be retried.")
     previous = {"state": target.state, "attempts": target.attempts, "error": target.error_message[:300]}
-    transition(
-        target,
-        TargetState.SCHEDULED,
-        due_at=timezone.now(),
-        attempts=0,
-        locked_until=None,
-        error_kind="",
-        error_message="",
-        error_user_message="",
-    )
-    refresh_post_status(post)
+    _back_in_line(post, target)
     record_event(post.workspace, actor, "post.retried", post, f"Retried on {target.account}", **previous)
     return target
 
@@ -628,19 +635,7 @@ def send_again(target: PostTarget, actor, membership: Membership | None = None) 
     post = target.post
     evidence = target.error_message
     remembered = {key: value for key, value in (target.publish_state or {}).items() if key != "lookups"}
-    transition(
-        target,
-        TargetState.SCHEDULED,
-        due_at=timezone.now(),
-        attempts=0,
-        locked_until=None,
-        queued_at=None,
-        publish_state=remembered,
-        error_kind="",
-        error_message="",
-        error_user_message="",
-    )
-    refresh_post_status(post)
+    _back_in_line(post, target, queued_at=None, publish_state=remembered)
     record_event(
         post.workspace,
         actor,

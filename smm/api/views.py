@@ -576,6 +576,17 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
             return Post.objects.none()
         return post_queryset(self.request.workspace)
 
+    def _target(self, target_id, body=None):
+        """This post, one of its targets and the request's body read by ``body`` (a
+        serializer; a 400 names the field): what each action on a target starts from."""
+        post = self.get_object()
+        target = get_object_or_404(PostTarget.objects.filter(post=post), pk=target_id)
+        if body is None:
+            return post, target, {}
+        reader = body(data=self.request.data)
+        reader.is_valid(raise_exception=True)
+        return post, target, reader.validated_data
+
     def _answer(self, post, code=status.HTTP_200_OK):
         warnings = getattr(post, "warnings", [])
         fresh = post_queryset(self.request.workspace).get(pk=post.pk)
@@ -700,8 +711,7 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
     )
     @action(detail=True, methods=["post"], url_path=r"targets/(?P<target_id>\d+)/retry")
     def retry_target(self, request, ws, pk, target_id):
-        post = self.get_object()
-        target = get_object_or_404(PostTarget.objects.filter(post=post), pk=target_id)
+        post, target, _ = self._target(target_id)
         actions.retry_target(target, request.user, request.membership)
         return self._answer(post)
 
@@ -727,11 +737,8 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
     )
     @action(detail=True, methods=["post"], url_path=r"targets/(?P<target_id>\d+)/on-network")
     def target_on_network(self, request, ws, pk, target_id):
-        post = self.get_object()
-        target = get_object_or_404(PostTarget.objects.filter(post=post), pk=target_id)
-        body = s.PostLinkSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        actions.mark_on_network(target, request.user, request.membership, url=body.validated_data["url"])
+        post, target, body = self._target(target_id, s.PostLinkSerializer)
+        actions.mark_on_network(target, request.user, request.membership, url=body["url"])
         return self._answer(post)
 
     @extend_schema(
@@ -760,10 +767,7 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
     )
     @action(detail=True, methods=["post"], url_path=r"targets/(?P<target_id>\d+)/send-again")
     def send_target_again(self, request, ws, pk, target_id):
-        post = self.get_object()
-        target = get_object_or_404(PostTarget.objects.filter(post=post), pk=target_id)
-        body = s.SendAgainSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        post, target, _ = self._target(target_id, s.SendAgainSerializer)
         actions.send_again(target, request.user, request.membership)
         return self._answer(post)
 
