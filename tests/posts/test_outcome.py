@@ -17,6 +17,7 @@ from posts.models import PostStatus, TargetState
 from posts.publishing import refresh_post_status, transition
 from smm.models import AuditEvent
 from smm.models_api import WebhookDelivery, WebhookEndpoint
+from tests.posts.pages import as_user
 
 pytestmark = pytest.mark.django_db
 
@@ -56,11 +57,6 @@ def url(name, team, target, **kwargs):
     return reverse(
         f"posts:{name}", kwargs={"ws": team.workspace.slug, "post_id": target.post_id, "target_id": target.pk, **kwargs}
     )
-
-
-def as_user(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 # --- the two actions ------------------------------------------------------------------------

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.messages import WARNING, get_messages
-from django.urls import reverse
 
 from posts import actions
 from posts.models import Post, PostStatus, TargetState
+from tests.posts.pages import as_user, composer_data, url
 
 pytestmark = pytest.mark.django_db
 
@@ -19,30 +19,6 @@ def paused(team):
     team.brand.paused = True
     team.brand.save(update_fields=["paused"])
     return team.brand
-
-
-def url(url_name, team, **kwargs):
-    return reverse(f"posts:{url_name}", kwargs={"ws": team.workspace.slug, **kwargs})
-
-
-def as_user(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
-
-
-def composer_data(team, **overrides):
-    data = {
-        "brand": team.brand.pk,
-        "accounts": [team.mastodon.pk, team.x.pk],
-        "text": "Our autumn blend is here",
-        "link": "",
-        "campaign": "",
-        "date": "",
-        "time": "",
-        "action": "draft",
-    }
-    data.update(overrides)
-    return data
 
 
 def flashes(response):

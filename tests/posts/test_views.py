@@ -10,6 +10,7 @@ from PIL import Image
 
 from posts import actions
 from posts.models import MediaAsset, Post, PostingSlot, PostStatus
+from tests.posts.pages import as_user, composer_data, url
 
 pytestmark = pytest.mark.django_db
 
@@ -17,30 +18,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-def url(url_name, team, **kwargs):
-    return reverse(f"posts:{url_name}", kwargs={"ws": team.workspace.slug, **kwargs})
-
-
-def form_data(team, **overrides):
-    data = {
-        "brand": team.brand.pk,
-        "accounts": [team.mastodon.pk, team.x.pk],
-        "text": "Our autumn blend is here",
-        "link": "",
-        "campaign": "",
-        "date": "",
-        "time": "",
-        "action": "draft",
-    }
-    data.update(overrides)
-    return data
-
-
-def as_user(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    return client
 
 
 def test_composer_page_prefills_brand_and_time_from_the_calendar(client, team):
@@ -70,7 +47,7 @@ def test_a_client_cannot_open_the_composer(client, team):
 
 def test_save_draft_creates_the_post_with_variants(client, team):
     as_user(client, team.editor)
-    response = client.post(url("new", team), form_data(team, **{f"variant_{team.x.pk}": "Autumn blend, short"}))
+    response = client.post(url("new", team), composer_data(team, **{f"variant_{team.x.pk}": "Autumn blend, short"}))
     post = Post.objects.get()
     assert response.status_code == 302 and response.url == post.get_absolute_url()
     assert post.status == PostStatus.DRAFT
@@ -83,7 +60,7 @@ def test_save_draft_creates_the_post_with_variants(client, team):
 def test_schedule_in_a_dst_gap_is_moved_and_the_person_is_told(client, team):
     as_user(client, team.editor)
     response = client.post(
-        url("new", team), form_data(team, action="schedule", date="2099-03-29", time="02:30"), follow=True
+        url("new", team), composer_data(team, action="schedule", date="2099-03-29", time="02:30"), follow=True
     )
     post = Post.objects.get()
     assert post.status == PostStatus.SCHEDULED
@@ -96,7 +73,7 @@ def test_a_refused_schedule_keeps_everything_typed_and_saves_nothing(client, tea
     # given: a text too long for X, an adapted Mastodon variant, a link and a time
     as_user(client, team.editor)
     long_text = "Long story about our beans " * 12
-    data = form_data(
+    data = composer_data(
         team,
         text=long_text,
         link="https://acme.example/autumn",
@@ -120,7 +97,7 @@ def test_a_refused_schedule_keeps_everything_typed_and_saves_nothing(client, tea
 
 def test_scheduling_without_a_date_says_so(client, team):
     as_user(client, team.editor)
-    response = client.post(url("new", team), form_data(team, action="schedule"))
+    response = client.post(url("new", team), composer_data(team, action="schedule"))
     assert "Pick a date and a time to schedule the post." in response.content.decode()
     assert Post.objects.count() == 0
 
@@ -128,7 +105,7 @@ def test_scheduling_without_a_date_says_so(client, team):
 def test_add_to_queue_from_the_composer(client, team):
     PostingSlot.objects.create(brand=team.brand, weekday=2, time=dt.time(8, 0))
     as_user(client, team.editor)
-    client.post(url("new", team), form_data(team, action="queue"))
+    client.post(url("new", team), composer_data(team, action="queue"))
     post = Post.objects.get()
     assert post.status == PostStatus.SCHEDULED
     local = post.scheduled_at.astimezone(team.brand.tz)
@@ -137,7 +114,7 @@ def test_add_to_queue_from_the_composer(client, team):
 
 def test_live_check_shows_each_networks_remaining_characters(client, team):
     as_user(client, team.editor)
-    response = client.post(url("check", team), form_data(team, text="Hello ☕ https://example.com/" + "x" * 60))
+    response = client.post(url("check", team), composer_data(team, text="Hello ☕ https://example.com/" + "x" * 60))
     html = response.content.decode()
     # Mastodon: 6 + 1 + 1 + 23 = 31 -> 469 left; X: 6 + 2 + 1 + 23 = 32 -> 248 left
     assert "469 left" in html
@@ -147,7 +124,7 @@ def test_live_check_shows_each_networks_remaining_characters(client, team):
 
 def test_live_check_shows_problems_in_words(client, team):
     as_user(client, team.editor)
-    html = client.post(url("check", team), form_data(team, text="y" * 290)).content.decode()
+    html = client.post(url("check", team), composer_data(team, text="y" * 290)).content.decode()
     assert "10 over" in html
     assert "This is 10 characters over X&#x27;s 280-character limit" in html
 
@@ -156,7 +133,7 @@ def test_upload_in_the_composer_is_kept_on_a_refusal_and_attached_on_success(cli
     as_user(client, team.editor)
     buf = io.BytesIO()
     Image.new("RGB", (40, 30), "red").save(buf, format="PNG")
-    data = form_data(team, text="", action="schedule", date="2001-05-01", time="10:00", upload_alt="The shop")
+    data = composer_data(team, text="", action="schedule", date="2001-05-01", time="10:00", upload_alt="The shop")
     data["upload"] = SimpleUploadedFile("shop.png", buf.getvalue(), content_type="image/png")
     # when: the time has passed, so scheduling is refused
     response = client.post(url("new", team), data)
@@ -168,7 +145,7 @@ def test_upload_in_the_composer_is_kept_on_a_refusal_and_attached_on_success(cli
     assert f'name="media" value="{asset.pk}" checked' in response.content.decode()
     assert Post.objects.count() == 0
     # when: the person picks a future date and sends the form again (image only, no text)
-    data = form_data(team, text="", action="schedule", date="2099-05-01", time="10:00", media=[asset.pk])
+    data = composer_data(team, text="", action="schedule", date="2099-05-01", time="10:00", media=[asset.pk])
     response = client.post(url("new", team), data)
     # then
     assert response.status_code == 302
@@ -266,14 +243,14 @@ def test_editing_a_scheduled_post_in_the_composer(client, team, write_post, tomo
     html = client.get(edit).content.decode()
     assert f'value="{local:%Y-%m-%d}"' in html and f'value="{local:%H:%M}"' in html
     # when: the contributor changes the text and submits again at the same time
-    data = form_data(team, text="Edited text", action="submit", date=f"{local:%Y-%m-%d}", time=f"{local:%H:%M}")
+    data = composer_data(team, text="Edited text", action="submit", date=f"{local:%Y-%m-%d}", time=f"{local:%H:%M}")
     client.post(edit, data)
     # then: edited, and waiting for approval again
     post.refresh_from_db()
     assert post.status == PostStatus.PENDING_APPROVAL
     assert set(post.targets.values_list("text", flat=True)) == {"Edited text"}
     # when: "Save draft" on the waiting post
-    client.post(edit, form_data(team, text="Edited again", action="draft"))
+    client.post(edit, composer_data(team, text="Edited again", action="draft"))
     # then: the edit is kept and the post no longer waits
     post.refresh_from_db()
     assert (post.status, post.text) == (PostStatus.DRAFT, "Edited again")
