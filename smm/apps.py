@@ -8,5 +8,6 @@ class SmmConfig(AppConfig):
     # is not routed: beat sends it to each queue in turn with an explicit queue.
     task_routes = {
         "smm.tasks.operations_alerts": "default",
+        "smm.tasks.send_password_reset_email": "default",
         "smm.api.tasks.*": "webhooks",
     }

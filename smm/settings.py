@@ -478,6 +478,11 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = "SMM"
+# Password reset links (smm/password_reset.py): asked per client address per hour (then a
+# visible wait), and emailed per account per hour (then silently not, so nobody learns
+# whether an address has an account and nobody's inbox is flooded).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("PASSWORD_RESET_LIMIT_PER_ADDRESS", 10)
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = env_int("PASSWORD_RESET_LIMIT_PER_ACCOUNT", 3)
 # Monitoring: GET /ops/status.json with "Authorization: Bearer <OPS_STATUS_TOKEN>" (empty: off).
 OPS_STATUS_TOKEN = env_str("OPS_STATUS_TOKEN")
 LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # lockouts are warnings; every login reset is not news

@@ -29,6 +29,14 @@ def operations_alerts() -> dict:
     return result
 
 
+@shared_task(name="smm.tasks.send_password_reset_email", ignore_result=True)
+def send_password_reset_email(user_id: int) -> bool:
+    """The reset link of one account (smm/password_reset.py), written in the worker."""
+    from smm.password_reset import send_reset_email
+
+    return send_reset_email(user_id)
+
+
 @task_postrun.connect
 def _dispatcher_ticked(sender=None, **kwargs):
     # The engine's dispatcher tick ran to the end: remember when, for the status page.

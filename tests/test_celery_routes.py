@@ -31,6 +31,7 @@ EXPECTED = {
     "inbox.tasks.process_pending_webhooks": "inbox",
     "sandbox.tasks.simulate_audience": "default",
     "smm.tasks.operations_alerts": "default",
+    "smm.tasks.send_password_reset_email": "default",
     "smm.api.tasks.deliver_webhook": "webhooks",
     "smm.api.tasks.send_due_webhooks": "webhooks",
 }
