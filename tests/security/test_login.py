@@ -2,21 +2,13 @@
 change that logs out every other session."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_login_counters")]
 
 PASSWORD = "pw-for-tests-1"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_login_counters():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def current_code(device: TOTPDevice) -> str:
