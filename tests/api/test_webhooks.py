@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from django.core import mail
@@ -15,11 +14,12 @@ from django.utils import timezone
 
 from smm.api import webhooks
 from smm.models_api import WebhookDelivery, WebhookEndpoint
+from tests.loopback_server import LoopbackServer
 
 pytestmark = pytest.mark.django_db
 
 
-class Receiver:
+class Receiver(LoopbackServer):
     """A tiny HTTP server that records what it gets and answers with scripted statuses."""
 
     def __init__(self):
@@ -40,18 +40,8 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler)
+        self.url = f"http://127.0.0.1:{self.port}/hook"
 
 
 @pytest.fixture

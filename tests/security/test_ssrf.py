@@ -10,7 +10,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 
 import pytest
 import requests
@@ -18,6 +17,7 @@ import responses
 
 from smm.platforms.base import OutcomeUnknown, Transient
 from smm.platforms.http import BlockedAddress, HttpClient, UnresolvableHost
+from tests.loopback_server import LoopbackServer
 
 PRIVATE_URLS = [
     "http://127.0.0.1:8000/admin/",
@@ -130,7 +130,7 @@ def answers(monkeypatch, names: dict):
     return asked
 
 
-class LocalServer:
+class LocalServer(LoopbackServer):
     """An HTTP(S) server on 127.0.0.1 that records the paths it was asked for."""
 
     def __init__(self, tls_context=None):
@@ -148,20 +148,7 @@ class LocalServer:
             def log_message(self, *args):
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        if tls_context is not None:
-            self.server.socket = tls_context.wrap_socket(self.server.socket, server_side=True)
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(Handler, tls_context)
 
 
 @responses.activate
