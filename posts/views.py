@@ -12,8 +12,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from posts import actions
@@ -33,7 +33,7 @@ from posts.models import (
 from posts.scheduling import describe, next_free_slot, resolve_local
 from posts.validation import check_target, media_items
 from smm.models import AuditEvent, Brand, SocialAccount
-from smm.request_input import get_datetime, get_id, id_or_404
+from smm.request_input import get_datetime, get_id, id_or_404, local_next
 from smm.tenancy import require, scoped, scoped_or_404, workspace_view
 
 # --- list and detail ----------------------------------------------------------------------------
@@ -558,8 +558,4 @@ def notification_open(request, ws, notification_id):
     """Opening a notice marks it read and goes where it points (a page of this site)."""
     notice = get_object_or_404(notices.for_member(request.user, request.workspace), pk=notification_id)
     notices.mark_read(notice)
-    if notice.url and url_has_allowed_host_and_scheme(
-        notice.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(notice.url)
-    return redirect("posts:notifications", ws=ws)
+    return redirect(local_next(request, notice.url, reverse("posts:notifications", kwargs={"ws": ws})))
