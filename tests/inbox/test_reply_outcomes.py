@@ -271,3 +271,24 @@ def test_a_reply_that_is_not_unconfirmed_cannot_be_confirmed_or_sent_again(clien
     reply.refresh_from_db()
     assert (reply.state, reply.remote_id) == ("sent", "77")
     assert not AuditEvent.objects.filter(verb__startswith="inbox.reply_").exclude(verb="inbox.reply").exists()
+
+
+def test_replies_stored_as_failed_for_an_unknown_outcome_before_become_not_confirmed(item, reply):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("inbox.migrations.0006_old_unconfirmed_replies")
+    # given a reply stored as failed the old way (its outcome unknown: "Try again" would
+    # send it blindly), and one the network truly refused
+    InboxReply.objects.filter(pk=reply.pk).update(state=InboxReply.State.FAILED, error_message=migration.OLD_MESSAGE)
+    refused = InboxReply.objects.create(
+        item=item, author=reply.author, text="Another", state=InboxReply.State.FAILED, error_message="Too long"
+    )
+    # when the migration runs
+    migration.failed_to_unknown(apps, None)
+    # then the first waits for a person; the refused one stays failed
+    reply.refresh_from_db()
+    refused.refresh_from_db()
+    assert reply.state == InboxReply.State.UNKNOWN and "could not confirm" in reply.error_message
+    assert (refused.state, refused.error_message) == (InboxReply.State.FAILED, "Too long")
