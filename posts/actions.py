@@ -621,6 +621,7 @@ def mark_on_network(target: PostTarget, actor, membership: Membership | None = N
         remote_id=remote_id,
         evidence=evidence[:1000],
     )
+    notifications.outcome_settled(post)
     return target
 
 
@@ -645,6 +646,7 @@ def send_again(target: PostTarget, actor, membership: Membership | None = None) 
         target=target.pk,
         evidence=evidence[:1000],
     )
+    notifications.outcome_settled(post)
     return target
 
 

@@ -279,6 +279,7 @@ class Notification(models.Model):
 
     class Kind(models.TextChoices):
         PUBLISHING = "publishing", "Publishing needs a person"
+        OUTCOME_UNKNOWN = "outcome_unknown", "Please check whether a post reached its network"
         APPROVAL_REQUESTED = "approval_requested", "A post waits for approval"
         APPROVED = "approved", "A post was approved"
         CHANGES_REQUESTED = "changes_requested", "A post was sent back"

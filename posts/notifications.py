@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from posts.models import Notification, Post, PostTarget
+from posts.models import Notification, Post, PostTarget, TargetState
 from smm.models import Membership, SocialAccount, UserProfile, Workspace
 from smm.roles import Role, role_can
 
@@ -42,11 +42,22 @@ def recipients(workspace: Workspace):
     ]
 
 
-def notify(workspace: Workspace, subject: str, text: str, url: str = "") -> list[Notification]:
+def notify(
+    workspace: Workspace,
+    subject: str,
+    text: str,
+    url: str = "",
+    *,
+    kind: str = Notification.Kind.PUBLISHING,
+    post: Post | None = None,
+) -> list[Notification]:
     """One in-app notice per recipient, and one email to all of them that have an address."""
     users = recipients(workspace)
     notices = Notification.objects.bulk_create(
-        [Notification(workspace=workspace, user=user, text=text[:500], url=url[:500]) for user in users]
+        [
+            Notification(workspace=workspace, user=user, kind=kind, post=post, text=text[:500], url=url[:500])
+            for user in users
+        ]
     )
     emails = sorted({user.email for user in users if user.email})
     if emails:
@@ -94,6 +105,19 @@ def target_unknown(target_id: int) -> None:
         f"Look at the account, then say on the post's page whether it is there or send it again. "
         f"({target.error_message})",
         _post_url(target),
+        kind=Notification.Kind.OUTCOME_UNKNOWN,
+        post=target.post,
+    )
+
+
+def outcome_settled(post: Post) -> int:
+    """A person said where the post's targets of unknown outcome stand: once none is left,
+    the "please check" notices about it are read for everyone (the question is answered;
+    who answered it is in the post's history). Returns how many were marked."""
+    if post.targets.filter(state=TargetState.UNKNOWN).exists():
+        return 0
+    return Notification.objects.filter(post=post, kind=Notification.Kind.OUTCOME_UNKNOWN, read_at__isnull=True).update(
+        read_at=timezone.now()
     )
 
 

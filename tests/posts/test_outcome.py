@@ -141,6 +141,25 @@ def test_not_there_sends_it_again_now_with_the_same_key(team, unknown):
     assert event.data["evidence"] == EVIDENCE
 
 
+@pytest.mark.parametrize("settle", ["on_network", "send_again"])
+def test_the_please_check_notices_are_read_once_it_is_settled(team, unknown, settle):
+    from posts import notifications
+    from posts.models import Notification
+
+    # given everyone who may settle it was asked to check
+    notifications.target_unknown(unknown.pk)
+    asked = Notification.objects.filter(post=unknown.post, kind=Notification.Kind.OUTCOME_UNKNOWN)
+    assert asked.count() >= 2 and not asked.filter(read_at__isnull=False).exists()
+    # while the question stands, nothing is marked
+    assert notifications.outcome_settled(unknown.post) == 0
+    # when a manager settles it, nobody is left with a question already answered
+    if settle == "on_network":
+        actions.mark_on_network(unknown, team.manager)
+    else:
+        actions.send_again(unknown, team.manager)
+    assert asked.exists() and not asked.filter(read_at__isnull=True).exists()
+
+
 @pytest.mark.parametrize(
     ("state", "words"),
     [
