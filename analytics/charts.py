@@ -9,17 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from analytics import frames, kpis
-from smm.platforms import NETWORK_LABELS
+from smm.platforms import registry
 
-NETWORK_COLOURS = {
-    "mastodon": "#6364ff",
-    "bluesky": "#1185fe",
-    "x": "#111111",
-    "linkedin": "#0a66c2",
-    "facebook": "#1877f2",
-    "instagram": "#d62976",
-    "threads": "#555555",
-}
 SECOND_AXIS = {"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"}
 RATE_AXIS = {**SECOND_AXIS, "ticksuffix": "%", "tickformat": ".1f"}
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12, "color": "#374151"}
@@ -92,7 +83,7 @@ def network_split(daily) -> dict | None:
     days = _day_labels(daily["days"])
     data = [
         {"type": "bar", "x": days, "y": _values(daily["values"][network]["engagements"]),
-         "name": NETWORK_LABELS.get(network, network), "marker": {"color": NETWORK_COLOURS.get(network, "#6b7280")}}
+         "name": registry.label(network), "marker": {"color": registry.network(network).colour}}
         for network in daily["networks"]
     ]  # fmt: skip
     return _figure(data, _layout(barmode="stack", xaxis={"type": "date"}))
@@ -103,8 +94,8 @@ def followers(follower_daily) -> dict | None:
         return None
     data = [
         {"type": "scatter", "x": _day_labels(day for day, _ in points), "y": _values(v for _, v in points),
-         "mode": "lines", "name": NETWORK_LABELS.get(network, network),
-         "line": {"color": NETWORK_COLOURS.get(network, "#6b7280"), "width": 2}}
+         "mode": "lines", "name": registry.label(network),
+         "line": {"color": registry.network(network).colour, "width": 2}}
         for network, points in follower_daily.items()
     ]  # fmt: skip
     layout = _layout(xaxis={"type": "date"})

@@ -245,9 +245,9 @@ def kpi_tiles(table, row, definitions, lower_is_better, has_inbox) -> list[dict]
 
 
 def network_rows(table, definitions, lower_is_better, has_inbox, labels=None) -> list[dict]:
-    from smm.platforms import NETWORK_LABELS
+    from smm.platforms import registry
 
-    labels = labels or NETWORK_LABELS
+    labels = labels or {name: row.label for name, row in registry.NETWORKS.items()}
 
     rows = []
     for network in table.index:
@@ -269,7 +269,7 @@ def network_rows(table, definitions, lower_is_better, has_inbox, labels=None) ->
 
 def figures_csv_frame(table: pd.DataFrame, definitions, period, previous) -> pd.DataFrame:
     """The KPI table as a tidy CSV: one line per network and KPI, current, previous, change."""
-    from smm.platforms import NETWORK_LABELS
+    from smm.platforms import registry
 
     lines = []
     for network in table.index:
@@ -280,7 +280,7 @@ def figures_csv_frame(table: pd.DataFrame, definitions, period, previous) -> pd.
             d = delta(cur, prev, kind)
             lines.append(
                 {
-                    "network": "all" if network == "total" else NETWORK_LABELS.get(network, network),
+                    "network": "all" if network == "total" else registry.label(network),
                     "kpi": label,
                     "unit": {"rate": "ratio", "duration": "seconds", "count": "count"}[kind],
                     "period_start": period.start.isoformat(),

@@ -19,7 +19,7 @@ from analytics.models import ReportSubscription
 from analytics.periods import PERIOD_KINDS, PeriodError, parse_period
 from posts.models import PostMedia
 from smm.models import Brand, Membership
-from smm.platforms import NETWORK_LABELS
+from smm.platforms import registry
 from smm.request_input import get_id
 from smm.tenancy import scoped, scoped_or_404, workspace_view
 
@@ -42,7 +42,7 @@ class Filters:
             if self.brand is None:
                 raise Http404("No such brand")
         self.network = request.GET.get("network", "")
-        if self.network and self.network not in NETWORK_LABELS:
+        if self.network and self.network not in registry.NETWORKS:
             self.errors.append(f"Unknown network {self.network!r}; showing all networks.")
             self.network = ""
         try:
@@ -101,7 +101,7 @@ def _previews(entries) -> list[dict]:
                 "engagements": frames.format_value(entry.engagements, "count"),
                 "impressions": frames.format_value(entry.impressions, "count"),
                 "network": entry.network,
-                "network_label": NETWORK_LABELS.get(entry.network, entry.network),
+                "network_label": registry.label(entry.network),
             }
         )
     return previews
@@ -124,7 +124,7 @@ def dashboard_context(request, filters: Filters) -> dict:
         "top_posts": previews[: len(top)],
         "bottom_posts": previews[len(top) :],
         "period_kinds": PERIOD_KINDS,
-        "networks": sorted(NETWORK_LABELS.items(), key=lambda item: item[1]),
+        "networks": registry.choices_by_label(),
         "query": filters.query(),
         "prev_query": filters.period_query(filters.period.previous()),
         "next_query": filters.period_query(filters.period.next()),
@@ -298,7 +298,7 @@ def export_posts(request, ws):
     )
     for col in ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks", "video_views", "engagements"):
         frame[col] = frame[col].astype("Int64")
-    frame["network"] = frame["network"].map(lambda n: NETWORK_LABELS.get(n, n))
+    frame["network"] = frame["network"].map(registry.label)
     return _csv_response(frame[POST_CSV_COLUMNS], f"posts_{_slug(filters)}.csv")
 
 

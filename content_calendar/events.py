@@ -37,7 +37,7 @@ from posts.models import (
     TargetState,
 )
 from smm.models import Brand
-from smm.platforms import NETWORK_LABELS
+from smm.platforms import registry
 from smm.request_input import as_id
 
 MAX_RANGE = timedelta(days=100)  # a month grid is 42 days; refuse to build a year in one request
@@ -98,7 +98,7 @@ class CalendarFilters:
         if unknown:
             raise ValidationError(f"Unknown state {unknown[0]!r}.")
         networks = _words(query.getlist("network"))
-        unknown = [n for n in networks if n not in NETWORK_LABELS]
+        unknown = [n for n in networks if n not in registry.NETWORKS]
         if unknown:
             raise ValidationError(f"Unknown network {unknown[0]!r}.")
         return cls(

@@ -11,7 +11,7 @@ from icalendar import Calendar, Event
 from content_calendar.events import HELD_LABEL, STATUS_LABELS, first_words, held_reason, post_url_builder
 from posts.models import HELD_STATUSES, Post, PostStatus, PostTarget
 from smm.models import Brand
-from smm.platforms import NETWORK_LABELS
+from smm.platforms import registry
 
 FEED_STATES = [
     PostStatus.SCHEDULED,
@@ -44,7 +44,7 @@ def build_feed(workspace, *, site_url: str | None = None, now=None) -> bytes:
         .order_by("post_id", "id")
         .values_list("post_id", "account__network", "account__handle")
     ):
-        accounts.setdefault(post_id, []).append(f"{NETWORK_LABELS.get(network, network)} {handle}")
+        accounts.setdefault(post_id, []).append(f"{registry.label(network)} {handle}")
     brands, paused = {}, set()
     for pk, name, is_paused in Brand.objects.for_workspace(workspace).values_list("pk", "name", "paused"):
         brands[pk] = name

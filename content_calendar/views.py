@@ -28,7 +28,7 @@ from content_calendar.models import CalendarFeedToken, CalendarNote
 from posts.actions import reschedule_post
 from posts.models import Campaign, Post, PostStatus
 from smm.models import Brand, SocialAccount
-from smm.platforms import NETWORK_LABELS
+from smm.platforms import registry
 from smm.request_input import get_date
 from smm.tenancy import scoped, scoped_or_404, workspace_view
 
@@ -64,6 +64,7 @@ def calendar_view(request, ws):
         "eventsUrl": reverse("calendar:events", kwargs={"ws": ws}),
         "rescheduleUrl": reverse("calendar:reschedule", kwargs={"ws": ws, "post_id": 0}),
         "composerUrl": _composer_url(ws),
+        "networks": registry.for_scripts(),
         "timeZone": tz.key,
         "initialView": VIEWS.get(view, VIEWS["month"]),
         "initialDate": str(get_date(request.GET, "date") or ""),
@@ -77,7 +78,7 @@ def calendar_view(request, ws):
         "selected_brand": selected_brand,
         "paused_brands": [b for b in brands if b.paused],
         "accounts": scoped(request, SocialAccount).select_related("brand").order_by("brand__name", "network"),
-        "networks": sorted(NETWORK_LABELS.items(), key=lambda item: item[1]),
+        "networks": registry.choices_by_label(),
         "campaigns": scoped(request, Campaign),
         "states": PostStatus.choices,
         "authors": members,

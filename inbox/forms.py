@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from inbox.models import InboxKeyword, Kind, SavedReply
-from smm.platforms import NETWORK_LABELS
+from smm.platforms import registry
 
 STATUS_FILTERS = [
     ("open", "Open"),
@@ -40,7 +40,7 @@ class FilterForm(forms.Form):
         self.fields["account"].choices = [("", "All accounts")] + [
             (a.pk, f"{a.handle} ({a.network_label})") for a in accounts
         ]
-        self.fields["network"].choices = [("", "All networks"), *NETWORK_LABELS.items()]
+        self.fields["network"].choices = [("", "All networks"), *registry.choices()]
 
     def value(self, name, default=None):
         """The cleaned value of one filter; a filter that does not validate is ignored

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from smm.platforms import NETWORK_LABELS, get_adapter
+from smm.platforms import get_adapter, registry
 from smm.platforms import text as post_text
 from smm.platforms.base import MediaItem, PostContent, Problem
 
@@ -42,7 +42,7 @@ class TargetCheck:
 
     @property
     def label(self) -> str:
-        return f"{NETWORK_LABELS.get(self.account.network, self.account.network)} {self.account.handle}"
+        return f"{registry.label(self.account.network)} {self.account.handle}"
 
 
 def media_items(assets) -> list[MediaItem]:

@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 
 from smm.models import Brand, SocialAccount, record_event
 from smm.network_urls import http_url
-from smm.platforms import NETWORK_LABELS, REGISTRY, adapter_class, get_adapter
+from smm.platforms import adapter_class, get_adapter, registry
 from smm.platforms.base import AppCredentials, ConnectedAccount, PlatformError
 from smm.platforms.http import HttpClient
 from smm.request_input import id_or_404
@@ -63,9 +63,9 @@ class NetworkChoice:
 
 def network_choices() -> list[NetworkChoice]:
     choices = []
-    for network in REGISTRY:
+    for network in registry.NETWORKS:
         adapter = adapter_class(network)
-        label = NETWORK_LABELS.get(network, adapter.label or network)
+        label = registry.label(network)
         choices.append(
             NetworkChoice(
                 network=network,
@@ -158,7 +158,7 @@ def save_connection(request, brand: Brand, network: str, connected: ConnectedAcc
 
 def _finish(request, brand: Brand, network: str, connected: ConnectedAccount, extra=None):
     account, created = save_connection(request, brand, network, connected, extra)
-    label = NETWORK_LABELS.get(network, network)
+    label = registry.label(network)
     if created:
         messages.success(request, f"{label} account {account.handle} is connected to {brand.name}.")
     else:
@@ -167,7 +167,7 @@ def _finish(request, brand: Brand, network: str, connected: ConnectedAccount, ex
 
 
 def _failed(request, brand: Brand, network: str, exc: PlatformError):
-    label = NETWORK_LABELS.get(network, network)
+    label = registry.label(network)
     # The network's message goes to the log without the request (no tokens in it).
     logger.info("Connecting %s for brand %s failed: %s", network, brand.pk, exc.message)
     messages.error(request, f"Could not connect {label}: {exc.user_message}")
@@ -178,7 +178,7 @@ def _failed(request, brand: Brand, network: str, exc: PlatformError):
 
 
 def _network_or_404(network: str) -> str:
-    if network not in REGISTRY:
+    if network not in registry.NETWORKS:
         raise Http404("No such network")
     return network
 
@@ -240,7 +240,7 @@ def start(request, ws, brand_id, network):
     brand = scoped_or_404(request, Brand, pk=brand_id)
     network = _network_or_404(network)
     if not is_configured(network):
-        messages.error(request, f"{NETWORK_LABELS.get(network, network)} is not configured by your administrator.")
+        messages.error(request, f"{registry.label(network)} is not configured by your administrator.")
         return redirect("connect_choose", ws=ws, brand_id=brand.pk)
     kind = adapter_class(network).connect_kind
     reconnect = _reconnecting(request, brand)
@@ -297,7 +297,7 @@ def _app_password(request, brand, network, reconnect):
     return render(
         request,
         "connections/app_password.html",
-        {"brand": brand, "form": form, "label": NETWORK_LABELS.get(network, network), "reconnect": reconnect},
+        {"brand": brand, "form": form, "label": registry.label(network), "reconnect": reconnect},
     )
 
 
@@ -324,7 +324,7 @@ def _instance(request, brand, network, reconnect):
     return render(
         request,
         "connections/instance.html",
-        {"brand": brand, "form": form, "label": NETWORK_LABELS.get(network, network), "reconnect": reconnect},
+        {"brand": brand, "form": form, "label": registry.label(network), "reconnect": reconnect},
     )
 
 
@@ -359,7 +359,7 @@ def oauth_callback(request, network):
     brand = Brand.objects.filter(workspace=membership.workspace, pk=flow["brand"]).first()
     if brand is None:
         raise Http404("No such brand")
-    label = NETWORK_LABELS.get(network, network)
+    label = registry.label(network)
     if request.GET.get("error"):
         if request.GET["error"] == "access_denied":
             messages.warning(request, f"You did not allow SMM on {label}; nothing was connected.")

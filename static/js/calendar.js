@@ -6,15 +6,6 @@
 (function () {
   "use strict";
 
-  const NETWORKS = {
-    mastodon: { short: "Ma", label: "Mastodon", colour: "#6364ff" },
-    bluesky: { short: "Bs", label: "Bluesky", colour: "#1185fe" },
-    x: { short: "X", label: "X", colour: "#111111" },
-    linkedin: { short: "in", label: "LinkedIn", colour: "#0a66c2" },
-    facebook: { short: "f", label: "Facebook", colour: "#1877f2" },
-    instagram: { short: "Ig", label: "Instagram", colour: "#d62976" },
-    threads: { short: "@", label: "Threads", colour: "#333333" },
-  };
   const VIEW_TYPES = { month: "dayGridMonth", week: "timeGridWeek", list: "listMonth" };
   const VIEW_NAMES = Object.fromEntries(Object.entries(VIEW_TYPES).map(([k, v]) => [v, k]));
   const FILTERS = ["brand", "account", "network", "campaign", "state", "author"];
@@ -40,6 +31,8 @@
     const root = document.getElementById("calendar");
     if (!root || !window.FullCalendar) return;
     const config = JSON.parse(document.getElementById("calendar-config").textContent);
+    // label, badge and colour of each network, from the one table (smm.platforms.registry)
+    const NETWORKS = config.networks || {};
     const form = document.getElementById("calendar-filters");
     const wrap = document.getElementById("calendar-wrap");
 
@@ -118,9 +111,10 @@
       head.appendChild(el("time", "pc-time", arg.timeText));
       const nets = el("span", "pc-nets");
       for (const network of props.networks) {
-        const info = NETWORKS[network] || { short: network.slice(0, 2), label: network, colour: "#555" };
-        const icon = el("span", "pc-net net-" + network, info.short);
+        const info = NETWORKS[network] || { badge: network.slice(0, 2), label: network, colour: "#6b7280" };
+        const icon = el("span", "pc-net net-" + network, info.badge);
         icon.title = info.label;
+        icon.style.background = info.colour;
         nets.appendChild(icon);
       }
       head.appendChild(nets);
