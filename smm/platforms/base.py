@@ -69,6 +69,11 @@ class Permanent(PlatformError):
 
 # --- plain data -----------------------------------------------------------------------
 
+# Codes of the content problems every network shares (``Problem.code``): the composer and
+# the tests match on these, never on the wording.
+TOO_LONG = "too_long"
+EMPTY = "empty"
+
 
 @dataclass
 class Problem:
@@ -370,9 +375,29 @@ class Adapter:
         ``item`` and ours is not among them. Raise ``OutcomeUnknown`` when it cannot tell."""
         raise OutcomeUnknown(f"{self.label} offers no way to look for our reply")
 
-    # helpers for subclasses
+    # helpers for subclasses: the problems every network words alike, with codes callers match on
+    def possessive(self, name: str | None = None) -> str:
+        name = name or self.label
+        return f"{name}'" if name.endswith("s") else f"{name}'s"
+
     def empty_post_problem(self) -> Problem:
-        return Problem("text", f"{self.label} will not publish an empty post: write something.", "empty")
+        """The one wording of "nothing to publish"; each network decides what counts as empty."""
+        return Problem("text", f"{self.label} will not publish an empty post: write something.", EMPTY)
+
+    def too_long_problem(self, text: str, *, note: str = "") -> Problem | None:
+        """ "This is 5 characters over Mastodon's 500-character limit." when ``text``, counted
+        as the network counts it, is over ``max_text_length``; else None. ``note`` says how
+        the network counts where that surprises ("links count as 23")."""
+        over = self.text_length(text) - self.max_text_length
+        if over <= 0:
+            return None
+        how = f" ({note})" if note else ""
+        return Problem(
+            "text",
+            f"This is {over:,} character{'s' if over != 1 else ''} over {self.possessive()} "
+            f"{self.max_text_length:,}-character limit{how}.",
+            TOO_LONG,
+        )
 
     def too_many_images_problem(self, count: int) -> Problem:
         return Problem(
@@ -401,7 +426,7 @@ class Adapter:
         if count > self.max_images:
             allowed = most or f"{name} allows {self.max_images}"
             problems.append(Problem("media", f"This post has {count} images; {allowed}.", "media_count"))
-        possessive = f"{name}'" if name.endswith("s") else f"{name}'s"
+        possessive = self.possessive(name)
         for index, item in enumerate(content.media, start=1):
             if item.mime_type not in self.image_types:
                 problems.append(Problem("media", f"Image {index} {types_allowed}.", "media_type"))

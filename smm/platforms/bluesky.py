@@ -85,16 +85,9 @@ class BlueskyAdapter(Adapter):
         text = _post_text(content)
         if not text.strip() and not content.media and not content.link:
             problems.append(self.empty_post_problem())
-        over = self.text_length(text) - self.max_text_length
-        if over > 0:
-            problems.append(
-                Problem(
-                    "text",
-                    f"This is {over} character{'s' if over != 1 else ''} over Bluesky's "
-                    f"{self.max_text_length}-character limit.",
-                    "too_long",
-                )
-            )
+        too_long = self.too_long_problem(text)
+        if too_long:
+            problems.append(too_long)
         elif post_text.utf8_length(text) > MAX_TEXT_BYTES:
             # Rare (it takes many multi-byte characters), but Bluesky refuses it.
             problems.append(

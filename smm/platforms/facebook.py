@@ -67,15 +67,11 @@ class FacebookAdapter(MetaGraphAdapter):
 
     def validate(self, content: PostContent) -> list[Problem]:
         problems: list[Problem] = []
-        length = self.text_length(content.text)
-        if length > self.max_text_length:
-            problems.append(
-                Problem(
-                    "text", f"This post has {length} characters; Facebook allows {self.max_text_length}.", "too_long"
-                )
-            )
+        too_long = self.too_long_problem(content.text)
+        if too_long:
+            problems.append(too_long)
         if not content.text.strip() and not content.media and not content.link:
-            problems.append(Problem("text", "A Facebook post needs text, an image or a link.", "empty"))
+            problems.append(self.empty_post_problem())
         problems += self.image_rule_problems(
             content,
             name="Facebook",

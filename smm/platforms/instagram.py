@@ -63,15 +63,9 @@ class InstagramAdapter(ContainerGraphAdapter):
 
     def validate(self, content: PostContent) -> list[Problem]:
         problems: list[Problem] = []
-        length = self.text_length(content.text)
-        if length > self.max_text_length:
-            problems.append(
-                Problem(
-                    "text",
-                    f"This caption has {length} characters; Instagram allows {self.max_text_length}.",
-                    "too_long",
-                )
-            )
+        too_long = self.too_long_problem(content.text)
+        if too_long:
+            problems.append(too_long)
         hashtags = count_hashtags(content.text)
         if hashtags > MAX_HASHTAGS:
             problems.append(

@@ -118,16 +118,9 @@ class MastodonAdapter(Adapter):
         status = _status_text(content)
         if not status.strip() and not content.media:
             problems.append(self.empty_post_problem())
-        over = self.text_length(status) - self.max_text_length
-        if over > 0:
-            problems.append(
-                Problem(
-                    "text",
-                    f"This is {over} character{'s' if over != 1 else ''} over Mastodon's "
-                    f"{self.max_text_length:,}-character limit.",
-                    "too_long",
-                )
-            )
+        too_long = self.too_long_problem(status)
+        if too_long:
+            problems.append(too_long)
         if len(content.media) > self.max_images:
             problems.append(self.too_many_images_problem(len(content.media)))
         for number, item in enumerate(content.media, start=1):

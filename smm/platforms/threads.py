@@ -84,20 +84,14 @@ class ThreadsAdapter(ContainerGraphAdapter):
 
     def validate(self, content: PostContent) -> list[Problem]:
         problems: list[Problem] = []
-        length = self.text_length(content.text)
-        if length > self.max_text_length:
-            problems.append(
-                Problem(
-                    "text",
-                    f"This post counts {length} characters (emoji count extra); Threads allows {self.max_text_length}.",
-                    "too_long",
-                )
-            )
+        too_long = self.too_long_problem(content.text, note="emoji count extra")
+        if too_long:
+            problems.append(too_long)
         links = count_links(content.text, content.link)
         if links > MAX_LINKS:
             problems.append(Problem("link", f"This post has {links} links; Threads allows {MAX_LINKS}.", "links"))
         if not content.text.strip() and not content.media:
-            problems.append(Problem("text", "A Threads post needs text or an image.", "empty"))
+            problems.append(self.empty_post_problem())
         problems += self.image_rule_problems(
             content,
             name="Threads",

@@ -89,16 +89,9 @@ class XAdapter(Adapter):
         text = _post_text(content)
         if not text.strip() and not content.media:
             problems.append(self.empty_post_problem())
-        over = self.text_length(text) - self.max_text_length
-        if over > 0:
-            problems.append(
-                Problem(
-                    "text",
-                    f"This is {over} character{'s' if over != 1 else ''} over X's {self.max_text_length}-character "
-                    "limit (links count as 23, emoji and CJK characters as 2).",
-                    "too_long",
-                )
-            )
+        too_long = self.too_long_problem(text, note="links count as 23, emoji and CJK characters as 2")
+        if too_long:
+            problems.append(too_long)
         gifs = [item for item in content.media if item.mime_type == "image/gif"]
         if gifs and len(content.media) > 1:
             problems.append(Problem("media", "X takes one GIF on its own, not together with other images.", "gif_mix"))

@@ -63,7 +63,7 @@ def test_caption_exactly_at_limit_passes_and_one_over_fails(adapter):
     # when / then
     assert adapter.validate(PostContent(text=at_limit, media=[IMAGE])) == []
     problems = adapter.validate(PostContent(text=over, media=[IMAGE]))
-    assert [p.message for p in problems] == ["This caption has 2201 characters; Instagram allows 2200."]
+    assert [p.code for p in problems] == ["too_long"]
 
 
 def test_cjk_counts_one_per_character(adapter):

@@ -64,7 +64,7 @@ def body_for(commentary, **extra):
 def test_commentary_at_limit_passes_and_one_over_fails(adapter):
     assert adapter.validate(PostContent(text="a" * 3000)) == []
     problems = adapter.validate(PostContent(text="日本" * 1500 + "😀"))
-    assert [p.message for p in problems] == ["This post has 3001 characters; LinkedIn allows 3000."]
+    assert [p.code for p in problems] == ["too_long"]
 
 
 def test_emoji_sequences_count_as_one(adapter):

@@ -64,7 +64,6 @@ def test_exactly_500_passes_and_501_fails(adapter):
     assert adapter.validate(PostContent(text="a" * 496 + "😀")) == []  # 496 + 4
     problems = adapter.validate(PostContent(text="a" * 497 + "😀"))
     assert [p.code for p in problems] == ["too_long"]
-    assert "501" in problems[0].message and "500" in problems[0].message
 
 
 def test_five_links_pass_and_six_fail(adapter):
