@@ -29,7 +29,6 @@ from analytics.models import (
     PostMetricSnapshot,
     engagements_of,
 )
-from posts.content import account_context, adapter_for
 from posts.models import PostTarget, TargetState
 from smm.models import SocialAccount
 from smm.network_urls import http_url
@@ -195,11 +194,11 @@ def pull_post_metrics(account_id: int, now: dt.datetime | None = None) -> dict:
         )
         if not plans:
             return {"status": "nothing_due"}
-        adapter = adapter_for(account.network)
+        adapter = account.adapter()
         if not adapter.supports_post_metrics:
             _finish_plans(plans, now, measured=False)
             return {"status": "not_supported"}
-        context = account_context(account)
+        context = account.context()
         measured = 0
         for start in range(0, len(plans), BATCH_SIZE):
             batch = plans[start : start + BATCH_SIZE]
@@ -249,9 +248,9 @@ def pull_account_metrics(account_id: int, now: dt.datetime | None = None) -> dic
         )
         if account is None:
             return {"status": "not_connected"}
-        adapter = adapter_for(account.network)
+        adapter = account.adapter()
         try:
-            figures = adapter.fetch_account_metrics(account_context(account))
+            figures = adapter.fetch_account_metrics(account.context())
         except NotSupported:
             return {"status": "not_supported"}
         except AuthExpired as exc:
@@ -298,7 +297,7 @@ def _refresh_limits(adapter, account: SocialAccount) -> None:
     """Once a day with the account's figures: the content limits its server announces
     (an instance admin may raise or lower them). Best effort: the old ones stay on error."""
     try:
-        limits = adapter.account_limits(account_context(account))
+        limits = adapter.account_limits(account.context())
     except PlatformError as exc:
         log.info("Could not read the limits of account %s: %s", account.pk, exc.message)
         return

@@ -16,7 +16,6 @@ from django.utils import timezone
 from inbox import priority
 from inbox.ingest import workspace_keywords
 from inbox.models import InboxItem, InboxNote, InboxReply, Status
-from posts.content import account_context, adapter_for
 from smm.models import record_event
 from smm.network_urls import http_url
 from smm.platforms.base import InboxItem as NetworkItem
@@ -58,7 +57,7 @@ def _network_item(item: InboxItem) -> NetworkItem:
     )
 
 
-def send_reply(reply_id: int, *, adapter=None) -> str:
+def send_reply(reply_id: int) -> str:
     """Send one queued reply through the account's adapter. Safe to run twice: only a
     queued reply is claimed. One whose outcome is unknown (an answer without the reply's
     id, a lost answer, a sender that died mid-send) is looked up on the network and, if
@@ -70,9 +69,9 @@ def send_reply(reply_id: int, *, adapter=None) -> str:
     if not claimed:
         return "not claimed"
     reply = _reply_for_sending(reply_id)
-    adapter = adapter or adapter_for(reply.item.account.network)
+    adapter = reply.item.account.adapter()
     try:
-        result = adapter.reply(account_context(reply.item.account), _network_item(reply.item), reply.text)
+        result = adapter.reply(reply.item.account.context(), _network_item(reply.item), reply.text)
     except UnreadableAnswer as exc:
         # The network took it; which reply it made is what we do not know.
         return _resolve(reply, adapter, evidence=exc.message)
@@ -96,7 +95,7 @@ def send_reply(reply_id: int, *, adapter=None) -> str:
     return _record_sent(reply, result)
 
 
-def resolve_stalled_reply(reply_id: int, *, adapter=None) -> str:
+def resolve_stalled_reply(reply_id: int) -> str:
     """A reply whose sender stopped mid-send (its lease expired): it may be on the network.
     Looked up there; not found, a person decides. The claim (a fresh lease) keeps two
     sweeps from looking at once."""
@@ -107,7 +106,7 @@ def resolve_stalled_reply(reply_id: int, *, adapter=None) -> str:
     if not claimed:
         return "not claimed"
     reply = _reply_for_sending(reply_id)
-    adapter = adapter or adapter_for(reply.item.account.network)
+    adapter = reply.item.account.adapter()
     return _resolve(reply, adapter, evidence="The sender stopped while sending (its lease expired)")
 
 
@@ -118,9 +117,7 @@ def _reply_for_sending(reply_id: int) -> InboxReply:
 def _resolve(reply: InboxReply, adapter, *, evidence: str) -> str:
     item = reply.item
     try:
-        found = adapter.find_reply(
-            account_context(item.account), _network_item(item), reply.text, since=reply.created_at
-        )
+        found = adapter.find_reply(item.account.context(), _network_item(item), reply.text, since=reply.created_at)
     except Exception as exc:  # OutcomeUnknown (it cannot tell), or the lookup itself failed
         log.warning("Inbox reply %s: looking for it on the network failed: %r", reply.pk, exc)
         found = None

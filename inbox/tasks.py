@@ -20,7 +20,6 @@ from django.utils import timezone
 from inbox import actions
 from inbox.ingest import ingest, workspace_keywords
 from inbox.models import InboxCursor, InboxItem, InboxReply, Status
-from posts.content import account_context, adapter_for
 from smm.models import SocialAccount
 from smm.platforms import adapter_class
 from smm.platforms.base import AuthExpired, NotSupported, PlatformError, RateLimited
@@ -90,26 +89,26 @@ def backoff_seconds(failures: int, retry_after: float | None = None) -> float:
 
 
 @shared_task
-def poll_account(account_id: int, *, adapter=None, now=None) -> str:
+def poll_account(account_id: int, *, now=None) -> str:
     """Fetch what is new for one account since its cursor and ingest it."""
     token = secrets.token_hex(8)
     if not cache.add(_lock_key(account_id), token, LOCK_SECONDS):
         return "busy"
     try:
-        return _poll(account_id, adapter=adapter, now=now)
+        return _poll(account_id, now=now)
     finally:
         if cache.get(_lock_key(account_id)) == token:
             cache.delete(_lock_key(account_id))
 
 
-def _poll(account_id: int, *, adapter=None, now=None) -> str:
+def _poll(account_id: int, *, now=None) -> str:
     account = SocialAccount.objects.select_related("brand").filter(pk=account_id).first()
     if account is None or account.status != SocialAccount.Status.CONNECTED:
         return "skipped"
     cursor, _ = InboxCursor.objects.get_or_create(account=account)
     now = now or timezone.now()
-    adapter = adapter or adapter_for(account.network)
-    context = account_context(account)
+    adapter = account.adapter()
+    context = account.context()
     keywords = workspace_keywords(account.brand.workspace_id)
     new = 0
     try:

@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from posts import events, notifications
-from posts.content import account_context
 from posts.models import (
     ALLOWED_TRANSITIONS,
     Campaign,
@@ -594,7 +593,7 @@ def mark_on_network(target: PostTarget, actor, membership: Membership | None = N
     remote_id = ""
     if url:
         adapter = adapter_class(target.account.network)
-        remote_id = adapter.remote_id_from_url(url, account_context(target.account)) or ""
+        remote_id = adapter.remote_id_from_url(url, target.account.context()) or ""
     transition(
         target,
         TargetState.PUBLISHED,

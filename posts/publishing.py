@@ -333,17 +333,17 @@ def _attempt(target: PostTarget) -> PublishAttempt:
 
 
 def _perform(target: PostTarget) -> str:
-    from posts.content import account_context, adapter_for, build_content
+    from posts.content import build_content
 
     try:
-        adapter = adapter_for(target.account.network)
+        adapter = target.account.adapter()
         content = build_content(target)
     except Permanent as exc:
         return _fail(target, exc, "permanent")
     except Exception as exc:  # nothing was sent yet: safe to retry
         logger.exception("Could not prepare target %s", target.pk)
         return _retry_or_fail(target, Transient(f"Could not prepare the post: {exc}"), "transient")
-    account = account_context(target.account)
+    account = target.account.context()
     attempt = _attempt(target)
     refreshed = False
     while True:
@@ -574,7 +574,7 @@ def requeue_expired() -> int:
 
 def resolve_expired() -> int:
     """Publishing targets whose lease expired: the call may have been in flight."""
-    from posts.content import account_context, adapter_for, build_content
+    from posts.content import build_content
 
     now = timezone.now()
     count = 0
@@ -603,7 +603,7 @@ def resolve_expired() -> int:
             target.locked_until = lease
         count += 1
         try:
-            adapter = adapter_for(target.account.network)
+            adapter = target.account.adapter()
             content = build_content(target)
         except Exception as exc:
             _mark_unknown(target, f"The worker stopped while publishing, and the post cannot be rebuilt: {exc}")
@@ -611,7 +611,7 @@ def resolve_expired() -> int:
         resolve(
             target,
             adapter,
-            account_context(target.account),
+            target.account.context(),
             content,
             _attempt(target),
             evidence="The worker stopped while publishing (its lease expired)",

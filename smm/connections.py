@@ -31,11 +31,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from smm.accounts import network_adapter
 from smm.models import Brand, SocialAccount, record_event
 from smm.network_urls import http_url
-from smm.platforms import adapter_class, get_adapter, registry
+from smm.platforms import adapter_class, registry
 from smm.platforms.base import AppCredentials, ConnectedAccount, PlatformError
-from smm.platforms.http import HttpClient
 from smm.request_input import id_or_404
 from smm.tenancy import resolve_membership, scoped_or_404, workspace_view
 
@@ -87,12 +87,7 @@ def is_configured(network: str) -> bool:
 
 
 def build_adapter(network: str, app: AppCredentials | None = None):
-    if app is None:
-        configured = settings.PLATFORM_APPS.get(network) or {}
-        app = AppCredentials(
-            client_id=configured.get("client_id", ""), client_secret=configured.get("client_secret", "")
-        )
-    return get_adapter(network, app, http=HttpClient(allow_private=settings.ALLOW_PRIVATE_OUTBOUND))
+    return network_adapter(network, app)
 
 
 def callback_url(request, network: str) -> str:

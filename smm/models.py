@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from smm import accounts
 from smm.crypto import EncryptedJSONField
 from smm.platforms import NETWORK_LABELS
 from smm.roles import NEEDS_APPROVAL, Role, role_can
@@ -224,6 +225,14 @@ class SocialAccount(models.Model):
     @property
     def network_label(self) -> str:
         return NETWORK_LABELS.get(self.network, self.network)
+
+    def adapter(self):
+        """The network's adapter for this account, with its server's own content limits."""
+        return accounts.adapter_for(self)
+
+    def context(self):
+        """The account as its adapter sees it (credentials decrypted, refreshes saved back)."""
+        return accounts.account_context(self)
 
     def mark_needs_reconnect(self, reason: str) -> None:
         self.status = self.Status.NEEDS_RECONNECT

@@ -448,13 +448,12 @@ def refresh_account(account) -> bool:
     """Refresh an account's tokens ahead of expiry where its network allows; True when the
     new expiry is past the warning window. The stored refresh token is never replaced by an
     empty one (AccountContext.update_credentials keeps it)."""
-    from posts.content import account_context, adapter_for
     from smm.platforms.base import PlatformError
 
-    adapter = adapter_for(account.network)
+    adapter = account.adapter()
     if not getattr(adapter, "supports_refresh", False):
         return False
-    context = account_context(account)
+    context = account.context()
     try:
         adapter.refresh(context)
     except PlatformError as error:

@@ -143,6 +143,18 @@ def make_account():
 
 
 @pytest.fixture
+def use_adapter(monkeypatch):
+    """Hand every account the given adapter instead of its network's (through the one
+    factory, ``smm.accounts.adapter_for``); returns the adapter."""
+
+    def use(adapter):
+        monkeypatch.setattr("smm.accounts.adapter_for", lambda account: adapter)
+        return adapter
+
+    return use
+
+
+@pytest.fixture
 def two_workspaces(make_workspace, make_member, make_brand, make_account):
     """Workspace A (with an owner, a brand and an account) and B with its own owner."""
     ws_a = make_workspace("Alpha")

@@ -17,6 +17,7 @@ from analytics.models import (
     PostMetricLatest,
     PostMetricSnapshot,
 )
+from smm import accounts
 
 pytestmark = pytest.mark.django_db
 
@@ -105,10 +106,10 @@ def test_one_adapter_call_per_account_for_many_posts(shop, publish, network, mon
         network.get(f"{BASE}/api/v1/statuses/{t.remote_id}", json=status(t.remote_id))
     collection.plan_new_targets(now=T0)
     calls = []
-    real = collection.adapter_for
+    real = accounts.adapter_for
 
-    def spying_adapter(network_name):
-        adapter = real(network_name)
+    def spying_adapter(account):
+        adapter = real(account)
         original = adapter.fetch_post_metrics
 
         def fetch(ctx, remote_ids):
@@ -118,7 +119,7 @@ def test_one_adapter_call_per_account_for_many_posts(shop, publish, network, mon
         adapter.fetch_post_metrics = fetch
         return adapter
 
-    monkeypatch.setattr(collection, "adapter_for", spying_adapter)
+    monkeypatch.setattr(accounts, "adapter_for", spying_adapter)
 
     # when the account is pulled
     collection.pull_post_metrics(account.pk, now=T0 + dt.timedelta(hours=1))

@@ -1,7 +1,7 @@
 """Fixtures of the publishing-engine tests: a scheduled target and a scripted adapter.
 
 The fake adapter lives here, in the tests only: ``fake_adapter`` patches
-``posts.content.adapter_for`` so the engine gets it instead of the network's."""
+``smm.accounts.adapter_for`` so the engine gets it instead of the network's."""
 
 from __future__ import annotations
 
@@ -76,7 +76,7 @@ class ScriptedAdapter(Adapter):
 @pytest.fixture
 def fake_adapter(monkeypatch):
     adapter = ScriptedAdapter()
-    monkeypatch.setattr("posts.content.adapter_for", lambda network: adapter)
+    monkeypatch.setattr("smm.accounts.adapter_for", lambda account: adapter)
     return adapter
 
 

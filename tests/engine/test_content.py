@@ -6,7 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
 
-from posts.content import account_context, build_content
+from posts.content import build_content
 from posts.models import MediaAsset, PostMedia
 from smm.models import SocialAccount
 from smm.platforms.base import Permanent
@@ -52,7 +52,7 @@ def test_a_missing_image_is_a_permanent_error(make_target, engine_world, setting
 
 def test_refreshed_credentials_are_saved_encrypted(engine_world):
     account = engine_world["account"]
-    context = account_context(account)
+    context = account.context()
     assert context.credentials == {"access_token": "secret-token-value"}
     context.update_credentials({"access_token": "renewed-token-value", "refresh_token": ""})
     stored = SocialAccount.objects.get(pk=account.pk)

@@ -102,12 +102,15 @@ def test_ingesting_the_same_items_twice_changes_nothing(shop):
     assert InboxItem.objects.values().get() == before
 
 
-def test_a_comment_polled_and_pushed_by_webhook_is_stored_once(client, settings, make_account, shop, eager_celery):
+def test_a_comment_polled_and_pushed_by_webhook_is_stored_once(
+    client, settings, make_account, shop, eager_celery, use_adapter
+):
     # given a Facebook Page account whose comment was first read by polling
     settings.META_APP_SECRET = "app-secret"
     page = make_account(shop["brand"], "facebook", "Acme Page", remote_id="555")
     polled = network_item("555_1_99", kind="comment", text="My cup arrived broken", post_remote_id="555_1")
-    tasks.poll_account(page.pk, adapter=FakeAdapter(InboxPage(items=[polled], cursor="2026-03-02T10:00:00+00:00")))
+    use_adapter(FakeAdapter(InboxPage(items=[polled], cursor="2026-03-02T10:00:00+00:00")))
+    tasks.poll_account(page.pk)
     assert InboxItem.objects.filter(account=page).count() == 1
 
     # when Meta pushes the same comment
@@ -165,12 +168,13 @@ def test_a_comment_on_our_post_is_linked_to_it_and_answers_to_it_join_the_thread
     assert first.thread_key == second.thread_key
 
 
-def test_rate_limited_account_backs_off_without_holding_up_the_others(shop, make_account, monkeypatch):
+def test_rate_limited_account_backs_off_without_holding_up_the_others(shop, make_account, monkeypatch, use_adapter):
     # given two accounts, the first of which the network is rate limiting
     other = make_account(shop["brand"], "mastodon", "@acme_roasters", remote_id="901", base_url=MASTODON)
     now = timezone.now()
     limited = FakeAdapter(error=RateLimited("slow down", retry_after=900))
-    result = tasks.poll_account(shop["account"].pk, adapter=limited, now=now)
+    use_adapter(limited)
+    result = tasks.poll_account(shop["account"].pk, now=now)
 
     # then it will not be polled for the 15 minutes the network asked for
     cursor = InboxCursor.objects.get(account=shop["account"])

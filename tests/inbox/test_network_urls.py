@@ -111,11 +111,12 @@ class AnsweringAdapter:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("url", ["javascript:alert(1)", " data:text/html,x", "VBScript:x"])
-def test_a_sent_reply_keeps_no_unsafe_link(shop, add_items, url):
+def test_a_sent_reply_keeps_no_unsafe_link(shop, add_items, url, use_adapter):
     (item,) = add_items(shop["account"], network_item())
     reply = InboxReply.objects.create(item=item, author=shop["owner"], text="Thanks!")
 
-    assert actions.send_reply(reply.pk, adapter=AnsweringAdapter(url)) == "sent"
+    use_adapter(AnsweringAdapter(url))
+    assert actions.send_reply(reply.pk) == "sent"
 
     reply.refresh_from_db()
     assert (reply.state, reply.remote_id, reply.url) == ("sent", "r-1", "")

@@ -153,12 +153,12 @@ class Exploding:
         return None
 
 
-def test_an_unexpected_error_after_sending_is_an_unknown_outcome(reply):
-    adapter = Exploding()
-    assert actions.send_reply(reply.pk, adapter=adapter) == "unknown"
+def test_an_unexpected_error_after_sending_is_an_unknown_outcome(reply, use_adapter):
+    adapter = use_adapter(Exploding())
+    assert actions.send_reply(reply.pk) == "unknown"
     expire_lease(reply)
-    assert actions.send_reply(reply.pk, adapter=adapter) == "not claimed"
-    assert actions.resolve_stalled_reply(reply.pk, adapter=adapter) == "not claimed"
+    assert actions.send_reply(reply.pk) == "not claimed"
+    assert actions.resolve_stalled_reply(reply.pk) == "not claimed"
     assert adapter.replies == 1
     reply.refresh_from_db()
     assert reply.state == "unknown"
@@ -175,17 +175,18 @@ class SlowToAnswer:
 
     def reply(self, account, item, text):
         expire_lease(self.stalled)
-        assert actions.resolve_stalled_reply(self.stalled.pk, adapter=self) == "unknown"
+        assert actions.resolve_stalled_reply(self.stalled.pk) == "unknown"
         return PublishResult(remote_id="5003", url="https://social.example/@acme/5003", published_at=None)
 
     def find_reply(self, account, item, text, *, since):
         return None
 
 
-def test_a_slow_answer_with_the_id_settles_a_reply_the_sweeper_left_unconfirmed(reply):
+def test_a_slow_answer_with_the_id_settles_a_reply_the_sweeper_left_unconfirmed(reply, use_adapter):
     # given a send whose answer arrives after the sweeper marked the reply "not confirmed"
+    use_adapter(SlowToAnswer(reply))
     # when the answer arrives, with the reply's id
-    assert actions.send_reply(reply.pk, adapter=SlowToAnswer(reply)) == "sent"
+    assert actions.send_reply(reply.pk) == "sent"
 
     # then it is sent (nobody is asked to decide, so nobody sends it a second time)
     reply.refresh_from_db()

@@ -96,7 +96,7 @@ def test_refreshable_tokens_are_renewed_instead_of_alerting(shop, monkeypatch):
     account.token_expires_at = timezone.now() + dt.timedelta(days=2)
     account.save()
     new_expiry = (timezone.now() + dt.timedelta(days=60)).replace(microsecond=0)
-    monkeypatch.setattr("posts.content.adapter_for", lambda network: RefreshingAdapter(new_expiry))
+    monkeypatch.setattr("smm.accounts.adapter_for", lambda account: RefreshingAdapter(new_expiry))
     # when the check runs
     result = operations.run_alerts()
     # then it refreshed: new access token and expiry stored, refresh token kept, no email
@@ -122,7 +122,7 @@ def test_a_failed_refresh_falls_back_to_the_email(shop, monkeypatch):
     account = shop["x"]
     account.token_expires_at = timezone.now() + dt.timedelta(hours=12)
     account.save()
-    monkeypatch.setattr("posts.content.adapter_for", lambda network: Broken())
+    monkeypatch.setattr("smm.accounts.adapter_for", lambda account: Broken())
     assert operations.run_alerts()["tokens"] == 1
     assert "expires in 1 day(s)" in mail.outbox[0].subject
 

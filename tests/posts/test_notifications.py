@@ -30,7 +30,7 @@ class RefusingAdapter(Adapter):
 @pytest.fixture
 def fail_a_post(team, monkeypatch, django_capture_on_commit_callbacks):
     """Publishes a queued post to Mastodon, which refuses it for good (as a worker would)."""
-    monkeypatch.setattr("posts.content.adapter_for", lambda network: RefusingAdapter())
+    monkeypatch.setattr("smm.accounts.adapter_for", lambda account: RefusingAdapter())
 
     def fail(text="Fresh beans are in!"):
         due = timezone.now() - dt.timedelta(seconds=1)

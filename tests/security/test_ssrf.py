@@ -52,7 +52,7 @@ def test_public_addresses_pass_and_timeouts_are_always_set():
 
 
 def test_adapters_for_publishing_follow_the_setting(settings):
-    from posts.content import adapter_for
+    from smm.accounts import network_adapter as adapter_for
     from smm.connections import build_adapter
 
     settings.ALLOW_PRIVATE_OUTBOUND = False
@@ -64,7 +64,7 @@ def test_adapters_for_publishing_follow_the_setting(settings):
 
 
 def test_a_mastodon_instance_on_a_private_address_cannot_be_published_to(settings):
-    from posts.content import adapter_for
+    from smm.accounts import network_adapter as adapter_for
     from smm.platforms.base import AccountContext, PostContent, PublishAttempt
 
     settings.ALLOW_PRIVATE_OUTBOUND = False
@@ -185,7 +185,7 @@ def test_a_name_with_one_private_address_among_public_ones_is_refused(monkeypatc
 
 
 def test_an_adapter_treats_a_failed_lookup_as_a_transient_network_error(monkeypatch, settings):
-    from posts.content import adapter_for
+    from smm.accounts import network_adapter as adapter_for
     from smm.platforms.base import AccountContext, PostContent, PublishAttempt
 
     settings.ALLOW_PRIVATE_OUTBOUND = False
