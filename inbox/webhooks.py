@@ -34,6 +34,7 @@ from inbox.ingest import ingest
 from inbox.models import InboundWebhook
 from inbox.tasks import backoff_seconds, process_inbound_webhook
 from smm.models import SocialAccount
+from smm.platforms import registry
 from smm.platforms.base import InboxItem as NetworkItem
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,6 @@ KEEP_PROCESSED = dt.timedelta(days=7)
 # A delivery not in the inbox after this long is an incident for the operators.
 LATE = dt.timedelta(minutes=10)
 
-NETWORK_OF_OBJECT = {"page": "facebook", "instagram": "instagram"}
-
 
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
     if not secret or not header or not header.startswith("sha256="):
@@ -61,100 +60,14 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), header.strip().encode())
 
 
-def _time(value, fallback: dt.datetime | None = None) -> dt.datetime:
-    """The change's own time; else when the delivery arrived (it may be ingested later)."""
-    if isinstance(value, int | float):
-        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
-    if isinstance(value, str) and value:
-        try:
-            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if parsed.tzinfo is None:
-                parsed = parsed.replace(tzinfo=dt.UTC)
-            return parsed
-        except ValueError:
-            pass
-    return fallback or dt.datetime.now(dt.UTC)
-
-
-def _facebook_item(change: dict, page_id: str, received_at=None) -> NetworkItem | None:
-    field, value = change.get("field"), change.get("value") or {}
-    author = value.get("from") or {}
-    if str(author.get("id") or "") == page_id:
-        return None  # the Page's own comment
-    if field == "feed" and value.get("item") == "comment" and value.get("verb") == "add":
-        kind = "comment"
-    elif field == "mention" and value.get("verb", "add") == "add":
-        kind = "mention"
-    else:
-        return None
-    remote_id = str(value.get("comment_id") or value.get("post_id") or "")
-    if not remote_id:
-        return None
-    post_id = str(value.get("post_id") or "")
-    parent = str(value.get("parent_id") or "")
-    return NetworkItem(
-        remote_id=remote_id,
-        kind=kind,
-        text=value.get("message", ""),
-        created_at=_time(value.get("created_time"), received_at),
-        author_handle=str(author.get("id") or ""),
-        author_name=author.get("name", ""),
-        url=value.get("permalink_url") or (f"https://www.facebook.com/{remote_id}" if remote_id else ""),
-        post_remote_id=post_id if kind == "comment" else "",
-        parent_remote_id=parent if parent and parent != post_id else "",
-        conversation_id=post_id if kind == "comment" else "",
-    )
-
-
-def _instagram_item(change: dict, entry_time, received_at=None) -> NetworkItem | None:
-    field, value = change.get("field"), change.get("value") or {}
-    if field in ("comments", "live_comments"):
-        author = value.get("from") or {}
-        media = value.get("media") or {}
-        remote_id = str(value.get("id") or "")
-        if not remote_id:
-            return None
-        return NetworkItem(
-            remote_id=remote_id,
-            kind="comment",
-            text=value.get("text", ""),
-            created_at=_time(value.get("timestamp") or entry_time, received_at),
-            author_handle=author.get("username", "") or str(author.get("id") or ""),
-            post_remote_id=str(media.get("id") or ""),
-            parent_remote_id=str(value.get("parent_id") or ""),
-            conversation_id=str(media.get("id") or ""),
-        )
-    if field == "mentions":
-        remote_id = str(value.get("comment_id") or value.get("media_id") or "")
-        if not remote_id:
-            return None
-        # Meta sends only ids for mentions; the text is read on Instagram.
-        return NetworkItem(
-            remote_id=remote_id,
-            kind="mention",
-            text=value.get("text", ""),
-            created_at=_time(entry_time, received_at),
-            author_handle=(value.get("from") or {}).get("username", ""),
-        )
-    return None
-
-
 def parse_delivery(payload: dict, received_at=None) -> list[tuple[str, str, NetworkItem]]:
-    """(network, account remote id, item) for every change we understand; a change
-    without a time of its own is dated when the delivery arrived."""
-    network = NETWORK_OF_OBJECT.get(payload.get("object", ""))
-    if network is None:
-        return []
+    """(network, account remote id, item) for every change a network's adapter understands
+    (its ``parse_webhook``); the networks' payload shapes live in their adapters."""
     found = []
-    for entry in payload.get("entry") or []:
-        account_id = str(entry.get("id") or "")
-        for change in entry.get("changes") or []:
-            if network == "facebook":
-                item = _facebook_item(change, account_id, received_at)
-            else:
-                item = _instagram_item(change, entry.get("time"), received_at)
-            if item is not None:
-                found.append((network, account_id, item))
+    for network in registry.NETWORKS.values():
+        adapter = network.adapter_class
+        if adapter.supports_webhooks and adapter.webhook_object == payload.get("object"):
+            found += [(network.name, w.account_remote_id, w.item) for w in adapter.parse_webhook(payload, received_at)]
     return found
 
 

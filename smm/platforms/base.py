@@ -243,6 +243,14 @@ class InboxItem:
 
 
 @dataclass
+class WebhookItem:
+    """One inbox item a network pushed to us, and the remote id of the account it is for."""
+
+    account_remote_id: str
+    item: InboxItem
+
+
+@dataclass
 class InboxPage:
     items: list[InboxItem]
     cursor: str  # give back on the next call to fetch only newer items
@@ -266,6 +274,10 @@ class Adapter:
     supports_inbox: ClassVar[bool] = True
     supports_reply: ClassVar[bool] = True
     supports_refresh: ClassVar[bool] = False
+    # pushes inbox items to us (``parse_webhook``); ``webhook_object`` is what its deliveries
+    # say they are about (Meta's "object": "page", "instagram")
+    supports_webhooks: ClassVar[bool] = False
+    webhook_object: ClassVar[str] = ""
     # how a connection is made: "oauth2" (redirect), "app_password" (form), "oauth2_instance"
     connect_kind: ClassVar[str] = "oauth2"
     # how an unknown publish outcome can be resolved: "idempotency_key", "record_key",
@@ -374,6 +386,13 @@ class Adapter:
         or after ``since``, if the network shows it; None if it lists the answers to
         ``item`` and ours is not among them. Raise ``OutcomeUnknown`` when it cannot tell."""
         raise OutcomeUnknown(f"{self.label} offers no way to look for our reply")
+
+    @classmethod
+    def parse_webhook(cls, payload: dict, received_at: dt.datetime | None = None) -> list[WebhookItem]:
+        """The inbox items in a verified delivery of the network's webhook, each with the
+        account it is for; what the network sends that is not an inbox item is skipped. A
+        change without a time of its own is dated ``received_at`` (when it arrived)."""
+        raise NotSupported(f"{cls.label} does not push inbox items to us")
 
     # helpers for subclasses: the problems every network words alike, with codes callers match on
     def possessive(self, name: str | None = None) -> str:

@@ -25,7 +25,14 @@ from smm.platforms.base import (
     PublishResult,
     RateLimited,
 )
-from smm.platforms.meta_graph import GRAPH_VERSION, MetaGraphAdapter, matches_text, now, parse_time
+from smm.platforms.meta_graph import (
+    GRAPH_VERSION,
+    MetaGraphAdapter,
+    matches_text,
+    now,
+    parse_time,
+    webhook_time,
+)
 from smm.platforms.oauth import authorize_url
 from smm.platforms.text import grapheme_length
 
@@ -53,6 +60,8 @@ class FacebookAdapter(MetaGraphAdapter):
     # Page tokens obtained from a long-lived user token do not expire, so there is
     # nothing to refresh; a revoked one (code 190) means reconnecting.
     supports_refresh = False
+    supports_webhooks = True
+    webhook_object = "page"
     idempotency = "recent_posts"
     graph_base = GRAPH
 
@@ -64,6 +73,38 @@ class FacebookAdapter(MetaGraphAdapter):
 
     def text_length(self, text: str) -> int:
         return grapheme_length(text)
+
+    @classmethod
+    def webhook_item(cls, change: dict, entry: dict, account_id: str, received_at=None) -> InboxItem | None:
+        """A comment on the Page's posts (``feed``) or a mention of the Page; the Page's own
+        comments are not inbox items."""
+        field, value = change.get("field"), change.get("value") or {}
+        author = value.get("from") or {}
+        if str(author.get("id") or "") == account_id:
+            return None
+        if field == "feed" and value.get("item") == "comment" and value.get("verb") == "add":
+            kind = "comment"
+        elif field == "mention" and value.get("verb", "add") == "add":
+            kind = "mention"
+        else:
+            return None
+        remote_id = str(value.get("comment_id") or value.get("post_id") or "")
+        if not remote_id:
+            return None
+        post_id = str(value.get("post_id") or "")
+        parent = str(value.get("parent_id") or "")
+        return InboxItem(
+            remote_id=remote_id,
+            kind=kind,
+            text=value.get("message", ""),
+            created_at=webhook_time(value.get("created_time"), received_at),
+            author_handle=str(author.get("id") or ""),
+            author_name=author.get("name", ""),
+            url=value.get("permalink_url") or (f"https://www.facebook.com/{remote_id}" if remote_id else ""),
+            post_remote_id=post_id if kind == "comment" else "",
+            parent_remote_id=parent if parent and parent != post_id else "",
+            conversation_id=post_id if kind == "comment" else "",
+        )
 
     def validate(self, content: PostContent) -> list[Problem]:
         problems: list[Problem] = []

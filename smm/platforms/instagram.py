@@ -20,7 +20,14 @@ from smm.platforms.base import (
     Problem,
     PublishResult,
 )
-from smm.platforms.meta_graph import GRAPH_VERSION, ContainerGraphAdapter, matches_text, now, parse_time
+from smm.platforms.meta_graph import (
+    GRAPH_VERSION,
+    ContainerGraphAdapter,
+    matches_text,
+    now,
+    parse_time,
+    webhook_time,
+)
 from smm.platforms.text import at_handle, count_hashtags, grapheme_length
 
 GRAPH = "https://graph.instagram.com"
@@ -43,6 +50,8 @@ class InstagramAdapter(ContainerGraphAdapter):
     label = "Instagram"
     supports_links = False  # links in captions are not clickable; nothing to attach
     supports_refresh = True
+    supports_webhooks = True
+    webhook_object = "instagram"
     graph_base = f"{GRAPH}/{GRAPH_VERSION}"
     media_edge = "media"
     publish_edge = "media_publish"
@@ -60,6 +69,40 @@ class InstagramAdapter(ContainerGraphAdapter):
 
     def text_length(self, text: str) -> int:
         return grapheme_length(text)
+
+    @classmethod
+    def webhook_item(cls, change: dict, entry: dict, account_id: str, received_at=None) -> InboxItem | None:
+        """A comment (or live comment) on the account's media, or a mention of it."""
+        field, value = change.get("field"), change.get("value") or {}
+        if field in ("comments", "live_comments"):
+            author = value.get("from") or {}
+            media = value.get("media") or {}
+            remote_id = str(value.get("id") or "")
+            if not remote_id:
+                return None
+            return InboxItem(
+                remote_id=remote_id,
+                kind="comment",
+                text=value.get("text", ""),
+                created_at=webhook_time(value.get("timestamp") or entry.get("time"), received_at),
+                author_handle=author.get("username", "") or str(author.get("id") or ""),
+                post_remote_id=str(media.get("id") or ""),
+                parent_remote_id=str(value.get("parent_id") or ""),
+                conversation_id=str(media.get("id") or ""),
+            )
+        if field == "mentions":
+            remote_id = str(value.get("comment_id") or value.get("media_id") or "")
+            if not remote_id:
+                return None
+            # Meta sends only ids for mentions; the text is read on Instagram.
+            return InboxItem(
+                remote_id=remote_id,
+                kind="mention",
+                text=value.get("text", ""),
+                created_at=webhook_time(entry.get("time"), received_at),
+                author_handle=(value.get("from") or {}).get("username", ""),
+            )
+        return None
 
     def validate(self, content: PostContent) -> list[Problem]:
         problems: list[Problem] = []

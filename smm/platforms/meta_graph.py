@@ -32,6 +32,7 @@ from smm.platforms.base import (
     RateLimited,
     Transient,
     UnreadableAnswer,
+    WebhookItem,
 )
 from smm.platforms.oauth import authorize_url, expires_at
 
@@ -139,6 +140,22 @@ def graph_error(response: requests.Response, *, label: str = "The network") -> P
     return Permanent(detail, user_message=f"{label} refused the request: {user_text}", status=status)
 
 
+def webhook_time(value, fallback: dt.datetime | None = None) -> dt.datetime:
+    """A webhook change's own time (epoch seconds or ISO text); else when the delivery
+    arrived, since it may be ingested later."""
+    if isinstance(value, int | float):
+        return dt.datetime.fromtimestamp(value, tz=dt.UTC)
+    if isinstance(value, str) and value:
+        try:
+            parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=dt.UTC)
+            return parsed
+        except ValueError:
+            pass
+    return fallback or dt.datetime.now(dt.UTC)
+
+
 class MetaGraphAdapter(Adapter):
     """Base of the Graph-API adapters: one request helper, container polling, tokens."""
 
@@ -156,6 +173,28 @@ class MetaGraphAdapter(Adapter):
         super().__init__(app, http=http)
         # An attribute rather than a call to time.sleep, so tests pass a no-op.
         self.sleep = time.sleep
+
+    # --- webhooks: Meta's envelope is {"object", "entry": [{"id", "time", "changes"}]} --------
+
+    @classmethod
+    def parse_webhook(cls, payload: dict, received_at: dt.datetime | None = None) -> list[WebhookItem]:
+        if not cls.supports_webhooks or payload.get("object") != cls.webhook_object:
+            return []
+        found = []
+        for entry in payload.get("entry") or []:
+            account_id = str(entry.get("id") or "")
+            for change in entry.get("changes") or []:
+                item = cls.webhook_item(change, entry, account_id, received_at)
+                if item is not None:
+                    found.append(WebhookItem(account_id, item))
+        return found
+
+    @classmethod
+    def webhook_item(
+        cls, change: dict, entry: dict, account_id: str, received_at: dt.datetime | None
+    ) -> InboxItem | None:
+        """The inbox item of one change of an entry, or None for a change of another kind."""
+        return None
 
     # --- HTTP ------------------------------------------------------------------------
 
