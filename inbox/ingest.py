@@ -15,10 +15,10 @@ from django.utils import timezone
 from inbox import priority
 from inbox.models import InboxItem, InboxKeyword, InboxReply, Kind
 from posts.models import PostTarget
-from smm.api.webhooks import emit
 from smm.models import SocialAccount
 from smm.network_urls import http_url
 from smm.platforms.base import InboxItem as NetworkItem
+from smm.webhooks import emit
 
 log = logging.getLogger(__name__)
 

@@ -1,12 +1,12 @@
 """What the outside world is told about posts: outgoing webhook events.
 
 Called inside the transaction that made the change, so a rollback tells nobody; the
-deliveries themselves are sent after commit (smm.api.webhooks.emit).
+deliveries themselves are sent after commit (smm.webhooks.emit).
 """
 
 from __future__ import annotations
 
-from smm.api.webhooks import emit
+from smm.webhooks import emit
 
 
 def _target_payload(target) -> dict:

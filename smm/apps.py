@@ -9,5 +9,10 @@ class SmmConfig(AppConfig):
     task_routes = {
         "smm.tasks.operations_alerts": "default",
         "smm.tasks.send_password_reset_email": "default",
-        "smm.api.tasks.*": "webhooks",
+        "smm.api.tasks.*": "webhooks",  # smm/tasks.py's webhook tasks, under their old names
     }
+
+    def ready(self):
+        # API tokens and outgoing webhooks are rows of this app (their tables stay smm_*),
+        # defined beside the core's models rather than re-exported by them.
+        from smm import models_api  # noqa: F401

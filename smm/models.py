@@ -299,6 +299,3 @@ class Installation(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
     set_up_at = models.DateTimeField(null=True, blank=True)
-
-
-from smm.models_api import *  # noqa: E402,F403  (the API app's tokens and webhooks)

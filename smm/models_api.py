@@ -1,5 +1,7 @@
-"""The public API's own rows: personal API tokens, idempotency records of POST creates,
-and outgoing webhooks (endpoints, deliveries, attempts).
+"""Rows of the REST API (personal API tokens, idempotency records of POST creates) and of
+the outgoing webhooks (endpoints, deliveries, attempts). They belong to the core app (app
+label smm, tables smm_*; registered by SmmConfig.ready) so no migration moves them; the
+api app and smm/webhooks.py import them from here.
 
 Tokens are stored hashed (sha256 of the whole token); only a short prefix is kept for
 display. A token is scoped to one workspace and a role no higher than its owner's; it may

@@ -24,8 +24,8 @@ from django.urls import reverse_lazy
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from smm.api.throttling import SlidingWindow
 from smm.proxies import client_address
+from smm.ratelimit import SlidingWindow
 
 logger = logging.getLogger(__name__)
 

@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "content_calendar",
     "analytics",
     "inbox",
+    "api",  # above the feature apps: the REST API over all of them
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -390,23 +391,23 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# The public REST API (smm/api/): tokens or session (+CSRF), cursor pages, per-token rate limits.
+# The public REST API (api/): tokens or session (+CSRF), cursor pages, per-token rate limits.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "smm.api.authentication.ApiTokenAuthentication",
-        "smm.api.authentication.SessionAuthentication",
+        "api.authentication.ApiTokenAuthentication",
+        "api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "smm.api.pagination.Cursor",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_CLASSES": ["smm.api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env_str("API_RATE_LIMIT", "600/min")},
-    "DEFAULT_SCHEMA_CLASS": "smm.api.schema.ApiSchema",
-    "EXCEPTION_HANDLER": "smm.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -428,8 +429,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "ENUM_NAME_OVERRIDES": {"TargetStateEnum": "posts.models.TargetState", "PostStatusEnum": "posts.models.PostStatus"},
 }
-# Outgoing webhooks: deliveries due for a retry are picked up by this tick (smm/api/tasks.py).
-CELERY_BEAT_SCHEDULE["smm.api.retry_webhooks"] = {
+# Outgoing webhooks: deliveries due for a retry are picked up by this tick (smm/tasks.py; the
+# task keeps its old name so queued messages still resolve).
+CELERY_BEAT_SCHEDULE["smm.webhooks.retry"] = {
     "task": "smm.api.tasks.send_due_webhooks",
     "schedule": 30.0,
     "options": {"queue": "webhooks", "expires": 25},

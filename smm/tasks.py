@@ -1,6 +1,6 @@
-"""Celery discovers tasks in each app's tasks.py. The core's: the API's webhook deliveries
-(smm/api/tasks.py), worker heartbeats (one per queue), the dispatcher's clock, and the
-operations alerts (smm/operations.py)."""
+"""Celery discovers tasks in each app's tasks.py. The core's: outgoing webhook deliveries
+(smm/webhooks.py, queue "webhooks"), worker heartbeats (one per queue), the dispatcher's
+clock, and the operations alerts (smm/operations.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import logging
 from celery import shared_task
 from celery.signals import task_postrun
 
-from smm import operations
-from smm.api.tasks import deliver_webhook, send_due_webhooks  # noqa: F401
+from smm import operations, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -45,3 +44,22 @@ def _dispatcher_ticked(sender=None, **kwargs):
             operations.record_dispatcher_tick()
         except Exception:  # noqa: BLE001 - monitoring must never break the dispatcher
             logger.warning("Could not record the dispatcher tick")
+
+
+# The webhook tasks keep the names they had when the API lived in the core (smm/api/tasks.py),
+# so messages already queued under those names still find them. Both take ids and are safe to
+# run twice: a delivery is claimed with a conditional UPDATE before it is sent.
+
+
+@shared_task(name="smm.api.tasks.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> str:
+    return webhooks.attempt_delivery(delivery_id)
+
+
+@shared_task(name="smm.api.tasks.send_due_webhooks")
+def send_due_webhooks() -> int:
+    """The retry clock (beat): re-sends deliveries whose back-off has run out."""
+    ids = webhooks.due_deliveries()
+    for pk in ids:
+        deliver_webhook.delay(pk)
+    return len(ids)

@@ -31,7 +31,7 @@ workspace_patterns = [
     path("calendar/", include("content_calendar.urls")),
     path("analytics/", include("analytics.urls")),
     path("inbox/", include("inbox.urls")),
-    path("api/", include("smm.api.ui_urls")),
+    path("api/", include("api.ui_urls")),
 ]
 
 # A bad request answers with templates/400.html, or JSON under /api/ (smm/request_input.py).
@@ -64,7 +64,7 @@ urlpatterns = [
     path("connect/<str:network>/callback/", connections.oauth_callback, name="connect_callback"),
     path("admin/login/", security.admin_login_redirect, name="admin_login_redirect"),
     path("admin/", admin.site.urls),
-    path("api/", include("smm.api_urls")),
+    path("api/", include("api.urls")),
     path("feeds/", include("content_calendar.feed_urls")),
     path("reports/", include("analytics.email_urls")),
     path("hooks/", include("inbox.webhook_urls")),

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts(monkeypatch, settings):
     # Row ids repeat between tests on SQLite; counts in the cache must not.
-    from smm.api import throttling
+    from api import throttling
 
     run = uuid.uuid4().hex
     monkeypatch.setattr(throttling.PerTokenThrottle, "cache_format", f"t-{run}:%(scope)s:%(ident)s")

@@ -28,10 +28,10 @@ class Clock:
 
 @pytest.fixture
 def frozen_clock(monkeypatch):
-    from smm.api import throttling
+    from smm import ratelimit
 
     clock = Clock()
-    monkeypatch.setattr(throttling, "clock", clock, raising=False)
+    monkeypatch.setattr(ratelimit, "clock", clock, raising=False)
     return clock
 
 
@@ -108,18 +108,18 @@ def test_concurrent_requests_admit_exactly_the_limit(world, token_for, rate, fro
 def test_the_api_answers_while_redis_is_down_and_says_so_once_in_the_log(
     world, token_for, redis_down, caplog, monkeypatch
 ):
-    from smm.api import throttling
+    from smm import ratelimit
 
     # given the cache's Redis unreachable, in a process that has not noticed yet
-    monkeypatch.setattr(throttling, "outage", throttling._CacheOutage())
+    monkeypatch.setattr(ratelimit, "outage", ratelimit._CacheOutage())
     _, raw = token_for(world["owner"], world["ws"])
     api = with_token(raw)
     # when a program calls the API several times
-    with caplog.at_level(logging.WARNING, logger="smm.api.throttling"):
+    with caplog.at_level(logging.WARNING, logger="smm.ratelimit"):
         answers = [api.get(url("brands/")).status_code for _ in range(3)]
     # then it is answered (limits are not counted meanwhile) and the log says why, once
     assert answers == [200, 200, 200]
-    warnings = [r for r in caplog.records if r.name == "smm.api.throttling"]
+    warnings = [r for r in caplog.records if r.name == "smm.ratelimit"]
     assert len(warnings) == 1
     assert "rate limits are not enforced" in warnings[0].getMessage()
     assert "redis-secret-pw" not in caplog.text

@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from smm.api import webhooks
+from smm import webhooks
 from smm.models_api import WebhookDelivery, WebhookEndpoint
 from tests.loopback_server import LoopbackServer
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 def sent(monkeypatch):
     """Deliveries handed to the webhook task after commit (not sent over the network here)."""
     handed = []
-    monkeypatch.setattr("smm.api.tasks.deliver_webhook.delay", lambda pk: handed.append(pk))
+    monkeypatch.setattr("smm.tasks.deliver_webhook.delay", lambda pk: handed.append(pk))
     return handed
 
 

@@ -33,7 +33,7 @@ SCORE_MARKUP = ['class="prio"', 'data-testid="reason"', 'class="chip"']
 @pytest.fixture(autouse=True)
 def _fresh_throttle_counts(monkeypatch):
     # Row ids repeat between tests on SQLite; the API's request counts in the cache must not.
-    from smm.api.throttling import PerTokenThrottle
+    from api.throttling import PerTokenThrottle
 
     monkeypatch.setattr(PerTokenThrottle, "cache_format", f"t-{uuid.uuid4().hex}:%(scope)s:%(ident)s")
 
@@ -72,7 +72,7 @@ def inbox_routes() -> dict[str, set[str]]:
 
 
 def api_inbox_routes() -> dict[str, set[str]]:
-    from smm.api_urls import router
+    from api.urls import router
 
     return {p.name: set(p.pattern.regex.groupindex) for p in router.urls if p.name.startswith("api-inbox")}
 

@@ -49,7 +49,7 @@ def unknown(team, write_post, tomorrow):
 @pytest.fixture
 def sent(monkeypatch):
     handed = []
-    monkeypatch.setattr("smm.api.tasks.deliver_webhook.delay", lambda pk: handed.append(pk))
+    monkeypatch.setattr("smm.tasks.deliver_webhook.delay", lambda pk: handed.append(pk))
     return handed
 
 

@@ -77,7 +77,7 @@ def test_a_mastodon_instance_on_a_private_address_cannot_be_published_to(setting
 
 
 def test_webhook_targets_on_private_addresses_are_refused(settings):
-    from smm.api.webhooks import check_target_url
+    from smm.webhooks import check_target_url
 
     settings.ALLOW_PRIVATE_OUTBOUND = False
     with pytest.raises(BlockedAddress):
@@ -199,7 +199,7 @@ def test_an_adapter_treats_a_failed_lookup_as_a_transient_network_error(monkeypa
 
 
 def test_a_webhook_url_whose_name_does_not_resolve_is_refused_in_plain_words(monkeypatch, settings):
-    from smm.api.forms import WebhookForm
+    from api.forms import WebhookForm
 
     settings.ALLOW_PRIVATE_OUTBOUND = False
     answers(monkeypatch, {"hooks.gone.example": [None]})

@@ -187,7 +187,7 @@ RULES: dict[str, Rule] = {
     "inbox:note": ws("reply_inbox", method="post"),
 }
 
-# The REST API (smm/api/): the same rights as the pages.
+# The REST API (api/): the same rights as the pages.
 API_RULES: dict[str, Rule] = {
     "api-schema": everyone(200),
     "api-docs": everyone(200),

@@ -91,7 +91,7 @@ def emit(workspace, event: str, payload: dict) -> list[WebhookDelivery]:
     deliveries = [
         WebhookDelivery.objects.create(endpoint=e, event=event, payload=data, next_attempt_at=now) for e in endpoints
     ]
-    from smm.api.tasks import deliver_webhook
+    from smm.tasks import deliver_webhook  # the tasks import this module
 
     ids = [d.pk for d in deliveries]
     transaction.on_commit(lambda: [deliver_webhook.delay(pk) for pk in ids])

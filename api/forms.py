@@ -7,11 +7,11 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from smm.api.webhooks import check_target_url
 from smm.models_api import WEBHOOK_EVENTS
 from smm.platforms.base import PlatformError
 from smm.platforms.http import UnresolvableHost
 from smm.roles import ROLE_RANK, Role
+from smm.webhooks import check_target_url
 
 EXPIRY_CHOICES = [("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"), ("never", "Never")]
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from smm.api.throttling import failed_authentication
+from api.throttling import failed_authentication
 from smm.models_api import ApiToken, hash_token
 
 LAST_USED_EVERY = dt.timedelta(minutes=1)  # write last_used_at at most this often
@@ -75,7 +75,7 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "smm.api.authentication.ApiTokenAuthentication"
+    target_class = "api.authentication.ApiTokenAuthentication"
     name = "apiToken"
 
     def get_security_definition(self, auto_schema):
@@ -87,7 +87,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 
 class SessionScheme(OpenApiAuthenticationExtension):
-    target_class = "smm.api.authentication.SessionAuthentication"
+    target_class = "api.authentication.SessionAuthentication"
     name = "session"
 
     def get_security_definition(self, auto_schema):

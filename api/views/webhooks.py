@@ -1,81 +1,22 @@
-"""The workspace's API & webhooks page (/w/<ws>/api/): personal API tokens (created,
-shown once, revoked) and webhook URLs with their deliveries and attempts."""
+"""The webhook part of the API & webhooks page: a workspace's webhook URLs, their
+deliveries and attempts (sending, signing and retrying is the core's smm/webhooks.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from smm.api import webhooks
-from smm.api.forms import TokenForm, WebhookForm
+from api.forms import WebhookForm
+from api.views.tokens import WEBHOOK_RIGHT, api_page
+from smm import webhooks
 from smm.models import record_event
-from smm.models_api import WEBHOOK_EVENTS, ApiToken, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from smm.models_api import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from smm.request_input import id_or_404
-from smm.tenancy import require, scoped, scoped_or_404, workspace_view
-
-# Webhooks are the workspace's, not one person's: owners and managers look after them.
-WEBHOOK_RIGHT = "manage_brands"
-
-
-def _tokens(request):
-    tokens = scoped(request, ApiToken).select_related("user")
-    if not request.membership.can("manage_members"):
-        tokens = tokens.filter(user=request.user)
-    return tokens
-
-
-def _page(request, token_form=None, webhook_form=None, new_token=None, status=200):
-    endpoints = scoped(request, WebhookEndpoint) if request.membership.can(WEBHOOK_RIGHT) else None
-    return render(
-        request,
-        "api/home.html",
-        {
-            "tokens": _tokens(request),
-            "token_form": token_form or TokenForm(membership=request.membership),
-            "new_token": new_token,
-            "endpoints": endpoints,
-            "webhook_form": webhook_form or WebhookForm(),
-            "events": WEBHOOK_EVENTS,
-            "can_webhooks": request.membership.can(WEBHOOK_RIGHT),
-        },
-        status=status,
-    )
-
-
-@workspace_view("manage_api")
-def api_home(request, ws):
-    return _page(request)
-
-
-@require_POST
-@workspace_view("manage_api")
-def token_create(request, ws):
-    form = TokenForm(request.POST, membership=request.membership)
-    if not form.is_valid():
-        return _page(request, token_form=form, status=400)
-    token, raw = ApiToken.issue(
-        request.workspace,
-        request.user,
-        form.cleaned_data["name"],
-        form.cleaned_data["role"],
-        expires_at=form.cleaned_data["expires"],
-    )
-    record_event(request.workspace, request.user, "api.token_created", token, f"Created API token “{token.name}”")
-    # Shown in this response only: it is stored hashed and cannot be shown again.
-    return _page(request, new_token={"token": token, "raw": raw})
-
-
-@require_POST
-@workspace_view("manage_api")
-def token_revoke(request, ws, token_id):
-    token = get_object_or_404(_tokens(request), pk=token_id)
-    if token.revoke(request.user):
-        messages.success(request, f"Revoked “{token.name}”. Programs using it now get 401.")
-    return redirect("api_home", ws=ws)
+from smm.tenancy import require, scoped_or_404, workspace_view
 
 
 @require_POST
@@ -83,7 +24,7 @@ def token_revoke(request, ws, token_id):
 def webhook_create(request, ws):
     form = WebhookForm(request.POST)
     if not form.is_valid():
-        return _page(request, webhook_form=form, status=400)
+        return api_page(request, webhook_form=form, status=400)
     endpoint = WebhookEndpoint.objects.create(
         workspace=request.workspace,
         url=form.cleaned_data["url"],
@@ -138,7 +79,7 @@ def webhook_action(request, ws, endpoint_id):
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             state=WebhookDelivery.State.PENDING, next_attempt_at=timezone.now()
         )
-        from smm.api.tasks import deliver_webhook
+        from smm.tasks import deliver_webhook
 
         deliver_webhook.delay(delivery.pk)
         messages.success(request, "Sending it again.")

@@ -1,0 +1,41 @@
+"""The public REST API (/api/v1/), its OpenAPI schema (/api/schema/) and docs (/api/docs/)."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import SimpleRouter
+
+from api.views import accounts, analytics, base, brands, calendar, campaigns, inbox, media, posts, workspaces
+
+WS = r"workspaces/(?P<ws>[-a-zA-Z0-9_]+)"
+
+router = SimpleRouter()
+router.register(r"workspaces", workspaces.WorkspaceViewSet, basename="api-workspace")
+router.register(rf"{WS}/brands", brands.BrandViewSet, basename="api-brand")
+router.register(rf"{WS}/accounts", accounts.SocialAccountViewSet, basename="api-account")
+router.register(rf"{WS}/members", workspaces.MemberViewSet, basename="api-member")
+router.register(rf"{WS}/media", media.MediaViewSet, basename="api-media")
+router.register(rf"{WS}/campaigns", campaigns.CampaignViewSet, basename="api-campaign")
+router.register(rf"{WS}/brands/(?P<brand_id>\d+)/slots", brands.PostingSlotViewSet, basename="api-slot")
+router.register(rf"{WS}/posts", posts.PostViewSet, basename="api-post")
+router.register(rf"{WS}/inbox", inbox.InboxItemViewSet, basename="api-inbox")
+
+open_access = {"permission_classes": [AllowAny], "authentication_classes": [], "throttle_classes": []}
+
+v1 = [
+    path("workspaces/<slug:ws>/calendar/", calendar.CalendarView.as_view(), name="api-calendar"),
+    path("workspaces/<slug:ws>/analytics/kpis/", analytics.KpiView.as_view(), name="api-kpis"),
+    path(
+        "workspaces/<slug:ws>/brands/<int:brand_id>/next-free-slot/",
+        brands.NextFreeSlotView.as_view(),
+        name="api-next-free-slot",
+    ),
+    *router.urls,
+    re_path(r"^.*$", base.not_found),  # unknown /api/v1/ URLs answer JSON, like the rest
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", SpectacularAPIView.as_view(**open_access), name="api-schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", **open_access), name="api-docs"),
+]
