@@ -2,7 +2,7 @@
 
 The composer views, the calendar and the REST API all call these, so the rules
 (rights per role, approval, validation, legal target moves) live in one place.
-Target states change only through ``posts.publishing.transition``; every action ends
+Target states change only through ``posts.states.transition``; every action ends
 with ``refresh_post_status``. Refusals are ``ValidationError`` (plain words, shown to
 the person) or ``PermissionDenied`` (missing right).
 """
@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from posts import events, notifications
 from posts.models import (
-    ALLOWED_TRANSITIONS,
     Campaign,
     MediaAsset,
     Post,
@@ -28,8 +27,8 @@ from posts.models import (
     PostTarget,
     TargetState,
 )
-from posts.publishing import refresh_post_status, transition
 from posts.scheduling import next_free_slot, schedule_warnings
+from posts.states import ALLOWED_TRANSITIONS, refresh_post_status, transition
 from posts.validation import check_post, problem_messages
 from smm.models import Membership, SocialAccount, record_event
 from smm.platforms import adapter_class

@@ -144,33 +144,6 @@ class TargetState(models.TextChoices):
     UNKNOWN = "unknown", "Outcome unknown"
 
 
-# The only legal moves of a target (DESIGN.md "Publishing: the invariants"). Every change
-# of ``PostTarget.state`` goes through posts.publishing.transition(), which checks this.
-ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    TargetState.DRAFT: {TargetState.PENDING_APPROVAL, TargetState.SCHEDULED, TargetState.CANCELLED},
-    TargetState.PENDING_APPROVAL: {TargetState.DRAFT, TargetState.SCHEDULED, TargetState.CANCELLED},
-    TargetState.SCHEDULED: {
-        TargetState.QUEUED,
-        TargetState.DRAFT,
-        TargetState.PENDING_APPROVAL,
-        TargetState.SCHEDULED,
-        TargetState.CANCELLED,
-    },
-    TargetState.QUEUED: {TargetState.PUBLISHING, TargetState.SCHEDULED, TargetState.QUEUED, TargetState.CANCELLED},
-    TargetState.PUBLISHING: {
-        TargetState.PUBLISHED,
-        TargetState.FAILED,
-        TargetState.SCHEDULED,  # retry later (rate limited / transient)
-        TargetState.QUEUED,  # lease expired before the call was made: safe to re-queue
-        TargetState.UNKNOWN,
-    },
-    TargetState.FAILED: {TargetState.SCHEDULED, TargetState.CANCELLED},  # "retry" by a person
-    TargetState.UNKNOWN: {TargetState.PUBLISHED, TargetState.FAILED, TargetState.SCHEDULED},  # resolved by a person
-    TargetState.PUBLISHED: set(),
-    TargetState.CANCELLED: {TargetState.DRAFT},
-}
-
-
 class PostTargetQuerySet(TenantQuerySet):
     def due(self, now=None):
         """Targets the dispatcher may claim: scheduled, due, brand not paused, account usable."""

@@ -11,7 +11,7 @@ from django.utils import timezone
 from posts.models import Post, PostStatus, PostTarget, TargetState
 from smm.models import profile_for
 
-# The target state that yields each post status (posts.publishing.derive_status).
+# The target state that yields each post status (posts.states.derive_status).
 TARGET_STATE = {
     PostStatus.DRAFT: TargetState.DRAFT,
     PostStatus.PENDING_APPROVAL: TargetState.PENDING_APPROVAL,

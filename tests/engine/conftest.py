@@ -96,7 +96,7 @@ def engine_world(make_workspace, make_member, make_brand, make_account):
 def make_target(engine_world, make_account):
     """A target in ``state`` due ``due_in`` seconds from now (negative: overdue)."""
     from posts.models import Post, PostTarget, TargetState
-    from posts.publishing import refresh_post_status
+    from posts.states import refresh_post_status
 
     def make(state=TargetState.SCHEDULED, due_in=-1.0, account=None, text="Fresh roast today", **extra):
         world = engine_world

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from posts.models import ALLOWED_TRANSITIONS, PostStatus, PostTarget, TargetState
-from posts.publishing import IllegalTransition, bulk_transition, transition, transition_if
+from posts.models import PostStatus, PostTarget, TargetState
+from posts.states import ALLOWED_TRANSITIONS, IllegalTransition, bulk_transition, transition, transition_if
 
 ALL_STATES = [state.value for state in TargetState]
 PAIRS = list(itertools.product(ALL_STATES, ALL_STATES))
@@ -68,7 +68,7 @@ def test_compare_and_set_loses_when_someone_moved_first(make_target):
 
 @pytest.mark.django_db
 def test_post_status_follows_its_targets(make_target, make_account, engine_world):
-    from posts.publishing import refresh_post_status, refresh_posts_status
+    from posts.states import refresh_post_status, refresh_posts_status
 
     # given a post with two targets, one published and one failed
     target = make_target(state=TargetState.SCHEDULED)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from posts import actions
 from posts.models import PostComment, PostingSlot, PostStatus, PostTarget, TargetState
-from posts.publishing import transition
+from posts.states import transition
 from smm.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from posts import actions
 from posts.models import PostStatus, TargetState
-from posts.publishing import refresh_post_status, transition
+from posts.states import refresh_post_status, transition
 from smm.models import AuditEvent
 from smm.models_api import WebhookDelivery, WebhookEndpoint
 from tests.posts.pages import as_user

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from posts import actions
 from posts.models import TargetState
-from posts.publishing import refresh_post_status, transition
+from posts.states import refresh_post_status, transition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -179,7 +179,7 @@ def test_post_page_shows_targets_history_and_the_approval_box(client, team, writ
 
 def test_failed_target_shows_plain_error_and_retry(client, team, write_post, tomorrow):
     from posts.models import TargetState
-    from posts.publishing import transition
+    from posts.states import transition
 
     post = actions.schedule_post(write_post(), tomorrow, team.editor)
     done, failed = post.targets.order_by("account__network")
@@ -188,7 +188,7 @@ def test_failed_target_shows_plain_error_and_retry(client, team, write_post, tom
         transition(target, TargetState.PUBLISHING, attempts=1)
     transition(done, TargetState.PUBLISHED, remote_url="https://social.example/@acme/1")
     transition(failed, TargetState.FAILED, error_message="403 duplicate", error_user_message="X refused a duplicate.")
-    from posts.publishing import refresh_post_status
+    from posts.states import refresh_post_status
 
     refresh_post_status(post)
     as_user(client, team.editor)
