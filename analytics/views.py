@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from analytics import charts, frames, kpis, pdf, reports
+from analytics import charts, filters, frames, kpis, pdf, reports
 from analytics.models import ReportSubscription
 from analytics.periods import PERIOD_KINDS, PeriodError, parse_period
 from posts.models import PostMedia
@@ -35,21 +35,24 @@ class Filters:
         self.errors: list[str] = []
         self.brands = list(scoped(request, Brand))
         self.brand = None
-        brand_id = get_id(request.GET, "brand") if allow_brand else None
-        if brand_id:
-            # from the workspace's brands already read (scoped above): no second query
-            self.brand = next((b for b in self.brands if b.pk == brand_id), None)
-            if self.brand is None:
-                raise Http404("No such brand")
+        chosen = request.GET.get("brand", "").strip() if allow_brand else ""
+        if chosen:
+            # one brand at most here; picked from the workspace's brands read above
+            try:
+                self.brand = filters.chosen_brands([chosen], self.brands)[0]
+            except filters.FilterProblem:
+                raise Http404("No such brand") from None
         self.network = request.GET.get("network", "")
-        if self.network and self.network not in registry.NETWORKS:
-            self.errors.append(f"Unknown network {self.network!r}; showing all networks.")
+        try:
+            filters.chosen_networks([self.network])
+        except filters.FilterProblem as problem:
+            self.errors.append(problem.explained)
             self.network = ""
         try:
-            self.period = parse_period(request.GET, self.workspace.tz)
-        except PeriodError as exc:
-            self.errors.append(f"{exc} Showing the last complete week instead.")
-            self.period = parse_period({}, self.workspace.tz)
+            self.period = filters.chosen_period(request.GET, self.workspace.tz)
+        except filters.FilterProblem as problem:
+            self.errors.append(problem.explained)
+            self.period = filters.chosen_period({}, self.workspace.tz)
 
     @property
     def brand_ids(self) -> list[int]:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from inbox import priority
 from inbox.ingest import workspace_keywords
 from inbox.models import InboxItem, InboxNote, InboxReply, Status
-from smm.models import record_event
+from smm.models import Membership, record_event
 from smm.network_urls import http_url
 from smm.platforms.base import InboxItem as NetworkItem
 from smm.platforms.base import OutcomeUnknown, PlatformError, PublishResult, RateLimited, Transient, UnreadableAnswer
@@ -217,13 +218,27 @@ def send_reply_again(reply: InboxReply, by) -> bool:
     return True
 
 
-def assign(item: InboxItem, assignee, by) -> None:
+NOT_ASSIGNABLE = "That person cannot answer this workspace's inbox."
+
+
+def assign(item: InboxItem, assignee, by):
+    """Give ``item`` to ``assignee`` (a user or a user's id; None unassigns) and return the
+    user. Only a member of the item's workspace whose role answers the inbox can have it:
+    anyone else is refused with a ValidationError on "assignee"."""
+    if assignee is not None:
+        membership = (
+            Membership.objects.for_workspace(item.workspace).filter(user=assignee).select_related("user").first()
+        )
+        if membership is None or not membership.can("reply_inbox"):
+            raise ValidationError({"assignee": NOT_ASSIGNABLE})
+        assignee = membership.user
     with transaction.atomic():
         item.assignee = assignee
         item.updated_at = timezone.now()
         item.save(update_fields=["assignee", "updated_at"])
         message = f"Assigned to {assignee.get_username()}" if assignee else "Unassigned"
         record_event(item.workspace, by, "inbox.assign", item, message)
+    return assignee
 
 
 def set_status(item: InboxItem, status: str, by, *, snoozed_until=None) -> None:

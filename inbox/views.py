@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -276,17 +277,14 @@ def inbox_reply_send_again(request, ws, item_id, reply_id):
 @workspace_view("manage_inbox")
 def inbox_assign(request, ws, item_id):
     item = scoped_or_404(request, InboxItem, pk=item_id)
-    assignee = None
-    if request.POST.get("assignee", "").strip():
-        if (user_id := as_id(request.POST["assignee"])) is None:
-            raise BadParameter("Choose a member to assign.", field="assignee")
-        membership = (
-            Membership.objects.for_workspace(request.workspace).filter(user_id=user_id).select_related("user").first()
-        )
-        if membership is None or not membership.can("reply_inbox"):
-            return HttpResponseBadRequest("That person cannot answer this workspace's inbox.")
-        assignee = membership.user
-    actions.assign(item, assignee, request.user)
+    chosen = request.POST.get("assignee", "").strip()
+    user_id = as_id(chosen) if chosen else None
+    if chosen and user_id is None:
+        raise BadParameter("Choose a member to assign.", field="assignee")
+    try:
+        assignee = actions.assign(item, user_id, request.user)
+    except ValidationError as refused:
+        raise BadParameter(refused.message_dict["assignee"][0], field="assignee") from None
     messages.success(request, f"Assigned to {assignee.get_username()}." if assignee else "Unassigned.")
     return _back(request, ws, item)
 

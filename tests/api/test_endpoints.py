@@ -147,6 +147,21 @@ def test_kpis(api, world):
     assert client.get(url("analytics/kpis/", ws="other")).status_code == 404
 
 
+def test_kpis_read_their_filters_as_the_dashboard_does(api, world):
+    # given a program asking for figures with filters the dashboard would not use
+    client = api()
+    # when it names a network that does not exist, a brand of another workspace and week 99
+    response = client.get(
+        url("analytics/kpis/"), {"network": "myspace", "brand": world["other_brand"].pk, "week": "2026-W99"}
+    )
+    # then each is a field error, in the words the dashboard uses (where it shows a default instead)
+    assert response.status_code == 400
+    errors = response.json()
+    assert errors["network"] == ["Unknown network 'myspace'."]
+    assert errors["brand"] == ["No such brand in this workspace."]
+    assert errors["period"] == ["Week 2026-W99 does not exist."]
+
+
 @pytest.fixture
 def inbox_item(world):
     from inbox.models import InboxItem

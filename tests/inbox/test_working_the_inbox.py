@@ -7,6 +7,7 @@ import datetime as dt
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -276,6 +277,24 @@ def test_cannot_assign_someone_outside_the_workspace(client, shop, items, make_u
     response = client.post(url("assign", shop["ws"], item_id=by_remote("2").pk), {"assignee": stranger.pk})
     assert response.status_code == 400
     assert by_remote("2").assignee is None
+
+
+def test_only_a_member_who_may_answer_the_inbox_can_be_assigned(shop, items, make_member, make_user):
+    # given a client of the workspace and a stranger: neither can answer its inbox
+    reader = make_member(shop["ws"], "client", username="reader")
+    stranger = make_user(username="stranger")
+    item = by_remote("2")
+    # when the inbox's assign action is asked to give them the item, directly (as any caller would)
+    for person in (reader, stranger, stranger.pk):
+        with pytest.raises(ValidationError) as refused:
+            actions.assign(item, person, shop["owner"])
+        # then it refuses, in the words the pages and the API show, and the item stays unassigned
+        assert refused.value.message_dict == {"assignee": ["That person cannot answer this workspace's inbox."]}
+    assert by_remote("2").assignee is None
+    # while an editor, by account or id, can be
+    editor = make_member(shop["ws"], "editor", username="eve")
+    assert actions.assign(item, editor.pk, shop["owner"]) == editor
+    assert by_remote("2").assignee == editor
 
 
 def test_saved_reply_placeholders(shop, items):
