@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from inbox.actions import InboxError
+from posts.states import IllegalTransition
 from smm.request_input import BadParameter
 
 
@@ -21,10 +23,6 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(as_field_errors(exc))
     elif isinstance(exc, BadParameter):
         exc = exceptions.ValidationError({exc.field or "non_field_errors": [exc.message]})
-    else:
-        from inbox.actions import InboxError
-        from posts.publishing import IllegalTransition
-
-        if isinstance(exc, InboxError | IllegalTransition):
-            exc = exceptions.ValidationError({"non_field_errors": [str(exc)]})
+    elif isinstance(exc, InboxError | IllegalTransition):
+        exc = exceptions.ValidationError({"non_field_errors": [str(exc)]})
     return drf_exception_handler(exc, context)
