@@ -12,6 +12,11 @@ class PostsConfig(AppConfig):
     # queue of each task (merged into Celery's task_routes by smm/celery.py)
     # (emails wait on a mail server: they go to the general worker, not the publishing pool)
     task_routes = {"posts.tasks.*": "publish", "posts.tasks.email_notices": "default"}
+    # Publishing's health on the operations page, its JSON, monitoring and alert emails
+    # (called by smm.operations, which knows no post)
+    operations_report = "posts.health.report"
+    operations_json = "posts.health.as_json"
+    operations_alerts = "posts.health.run_alerts"
 
     @property
     def beat_schedule(self) -> dict:

@@ -10,10 +10,10 @@ import logging
 import random
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import task_postrun, worker_ready
 from django.db import InterfaceError, OperationalError, close_old_connections
 
-from posts import publishing
+from posts import health, publishing
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,16 @@ def publish_target(self, target_id: int) -> str:
         raise self.retry(exc=exc, countdown=delay)
     logger.info("Target %s: %s", target_id, outcome)
     return outcome
+
+
+@task_postrun.connect
+def _dispatcher_ticked(sender=None, **kwargs):
+    # The dispatcher's tick ran to the end: remember when, for the operations page.
+    if getattr(sender, "name", None) == dispatch_due.name:
+        try:
+            health.record_dispatcher_tick()
+        except Exception:  # noqa: BLE001 - monitoring must never break the dispatcher
+            logger.warning("Could not record the dispatcher tick")
 
 
 @worker_ready.connect

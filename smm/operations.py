@@ -1,13 +1,20 @@
-"""Is publishing healthy? Worker heartbeats, queue depths, the dispatcher's clock, overdue
-posts, the on-time rate, failures and expiring tokens, for the operations page, its JSON
-twin, the monitoring endpoint, and the alert emails (each sent once per incident)."""
+"""Is the installation healthy? Worker heartbeats, queue depths, Redis and expiring tokens,
+plus what each app reports about itself through its AppConfig (publishing: the dispatcher's
+clock, late posts, the on-time rate, failures), for the operations page, its JSON twin, the
+monitoring endpoint, and the alert emails (each sent once per incident).
+
+An app takes part by naming dotted paths on its AppConfig (``smm`` imports none of them):
+``operations_report(now, workspace, *, cache_down) -> dict`` (its figures for the report,
+its incidents under ``"incidents"``), ``operations_json(report) -> dict`` (those figures as
+JSON), ``operations_alerts(now) -> dict`` (emails it sent, merged into ``run_alerts``), and
+``operations_incidents(now) -> list[str]`` (installation-wide incidents only).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import logging
-from collections import Counter
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -18,34 +25,26 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "ops:heartbeat:{queue}"
-# Written on every dispatcher tick (smm/tasks.py listens for posts.tasks.dispatch_due).
-DISPATCHER_KEY = "ops:dispatcher:last_tick"
-DISPATCH_TASK = "posts.tasks.dispatch_due"
 
 HEARTBEAT_EVERY = 30  # seconds between heartbeat tasks per queue
 HEARTBEAT_STALE = 120  # no heartbeat for this long: the queue has no live worker
-DISPATCHER_STALE = 60
-OVERDUE_SHOWN = dt.timedelta(minutes=1)
-OVERDUE_ALERT = dt.timedelta(minutes=5)
-ON_TIME = dt.timedelta(seconds=60)
 TOKEN_WARN_DAYS = (7, 1)
 INCIDENT_TTL = 60 * 60 * 24 * 30  # dedupe keys outlive any incident worth a second email
-
-WAITING_STATES = ("scheduled", "queued", "publishing")
 
 
 # --- signals written by workers -------------------------------------------------------------
 
 
+def record_signal(key: str, now: dt.datetime | None = None) -> None:
+    """A worker's "I am alive at this time" under ``key`` (a heartbeat, a clock's tick)."""
+    cache.set(key, (now or timezone.now()).isoformat(), timeout=24 * 3600)
+
+
 def record_heartbeat(queue: str, now: dt.datetime | None = None) -> None:
-    cache.set(HEARTBEAT_KEY.format(queue=queue), (now or timezone.now()).isoformat(), timeout=24 * 3600)
+    record_signal(HEARTBEAT_KEY.format(queue=queue), now)
 
 
-def record_dispatcher_tick(now: dt.datetime | None = None) -> None:
-    cache.set(DISPATCHER_KEY, (now or timezone.now()).isoformat(), timeout=24 * 3600)
-
-
-def _read_time(key: str) -> dt.datetime | None:
+def read_signal(key: str) -> dt.datetime | None:
     try:
         raw = cache.get(key)
     except Exception:  # noqa: BLE001 - a cache outage is itself shown as "no signal"
@@ -57,16 +56,10 @@ def _read_time(key: str) -> dt.datetime | None:
 def heartbeats(now: dt.datetime) -> list[dict]:
     rows = []
     for queue in settings.WORKER_QUEUES:
-        last = _read_time(HEARTBEAT_KEY.format(queue=queue))
+        last = read_signal(HEARTBEAT_KEY.format(queue=queue))
         age = (now - last).total_seconds() if last else None
         rows.append({"queue": queue, "last": last, "age_seconds": age, "ok": age is not None and age < HEARTBEAT_STALE})
     return rows
-
-
-def dispatcher(now: dt.datetime) -> dict:
-    last = _read_time(DISPATCHER_KEY)
-    age = (now - last).total_seconds() if last else None
-    return {"last_tick": last, "age_seconds": age, "ok": age is not None and age < DISPATCHER_STALE}
 
 
 def queue_depths() -> dict[str, int | str]:
@@ -153,71 +146,6 @@ def redis_incident(outage: dict) -> str:
 # --- what the database says ------------------------------------------------------------------
 
 
-def _targets(workspace=None):
-    """Targets with ``scheduled_for``: the time the person chose (the post's), not
-    ``due_at``, which the engine moves forward for each retry."""
-    from django.db.models.functions import Coalesce
-
-    from posts.models import PostTarget
-
-    queryset = PostTarget.objects.all()
-    if workspace is not None:
-        queryset = queryset.for_workspace(workspace)
-    return queryset.annotate(scheduled_for=Coalesce("post__scheduled_at", "due_at"))
-
-
-def overdue_targets(now: dt.datetime, late_by: dt.timedelta = OVERDUE_SHOWN, workspace=None):
-    """Targets that should be out by now and are not, waiting for a retry included
-    (paused brands excepted: pausing holds posts on purpose)."""
-    return (
-        _targets(workspace)
-        .filter(state__in=WAITING_STATES, scheduled_for__lt=now - late_by, post__brand__paused=False)
-        .select_related("post", "post__brand", "post__workspace", "account")
-        .order_by("scheduled_for", "pk")
-    )
-
-
-def on_time_rate(now: dt.datetime, workspace=None, days: int = 7) -> dict:
-    """Share of targets due in the window (and meant to go out) that were published within
-    60 s of their time. Late, failed, unknown and still-waiting ones count against it."""
-    from django.db.models import F
-
-    due = _targets(workspace).filter(scheduled_for__gte=now - dt.timedelta(days=days), scheduled_for__lte=now - ON_TIME)
-    due = due.filter(state__in=[*WAITING_STATES, "published", "failed", "unknown"])
-    total = due.count()
-    on_time = due.filter(state="published", published_at__lte=F("scheduled_for") + ON_TIME).count()
-    return {"days": days, "due": total, "on_time": on_time, "rate": round(on_time / total, 4) if total else None}
-
-
-def retrying(workspace=None) -> list[dict]:
-    """Targets waiting for another try after a network error (rate limit, outage): a
-    network in trouble shows here before anything is late."""
-    rows = (
-        _targets(workspace)
-        .filter(state__in=WAITING_STATES, post__brand__paused=False)
-        .exclude(error_kind="")
-        .values_list("account__network", "error_kind")
-    )
-    counts = Counter(rows)
-    return [
-        {"network": network, "reason": reason, "count": count}
-        for (network, reason), count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    ]
-
-
-def failures(now: dt.datetime, workspace=None, days: int = 7) -> list[dict]:
-    rows = (
-        _targets(workspace)
-        .filter(state__in=["failed", "unknown"], updated_at__gte=now - dt.timedelta(days=days))
-        .values_list("account__network", "error_kind")
-    )
-    counts = Counter((network, kind or "unknown") for network, kind in rows)
-    return [
-        {"network": network, "reason": reason, "count": count}
-        for (network, reason), count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    ]
-
-
 def expiring_accounts(now: dt.datetime, workspace=None, days: int = 7):
     from smm.models import SocialAccount
 
@@ -237,8 +165,6 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
     """Everything the page shows; ``workspace=None`` is the whole installation (monitoring)."""
     now = now or timezone.now()
     beats = heartbeats(now)
-    tick = dispatcher(now)
-    overdue = list(overdue_targets(now, workspace=workspace)[:100])
     redis_down = redis_outages()
     # Named first: it is the cause of what follows (no heartbeat can be read without it).
     incidents = [redis_incident(outage) for outage in redis_down]
@@ -251,30 +177,34 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
             )
         elif not beat["ok"]:
             incidents.append(f"No worker has taken from the “{beat['queue']}” queue for over 2 minutes.")
-    if not tick["ok"] and not cache_down:
-        incidents.append("The dispatcher has not ticked for over a minute: scheduled posts are not being sent.")
-    if overdue:
-        incidents.append(f"{len(overdue)} post target(s) are more than a minute late.")
+    figures: dict = {}
+    for report in _app_hooks("operations_report", now, workspace, cache_down=cache_down):
+        incidents += report.pop("incidents", [])
+        figures.update(report)
     if workspace is None:
         incidents += app_incidents(now)
-    waiting = retrying(workspace)
-    if waiting:
-        detail = ", ".join(f"{row['network']}: {row['reason'].replace('_', ' ')} ×{row['count']}" for row in waiting)
-        incidents.append(f"Networks are refusing or failing calls; posts wait to retry ({detail}).")
     return {
         "checked_at": now,
         "healthy": not incidents,
         "incidents": incidents,
         "redis_unreachable": redis_down,
         "heartbeats": beats,
-        "dispatcher": tick,
         "queues": queue_depths(),
-        "overdue": overdue,
-        "on_time": on_time_rate(now, workspace=workspace),
-        "failures": failures(now, workspace=workspace),
-        "retrying": waiting,
+        **figures,
         "expiring": list(expiring_accounts(now, workspace=workspace)[:100]),
     }
+
+
+def _app_hooks(name: str, *args, **kwargs) -> list:
+    """What each app's AppConfig hook ``name`` answers, in INSTALLED_APPS order."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    return [
+        import_string(path)(*args, **kwargs)
+        for path in (getattr(config, name, None) for config in apps.get_app_configs())
+        if path
+    ]
 
 
 def app_incidents(now: dt.datetime) -> list[str]:
@@ -301,7 +231,7 @@ def as_json(report: dict) -> dict:
     def when(value):
         return value.isoformat() if value else None
 
-    return {
+    body = {
         "checked_at": when(report["checked_at"]),
         "healthy": report["healthy"],
         "incidents": report["incidents"],
@@ -310,35 +240,21 @@ def as_json(report: dict) -> dict:
             {"queue": b["queue"], "last": when(b["last"]), "age_seconds": b["age_seconds"], "ok": b["ok"]}
             for b in report["heartbeats"]
         ],
-        "dispatcher": {**report["dispatcher"], "last_tick": when(report["dispatcher"]["last_tick"])},
         "queues": report["queues"],
-        "overdue": [
-            {
-                "target": t.pk,
-                "post": t.post_id,
-                "network": t.account.network,
-                "account": t.account.handle,
-                "state": t.state,
-                "scheduled_for": when(t.scheduled_for),
-                "next_try_at": when(t.due_at) if t.due_at != t.scheduled_for else None,
-                "late_seconds": int((report["checked_at"] - t.scheduled_for).total_seconds()),
-            }
-            for t in report["overdue"]
-        ],
-        "on_time": report["on_time"],
-        "failures": report["failures"],
-        "retrying": report["retrying"],
-        "expiring_tokens": [
-            {"account": a.pk, "network": a.network, "handle": a.handle, "expires_at": when(a.token_expires_at)}
-            for a in report["expiring"]
-        ],
     }
+    for figures in _app_hooks("operations_json", report):
+        body.update(figures)
+    body["expiring_tokens"] = [
+        {"account": a.pk, "network": a.network, "handle": a.handle, "expires_at": when(a.token_expires_at)}
+        for a in report["expiring"]
+    ]
+    return body
 
 
 # --- alerts ------------------------------------------------------------------------------------
 
 
-def _once(key: str) -> bool:
+def once(key: str) -> bool:
     """True the first time for this incident key (atomic across processes). Without the
     cache nothing can be sent once only: no email then (the status report names Redis and
     check_operations exits 1), rather than one every run."""
@@ -349,12 +265,12 @@ def _once(key: str) -> bool:
         return False
 
 
-def _resolved(key: str) -> None:
+def resolved(key: str) -> None:
     with contextlib.suppress(Exception):  # without the cache, a later run clears it
         cache.delete(f"ops:alerted:{key}")
 
 
-def _owner_emails(workspace=None) -> list[str]:
+def owner_emails(workspace=None) -> list[str]:
     from smm.models import Membership
     from smm.roles import Role
 
@@ -364,32 +280,9 @@ def _owner_emails(workspace=None) -> list[str]:
     return sorted({m.user.email for m in owners if m.user.email and m.user.is_active})
 
 
-def _send(subject: str, body: str, recipients: list[str]) -> None:
+def send_alert(subject: str, body: str, recipients: list[str]) -> None:
     if recipients:
         send_mail(f"[SMM] {subject}", body, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=False)
-
-
-def alert_overdue(now: dt.datetime) -> int:
-    by_workspace: dict = {}
-    for target in overdue_targets(now, late_by=OVERDUE_ALERT):
-        # keyed by the chosen time: a retry moves due_at, and must not alert again
-        if _once(f"overdue:{target.pk}:{target.scheduled_for.isoformat()}"):
-            by_workspace.setdefault(target.post.workspace, []).append(target)
-    for workspace, targets in by_workspace.items():
-        lines = [
-            f"- {t.account.handle} ({t.account.network}): due {t.scheduled_for:%Y-%m-%d %H:%M} UTC, "
-            f"{int((now - t.scheduled_for).total_seconds() // 60)} min late, now {t.get_state_display().lower()} "
-            f"{settings.SITE_URL.rstrip('/')}{t.post.get_absolute_url()}"
-            for t in targets
-        ]
-        _send(
-            f"{len(targets)} post(s) of {workspace.name} are late",
-            "These posts should have gone out more than 5 minutes ago and have not:\n\n"
-            + "\n".join(lines)
-            + "\n\nThe operations page shows whether workers and the dispatcher are running.",
-            _owner_emails(workspace),
-        )
-    return sum(len(targets) for targets in by_workspace.values())
 
 
 def alert_heartbeats(now: dt.datetime) -> list[str]:
@@ -397,38 +290,19 @@ def alert_heartbeats(now: dt.datetime) -> list[str]:
     for beat in heartbeats(now):
         key = f"heartbeat:{beat['queue']}"
         if beat["ok"]:
-            _resolved(key)  # the next outage is a new incident
-        elif _once(key):
+            resolved(key)  # the next outage is a new incident
+        elif once(key):
             dead.append(beat["queue"])
     if dead:
-        _send(
+        send_alert(
             f"No worker for queue(s): {', '.join(dead)}",
             "No worker heartbeat arrived for more than 2 minutes on: "
             + ", ".join(dead)
             + ".\nPosts, metrics or inbox fetches on those queues are not being processed. "
             "Check that the worker processes are running.",
-            _owner_emails(),
+            owner_emails(),
         )
     return dead
-
-
-def alert_dispatcher(now: dt.datetime) -> bool:
-    """The dispatcher (Celery beat, then a publish worker) stopped ticking: nothing due is
-    being sent. One email per outage; never for a dispatcher that has not ticked yet."""
-    tick = dispatcher(now)
-    if tick["ok"] or tick["last_tick"] is None:
-        _resolved("dispatcher")
-        return False
-    if not _once("dispatcher"):
-        return False
-    _send(
-        "Scheduled posts are not being sent",
-        f"The dispatcher last ran {int(tick['age_seconds'] // 60)} min ago ({tick['last_tick']:%Y-%m-%d %H:%M} UTC). "
-        "Posts that fall due are not being handed to the workers. Check that Celery beat and a worker "
-        "on the publish queue are running.",
-        _owner_emails(),
-    )
-    return True
 
 
 def _expiry_from(credentials: dict) -> dt.datetime | None:
@@ -474,30 +348,32 @@ def alert_expiring_tokens(now: dt.datetime) -> int:
             continue
         days_left = (account.token_expires_at - now).total_seconds() / 86400
         threshold = min(d for d in TOKEN_WARN_DAYS if days_left <= d)
-        if not _once(f"token:{account.pk}:{threshold}:{account.token_expires_at.isoformat()}"):
+        if not once(f"token:{account.pk}:{threshold}:{account.token_expires_at.isoformat()}"):
             continue
         workspace = account.brand.workspace
         when = "has expired" if days_left <= 0 else f"expires in {max(1, round(days_left))} day(s)"
-        _send(
+        send_alert(
             f"{account.handle} on {account.network_label} {when}",
             f"The connection of {account.handle} ({account.network_label}, brand {account.brand.name}) "
             f"{when} ({account.token_expires_at:%Y-%m-%d %H:%M} UTC) and {account.network_label} does not let "
             "SMM renew it by itself. Reconnect it before then so scheduled posts keep going out:\n"
             f"{settings.SITE_URL.rstrip('/')}{account.brand.get_absolute_url()}",
-            _owner_emails(workspace),
+            owner_emails(workspace),
         )
         sent += 1
     return sent
 
 
 def run_alerts(now: dt.datetime | None = None) -> dict:
+    """Every alert of the core and the apps; what each sent, by name (``overdue``,
+    ``dispatcher_stopped`` from publishing)."""
     now = now or timezone.now()
-    return {
-        "overdue": alert_overdue(now),
-        "dead_queues": alert_heartbeats(now),
-        "dispatcher_stopped": alert_dispatcher(now),
-        "tokens": alert_expiring_tokens(now),
-    }
+    sent: dict = {}
+    for app_sent in _app_hooks("operations_alerts", now):
+        sent.update(app_sent)
+    sent["dead_queues"] = alert_heartbeats(now)
+    sent["tokens"] = alert_expiring_tokens(now)
+    return sent
 
 
 # --- views ---------------------------------------------------------------------------------------

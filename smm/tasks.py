@@ -1,13 +1,12 @@
 """Celery discovers tasks in each app's tasks.py. The core's: outgoing webhook deliveries
-(smm/webhooks.py, queue "webhooks"), worker heartbeats (one per queue), the dispatcher's
-clock, and the operations alerts (smm/operations.py)."""
+(smm/webhooks.py, queue "webhooks"), worker heartbeats (one per queue) and the operations
+alerts (smm/operations.py). The dispatcher's clock is posts/tasks.py's."""
 
 from __future__ import annotations
 
 import logging
 
 from celery import shared_task
-from celery.signals import task_postrun
 
 from smm import operations, webhooks
 
@@ -34,16 +33,6 @@ def send_password_reset_email(user_id: int) -> bool:
     from smm.password_reset import send_reset_email
 
     return send_reset_email(user_id)
-
-
-@task_postrun.connect
-def _dispatcher_ticked(sender=None, **kwargs):
-    # The engine's dispatcher tick ran to the end: remember when, for the status page.
-    if getattr(sender, "name", None) == operations.DISPATCH_TASK:
-        try:
-            operations.record_dispatcher_tick()
-        except Exception:  # noqa: BLE001 - monitoring must never break the dispatcher
-            logger.warning("Could not record the dispatcher tick")
 
 
 # The webhook tasks keep the names they had when the API lived in the core (smm/api/tasks.py),

@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from posts import health
 from smm import operations
 
 pytestmark = pytest.mark.django_db
@@ -154,7 +155,7 @@ def test_a_post_waiting_for_a_retry_is_late_by_its_chosen_time_and_alerts_once(s
 
 def test_the_dispatcher_stopping_emails_once_and_says_what_to_check(shop):
     # given the dispatcher last ticked 3 minutes ago (beat stopped)
-    operations.record_dispatcher_tick(timezone.now() - 3 * M)
+    health.record_dispatcher_tick(timezone.now() - 3 * M)
     # when the check runs twice
     assert operations.run_alerts()["dispatcher_stopped"] is True
     assert operations.run_alerts()["dispatcher_stopped"] is False
@@ -163,9 +164,9 @@ def test_the_dispatcher_stopping_emails_once_and_says_what_to_check(shop):
     assert mail.outbox[0].subject == "[SMM] Scheduled posts are not being sent"
     assert "Celery beat" in mail.outbox[0].body
     # and once it ticks again, a later stop is a new incident
-    operations.record_dispatcher_tick()
+    health.record_dispatcher_tick()
     operations.run_alerts()
-    operations.record_dispatcher_tick(timezone.now() - 3 * M)
+    health.record_dispatcher_tick(timezone.now() - 3 * M)
     assert operations.run_alerts()["dispatcher_stopped"] is True
 
 
@@ -177,7 +178,7 @@ def test_check_operations_alerts_without_celery_when_every_worker_is_down(shop):
     long_ago = timezone.now() - 5 * M
     for queue in settings.WORKER_QUEUES:
         operations.record_heartbeat(queue, long_ago)
-    operations.record_dispatcher_tick(long_ago)
+    health.record_dispatcher_tick(long_ago)
     out = io.StringIO()
 
     # when the host's scheduler runs the command
@@ -200,7 +201,7 @@ def test_check_operations_alerts_without_celery_when_every_worker_is_down(shop):
 def test_check_operations_is_quiet_when_all_is_well(shop):
     from django.core.management import call_command
 
-    operations.record_dispatcher_tick()
+    health.record_dispatcher_tick()
     out = io.StringIO()
     call_command("check_operations", "--quiet", stdout=out)
     assert out.getvalue() == ""

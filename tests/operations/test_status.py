@@ -6,6 +6,7 @@ import io
 import pytest
 from django.utils import timezone
 
+from posts import health
 from smm import operations
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ def all_queues_beating(now=None):
 
     for queue in settings.WORKER_QUEUES:
         operations.record_heartbeat(queue, now)
-    operations.record_dispatcher_tick(now)
+    health.record_dispatcher_tick(now)
 
 
 def test_owner_sees_late_posts_workers_and_on_time_rate(client, shop, make_target):
@@ -109,7 +110,7 @@ def test_heartbeat_task_and_dispatcher_tick_signal_write_the_cache():
     now = timezone.now()
     beat = {b["queue"]: b for b in operations.heartbeats(now)}["metrics"]
     assert beat["ok"]
-    assert operations.dispatcher(now)["ok"]
+    assert health.dispatcher(now)["ok"]
 
 
 def test_queue_depths_are_unknown_on_the_filesystem_broker(settings):
@@ -165,7 +166,7 @@ def test_on_time_counts_from_the_chosen_time_not_the_retry_time(shop, make_targe
     target = make_target(shop["x"], state="published", due_in=-10 * M, published_after=5 * M)
     PostTarget.objects.filter(pk=target.pk).update(due_at=target.published_at - dt.timedelta(seconds=20))
     # then it is not on time
-    assert operations.on_time_rate(timezone.now(), workspace=shop["workspace"]) == {
+    assert health.on_time_rate(timezone.now(), workspace=shop["workspace"]) == {
         "days": 7,
         "due": 1,
         "on_time": 0,
