@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytics import frames, kpis
+from analytics import definitions, frames, kpis
 from smm.platforms import registry
 
 SECOND_AXIS = {"overlaying": "y", "side": "right", "showgrid": False, "rangemode": "tozero"}
@@ -148,10 +148,8 @@ def campaigns(rows) -> dict | None:
         return None
     names = [row["post__campaign__name"] for row in rows]
     engagements = [row["engagements"] or 0 for row in rows]
-    rates = [
-        (row["rate_engagements"] or 0) / row["rate_impressions"] * 100 if row["rate_impressions"] else None
-        for row in rows
-    ]
+    rates = [definitions.ratio(row["rate_engagements"], row["rate_impressions"]) for row in rows]
+    rates = [None if rate is None else rate * 100 for rate in rates]
     colours = [row["post__campaign__colour"] or "#4f46e5" for row in rows]
     data = [{"type": "bar", "x": names, "y": engagements, "name": "Engagements", "marker": {"color": colours}}]
     return _figure(data + _rate_markers(names, rates), _layout(hovermode="closest", yaxis2=RATE_AXIS))

@@ -19,8 +19,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from analytics import definitions
 from analytics.models import (
-    ENGAGEMENT_PARTS,
     METRIC_FIELDS,
     AccountDailySnapshot,
     AccountPullState,
@@ -380,7 +380,7 @@ INSERT INTO {latest} (target_id, post_id, workspace_id, brand_id, account_id, ne
                       captured_at, engagements, {metrics})
 SELECT s.target_id, t.post_id, p.workspace_id, a.brand_id, t.account_id, a.network, t.published_at,
        s.captured_at,
-       CASE WHEN {all_parts_null} THEN NULL ELSE {parts_sum} END,
+       {engagements},
        {stage_metrics}
 FROM {stage} s
 JOIN {target} t ON t.id = s.target_id
@@ -405,8 +405,7 @@ def _latest_upsert_sql() -> str:
         account=SocialAccount._meta.db_table,
         metrics=", ".join(METRIC_FIELDS),
         stage_metrics=", ".join(f"s.{name}" for name in METRIC_FIELDS),
-        all_parts_null=" AND ".join(f"s.{name} IS NULL" for name in ENGAGEMENT_PARTS),
-        parts_sum=" + ".join(f"coalesce(s.{name}, 0)" for name in ENGAGEMENT_PARTS),
+        engagements=definitions.engagements_sql("s"),
         updates=", ".join(f"{name} = EXCLUDED.{name}" for name in METRIC_FIELDS),
     )
 

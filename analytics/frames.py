@@ -14,6 +14,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from analytics import definitions
+
 SUM_COLUMNS = [
     "measured",
     "sum_impressions",
@@ -61,10 +63,7 @@ def _add(a: float | None, b: float | None) -> float | None:
     return a + b
 
 
-def _div(numerator: float | None, denominator: float | None) -> float | None:
-    if numerator is None or denominator is None or not denominator > 0:
-        return None
-    return numerator / denominator
+_div = definitions.ratio
 
 
 def _derive(sums: dict) -> dict:
@@ -373,9 +372,8 @@ def heatmap_rates(rows: list[dict]) -> list[tuple[int, int, list[float]]]:
     sorted engagement rates); posts without impressions have no rate."""
     cells: dict[tuple[int, int], list[float]] = {}
     for row in rows:
-        impressions = _float(row["impressions"])
-        if impressions is None or not impressions > 0:
+        rate = definitions.post_rate(_float(row["engagements"]), _float(row["impressions"]))
+        if rate is None:
             continue
-        rate = (_float(row["engagements"]) or 0.0) / impressions
         cells.setdefault((int(row["weekday"]), int(row["hour"])), []).append(rate)
     return [(weekday, hour, sorted(rates)) for (weekday, hour), rates in cells.items()]

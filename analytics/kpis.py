@@ -17,11 +17,8 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    ExpressionWrapper,
     F,
-    FloatField,
     OuterRef,
-    Q,
     Subquery,
     Sum,
     Value,
@@ -29,7 +26,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, ExtractHour, ExtractIsoWeekDay, TruncDate
 
-from analytics import frames
+from analytics import definitions, frames
 from analytics.models import AccountDailySnapshot, PostMetricLatest
 from analytics.periods import Period
 from posts.models import PostTarget, TargetState
@@ -163,11 +160,7 @@ def _post_sums(scope: Scope, period: Period):
             sum_reach=Sum("reach"),
             sum_engagements=Sum("engagements"),
             sum_clicks=Sum("clicks"),
-            rate_posts=Count("pk", filter=Q(impressions__gt=0)),
-            rate_engagements=Sum("engagements", filter=Q(impressions__gt=0)),
-            rate_impressions=Sum("impressions", filter=Q(impressions__gt=0)),
-            ctr_clicks=Sum("clicks", filter=Q(impressions__gt=0, clicks__isnull=False)),
-            ctr_impressions=Sum("impressions", filter=Q(impressions__gt=0, clicks__isnull=False)),
+            **definitions.rate_sums(),
         )
         .order_by()
     )
@@ -269,11 +262,7 @@ WITH p AS (
   SELECT {latest_dim} AS dim, l.published_at >= %(start)s AS current,
          count(*) AS measured, sum(l.impressions) AS sum_impressions, sum(l.reach) AS sum_reach,
          sum(l.engagements) AS sum_engagements, sum(l.clicks) AS sum_clicks,
-         count(*) FILTER (WHERE l.impressions > 0) AS rate_posts,
-         sum(l.engagements) FILTER (WHERE l.impressions > 0) AS rate_engagements,
-         sum(l.impressions) FILTER (WHERE l.impressions > 0) AS rate_impressions,
-         sum(l.clicks) FILTER (WHERE l.impressions > 0 AND l.clicks IS NOT NULL) AS ctr_clicks,
-         sum(l.impressions) FILTER (WHERE l.impressions > 0 AND l.clicks IS NOT NULL) AS ctr_impressions
+         {rate_sums}
   FROM {latest} l
   WHERE l.workspace_id = %(workspace)s AND l.brand_id = ANY(%(brands)s) {latest_networks}
     AND l.published_at >= %(prev_start)s AND l.published_at < %(end)s
@@ -322,6 +311,7 @@ def _kpi_rows_postgresql(scope: Scope, period: Period) -> tuple[list, list, list
         brand=SocialAccount._meta.get_field("brand").related_model._meta.db_table,
         target=PostTarget._meta.db_table,
         daily=AccountDailySnapshot._meta.db_table,
+        rate_sums=definitions.rate_sums_sql("l"),
         latest_dim=dims[0],
         account_dim=dims[1],
         latest_networks="AND l.network = ANY(%(networks)s)" if scope.networks else "",
@@ -402,13 +392,17 @@ def daily_rows(scope: Scope, period: Period) -> list[dict]:
             s_reach=Sum("reach"),
             s_engagements=Sum("engagements"),
             s_clicks=Sum("clicks"),
-            rate_engagements=Sum("engagements", filter=Q(impressions__gt=0)),
-            rate_impressions=Sum("impressions", filter=Q(impressions__gt=0)),
+            **_engagement_rate_sums(),
             posts=Count("pk"),
         )
         .order_by()
     )
     return [_unprefix(row) for row in rows]
+
+
+def _engagement_rate_sums() -> dict:
+    sums = definitions.rate_sums()
+    return {"rate_engagements": sums["rate_engagements"], "rate_impressions": sums["rate_impressions"]}
 
 
 def _unprefix(row: dict) -> dict:
@@ -438,7 +432,7 @@ def heatmap_rows(scope: Scope, period: Period) -> list[dict]:
     since = min(period.start_at, period.end_at - dt.timedelta(days=HEATMAP_DAYS))
     return list(
         scope.latest()
-        .filter(published_at__gte=since, published_at__lt=period.end_at, impressions__gt=0)
+        .filter(definitions.RATED, published_at__gte=since, published_at__lt=period.end_at)
         .annotate(
             weekday=ExtractIsoWeekDay("published_at", tzinfo=period.tz),
             hour=ExtractHour("published_at", tzinfo=period.tz),
@@ -461,9 +455,10 @@ def heatmap_cells(scope: Scope, period: Period) -> list[tuple[int, int, list[flo
     sql = f"""
         SELECT date_part('isodow', local)::int, date_part('hour', local)::int, array_agg(rate ORDER BY rate)
         FROM (SELECT l.published_at AT TIME ZONE %(tz)s AS local,
-                     coalesce(l.engagements, 0)::double precision / l.impressions::double precision AS rate
+                     {definitions.post_rate_sql("l", as_float=True)} AS rate
               FROM {PostMetricLatest._meta.db_table} l
-              WHERE {where} AND l.impressions > 0 AND l.published_at >= %(since)s AND l.published_at < %(end)s) s
+              WHERE {where} AND {definitions.rated_sql("l")}
+                AND l.published_at >= %(since)s AND l.published_at < %(end)s) s
         GROUP BY 1, 2
     """  # noqa: S608 (table name and filter built here, every value a parameter)
     with connection.cursor() as cursor:
@@ -483,10 +478,10 @@ def _ranked_ids(scope: Scope, period: Period, limit: int, best: bool) -> list[in
     """Ids of the top (or bottom) posts, ordered: the ordering runs on the latest table
     alone (a top-N sort), without the joins the entries need."""
     qs = scope.latest().filter(published_at__gte=period.start_at, published_at__lt=period.end_at)
-    rate = ExpressionWrapper(Coalesce(F("engagements"), 0) * 1.0 / F("impressions"), output_field=FloatField())
+    rate = definitions.post_rate_expression()
     order = ["-rate", "-engagements"] if best else ["rate", "engagements"]
     ids = list(
-        qs.filter(impressions__gt=0)
+        qs.filter(definitions.RATED)
         .annotate(rate=rate)
         .order_by(*order, "-published_at", "pk")
         .values_list("pk", flat=True)[:limit]
@@ -508,9 +503,9 @@ def _entries(ids: list[int]) -> dict[int, PostMetricLatest]:
 # numeric expression and order as ``_ranked_ids``); each part keeps its own order.
 RANKED_SQL = """
 WITH r AS MATERIALIZED (
-  SELECT l.target_id, l.engagements, l.published_at, (coalesce(l.engagements, 0) * 1.0) / l.impressions AS rate
+  SELECT l.target_id, l.engagements, l.published_at, {rate} AS rate
   FROM {latest} l
-  WHERE {where} AND l.impressions > 0 AND l.published_at >= %(start)s AND l.published_at < %(end)s
+  WHERE {where} AND {rated} AND l.published_at >= %(start)s AND l.published_at < %(end)s
 )
 SELECT part, target_id FROM (
   (SELECT 1 AS part, * FROM r ORDER BY rate DESC, engagements DESC, published_at DESC, target_id LIMIT %(limit)s)
@@ -529,7 +524,15 @@ def _ranked_id_pair(scope: Scope, period: Period, limit: int) -> tuple[list[int]
     where, params = _latest_filter(scope)
     params.update(start=period.start_at, end=period.end_at, limit=limit)
     with connection.cursor() as cursor:
-        cursor.execute(RANKED_SQL.format(latest=PostMetricLatest._meta.db_table, where=where), params)
+        cursor.execute(
+            RANKED_SQL.format(
+                latest=PostMetricLatest._meta.db_table,
+                where=where,
+                rate=definitions.post_rate_sql("l"),
+                rated=definitions.rated_sql("l"),
+            ),
+            params,
+        )
         rows = cursor.fetchall()
     if not rows:  # no post of the scope reports impressions: by engagements
         return _ranked_ids(scope, period, limit, True), _ranked_ids(scope, period, limit, False)
@@ -562,8 +565,7 @@ def campaign_rows(scope: Scope, period: Period) -> list[dict]:
             s_impressions=Sum("impressions"),
             s_engagements=Sum("engagements"),
             s_clicks=Sum("clicks"),
-            rate_engagements=Sum("engagements", filter=Q(impressions__gt=0)),
-            rate_impressions=Sum("impressions", filter=Q(impressions__gt=0)),
+            **_engagement_rate_sums(),
         )
         .order_by("post__campaign__name")
     )

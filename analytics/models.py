@@ -13,17 +13,11 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from analytics.definitions import ENGAGEMENT_PARTS, engagements_of  # noqa: F401 (their home before)
 from smm.models import Brand, SocialAccount, TenantQuerySet, Workspace
 
 METRIC_FIELDS = ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks", "video_views")
-# DESIGN.md "KPIs": engagements = likes + comments + shares + saves + link clicks.
-ENGAGEMENT_PARTS = ("likes", "comments", "shares", "saves", "clicks")
-
-
-def engagements_of(values: dict) -> int | None:
-    """The sum of the engagement parts the network reported; None when it reported none."""
-    reported = [values.get(name) for name in ENGAGEMENT_PARTS if values.get(name) is not None]
-    return sum(reported) if reported else None
+# DESIGN.md "KPIs": engagements = likes + comments + shares + saves + link clicks (analytics.definitions).
 
 
 class MetricColumns(models.Model):

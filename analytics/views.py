@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from analytics import charts, filters, frames, kpis, pdf, reports
+from analytics import charts, definitions, filters, frames, kpis, pdf, reports
 from analytics.models import ReportSubscription
 from analytics.periods import PERIOD_KINDS, PeriodError, parse_period
 from posts.models import PostMedia
@@ -94,7 +94,7 @@ def _previews(entries) -> list[dict]:
         thumbs.setdefault(row.post_id, (asset.thumbnail or asset.file).url if (asset.thumbnail or asset.file) else "")
     previews = []
     for entry in entries:
-        rate = entry.engagements / entry.impressions if entry.impressions and entry.engagements is not None else None
+        rate = definitions.post_rate(entry.engagements, entry.impressions)
         previews.append(
             {
                 "entry": entry,
@@ -287,10 +287,7 @@ def export_posts(request, ws):
         pd.to_datetime(frame["captured_at"], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")
     )
     frame["text"] = frame["target__text"].where(frame["target__text"].str.strip() != "", frame["post__text"])
-    impressions = pd.to_numeric(frame["impressions"], errors="coerce")
-    frame["engagement_rate"] = (
-        pd.to_numeric(frame["engagements"], errors="coerce") / impressions.where(impressions > 0)
-    ).round(5)
+    frame["engagement_rate"] = definitions.post_rate_series(frame["engagements"], frame["impressions"]).round(5)
     frame = frame.rename(
         columns={
             "brand__name": "brand",
