@@ -31,13 +31,7 @@ from django.utils import timezone
 
 from posts import events
 from posts.models import PostStatus, PostTarget, TargetState
-from posts.states import (
-    IllegalTransition,  # noqa: F401  (re-exported for api/errors.py until it imports posts.states)
-    bulk_transition,
-    refresh_post_status,
-    refresh_posts_status,
-    transition_if,
-)
+from posts.states import bulk_transition, refresh_post_status, refresh_posts_status, transition_if
 from smm.celery import app as celery_app
 from smm.models import SocialAccount
 from smm.network_urls import http_url
