@@ -44,10 +44,10 @@ def pollable_accounts():
 
 
 def _inbox_networks() -> list[str]:
-    from smm.platforms import REGISTRY
+    from smm.platforms import registry
 
     networks = []
-    for network in REGISTRY:
+    for network in registry.NETWORKS:
         try:
             if adapter_class(network).supports_inbox:
                 networks.append(network)

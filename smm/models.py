@@ -19,7 +19,7 @@ from django.utils.text import slugify
 
 from smm import accounts
 from smm.crypto import EncryptedJSONField
-from smm.platforms import NETWORK_LABELS
+from smm.platforms import registry
 from smm.roles import NEEDS_APPROVAL, Role, role_can
 
 # available_timezones() walks the tz database on disk at every call (~6 ms here; forms
@@ -184,7 +184,7 @@ class SocialAccount(models.Model):
         PAUSED = "paused", "Paused"
         DISCONNECTED = "disconnected", "Disconnected"
 
-    NETWORK_CHOICES = list(NETWORK_LABELS.items())
+    NETWORK_CHOICES = registry.choices()
 
     brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="accounts")
     network = models.CharField(max_length=20, choices=NETWORK_CHOICES)
@@ -224,7 +224,7 @@ class SocialAccount(models.Model):
 
     @property
     def network_label(self) -> str:
-        return NETWORK_LABELS.get(self.network, self.network)
+        return registry.label(self.network)
 
     def adapter(self):
         """The network's adapter for this account, with its server's own content limits."""
