@@ -19,6 +19,7 @@ from django.db import transaction
 from PIL import GifImagePlugin, Image, ImageOps, UnidentifiedImageError
 
 from posts.models import MediaAsset
+from smm.media import STORED_FORMATS
 from smm.models import record_event
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -29,12 +30,7 @@ MAX_FRAMES = 1_000
 THUMBNAIL_SIZE = (480, 480)
 
 # Pillow format -> (mime type, file extension)
-ALLOWED_FORMATS = {
-    "JPEG": ("image/jpeg", "jpg"),
-    "PNG": ("image/png", "png"),
-    "GIF": ("image/gif", "gif"),
-    "WEBP": ("image/webp", "webp"),
-}
+ALLOWED_FORMATS = STORED_FORMATS  # what the app serves is what an upload may become
 # Formats stored with all their frames, and what a person calls such a file. (An animated
 # PNG keeps its first frame only, so only that one is decoded.)
 ANIMATIONS = {"GIF": "GIF", "WEBP": "animated WebP"}

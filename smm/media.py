@@ -23,12 +23,19 @@ from django.views.decorators.http import require_safe
 
 CACHE_FOR = 365 * 24 * 3600
 
+# The formats an upload is stored in (posts/media.py re-encodes into one of these): Pillow's
+# format name -> (type, extension). The core owns the table because it serves the files.
+STORED_FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "GIF": ("image/gif", "gif"),
+    "WEBP": ("image/webp", "webp"),
+}
+
 
 @functools.cache
 def _types_by_extension() -> dict[str, str]:
-    from posts.media import ALLOWED_FORMATS  # (mime, extension) of each format it stores
-
-    types = {ext: mime for mime, ext in ALLOWED_FORMATS.values()}
+    types = {ext: mime for mime, ext in STORED_FORMATS.values()}
     types.setdefault("jpeg", "image/jpeg")
     return types
 
