@@ -217,3 +217,17 @@ def test_rate_limit_429_with_retry_after(api, world, settings):
     assert int(fourth["Retry-After"]) > 0
     # and another token is counted on its own
     assert api().get(url("brands/")).status_code == 200
+
+
+def test_an_id_filter_with_a_number_that_cannot_be_an_id_matches_nothing(api, world):
+    client = api()
+    brand = world["brand"].pk
+    # a whole number written as a decimal is still that id
+    assert {a["handle"] for a in client.get(url("accounts/"), {"brand": f"{brand}.0"}).json()["results"]} == {
+        "@acme",
+        "@acme2",
+    }
+    # negative, fractional or past 64 bits: nothing (SQLite answered 500 to the last one)
+    for value in ("-2.8e285", "1.5", "9" * 30):
+        response = client.get(url("accounts/"), {"brand": value})
+        assert response.status_code == 200 and response.json()["results"] == [], value
