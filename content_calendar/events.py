@@ -42,6 +42,16 @@ from smm.request_input import as_id
 
 MAX_RANGE = timedelta(days=100)  # a month grid is 42 days; refuse to build a year in one request
 SLOT_LENGTH = timedelta(minutes=30)
+# How long a post's card is drawn in the week grid. A post is a moment, not a span: its card
+# never runs past the midnight after it, or the month grid draws it on the next day too.
+CARD_LENGTH = timedelta(hours=1)
+
+
+def card_end(start: datetime) -> datetime:
+    """Where a card that starts at ``start`` (aware, in the viewer's zone) ends: an hour later,
+    or at the midnight that ends its day when that comes first."""
+    midnight = datetime.combine(start.date() + timedelta(days=1), time.min, tzinfo=start.tzinfo)
+    return min(start + CARD_LENGTH, midnight)
 
 
 def parse_moment(raw: str | None, tz, *, name: str) -> datetime:
@@ -181,6 +191,7 @@ class Card(NamedTuple):
     pk: int
     title: str
     start: str  # ISO 8601 in the viewer's zone
+    end: str  # the card's end, on the same day as its start (see card_end)
     status: str
     brand_id: int
     targets: tuple  # ((account_id, target state), ...) of the targets shown (not cancelled ones)
@@ -290,11 +301,13 @@ def card_set(workspace, posts, tz) -> CardSet:
                 f"{_WEEKDAYS[there.weekday()]} {there.day:02d} {_MONTHS[there.month - 1]}, "
                 f"{there.hour:02d}:{there.minute:02d} {there.tzname()}"
             )
+        local = at(moment, tz)
         append(
             Card(
                 pk,
                 first_words(text),
-                at(moment, tz).isoformat(),
+                local.isoformat(),
+                card_end(local).isoformat(),
                 status,
                 brand_id,
                 shown[0],
@@ -316,6 +329,7 @@ def compact_events(found: CardSet) -> list[dict]:
             "id": f"post-{c.pk}",
             "title": c.title,
             "start": c.start,
+            "end": c.end,
             "extendedProps": {
                 "kind": "post",
                 "postId": c.pk,
@@ -347,6 +361,7 @@ def full_events(found: CardSet, *, editable: bool) -> list[dict]:
                 "id": f"post-{c.pk}",
                 "title": c.title,
                 "start": c.start,
+                "end": c.end,
                 # Whoever may schedule can try any drag: the server refuses what cannot move, with the reason.
                 "editable": editable,
                 "classNames": ["post-card", f"state-{c.status}", *(["held"] if c.held else [])],

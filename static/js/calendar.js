@@ -153,6 +153,9 @@
       editable: config.canSchedule,
       eventDurationEditable: false,
       defaultTimedEventDuration: "01:00",
+      // A post is a moment: the feed's end only sizes its card (never past its day's midnight),
+      // so no view prints "23:30 - 00:00" and no card reaches into the next day's cell.
+      displayEventEnd: false,
       eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       views: {

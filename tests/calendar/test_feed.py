@@ -357,3 +357,24 @@ def test_query_count_does_not_grow_with_the_number_of_posts(client, studio, djan
     with django_assert_max_num_queries(len(ten.captured_queries)):
         response = feed(client, studio.workspace, **params)
     assert len(posts_of(response)) == 500
+
+
+def test_a_post_near_midnight_ends_on_its_own_day(client, studio, make_post):
+    # given: a viewer in Paris and posts at 23:30 and 23:59 on the 13th and 10:00 on the 14th, Paris time
+    late = make_post(studio.leaf, utc(2030, 3, 13, 22, 30))
+    last_minute = make_post(studio.leaf, utc(2030, 3, 13, 22, 59))
+    morning = make_post(studio.leaf, utc(2030, 3, 14, 9, 0))
+    client.force_login(studio.owner)
+
+    # when: the month is asked for
+    response = feed(client, studio.workspace, start="2030-03-01", end="2030-04-01")
+
+    # then: every card ends on the day it starts (a card crossing midnight is drawn on both days)
+    events = {e["extendedProps"]["postId"]: e for e in posts_of(response)}
+    for post in (late, last_minute, morning):
+        start = dt.datetime.fromisoformat(events[post.pk]["start"])
+        end = dt.datetime.fromisoformat(events[post.pk]["end"])
+        assert start < end, post.text
+        assert end <= dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time.min, start.tzinfo)
+    assert events[late.pk]["end"] == "2030-03-14T00:00:00+01:00"
+    assert events[morning.pk]["end"] == "2030-03-14T11:00:00+01:00"
