@@ -30,7 +30,11 @@ class TokenForm(forms.Form):
         super().__init__(*args, **kwargs)
         mine = ROLE_RANK[membership.role]
         self.fields["role"].choices = [(value, label) for value, label in Role.choices if ROLE_RANK[value] <= mine]
-        self.fields["role"].initial = membership.role
+        # A token is handed to a program: it starts with the least it may do (read-only
+        # client) and is raised on purpose, never given the creator's full power by default.
+        self.fields["role"].initial = min(
+            (value for value, _ in self.fields["role"].choices), key=ROLE_RANK.__getitem__
+        )
 
     def clean_expires(self):
         """The moment the token stops working, or None for never."""

@@ -9,11 +9,15 @@ from django.views.decorators.http import require_POST
 
 from api.forms import TokenForm, WebhookForm
 from smm.models import record_event
-from smm.models_api import WEBHOOK_EVENTS, ApiToken, WebhookEndpoint
+from smm.models_api import TOKEN_PREFIX, WEBHOOK_EVENTS, ApiToken, WebhookEndpoint
 from smm.tenancy import scoped, workspace_view
 
 # Webhooks are the workspace's, not one person's: owners and managers look after them.
 WEBHOOK_RIGHT = "manage_brands"
+
+# The usage hint shows a made-up token of exactly the shape ApiToken.issue hands out
+# (prefix, 8 hex digits of lookup prefix, 43-character secret), so people recognise theirs.
+EXAMPLE_TOKEN = f"{TOKEN_PREFIX}_5f2b9c1e_k3Xv9QzL0pWb7sYd2RfT8uHn4JcA6mEo1GiK5yVxBqN"
 
 
 def _tokens(request):
@@ -25,6 +29,7 @@ def _tokens(request):
 
 def api_page(request, token_form=None, webhook_form=None, new_token=None, status=200):
     endpoints = scoped(request, WebhookEndpoint) if request.membership.can(WEBHOOK_RIGHT) else None
+    api_root = request.build_absolute_uri(f"/api/v1/workspaces/{request.workspace.slug}/")
     return render(
         request,
         "api/home.html",
@@ -36,6 +41,8 @@ def api_page(request, token_form=None, webhook_form=None, new_token=None, status
             "webhook_form": webhook_form or WebhookForm(),
             "events": WEBHOOK_EVENTS,
             "can_webhooks": request.membership.can(WEBHOOK_RIGHT),
+            "api_root": api_root,
+            "example_token": EXAMPLE_TOKEN,
         },
         status=status,
     )
