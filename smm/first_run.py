@@ -102,7 +102,7 @@ class SetupRequiredMiddleware:
     nobody could log in). Machine endpoints (health, API, webhooks, feeds, files) answer
     as usual. Costs one query per anonymous page view, none for a signed-in one."""
 
-    MACHINE_PATHS = ("/healthz", "/ops/", "/api/", "/hooks/", "/feeds/", "/sandbox/")
+    MACHINE_PATHS = ("/healthz", "/favicon.ico", "/ops/", "/api/", "/hooks/", "/feeds/", "/sandbox/")
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -189,7 +189,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "smm.middleware.UserTimezoneMiddleware",
     "smm.first_run.SetupRequiredMiddleware",  # while nobody exists, pages lead to /setup/
+    # With DEBUG on (the demo), our 404/500 pages instead of Django's URL list and traceback.
+    "smm.site_pages.ProductErrorPages",
 ]
+
+# Django's debug 404/500 pages (every URL pattern, the traceback, settings) are for a
+# developer who asks: DEBUG_PAGES=true. Without it, DEBUG on still shows the product's pages.
+DEBUG_PAGES = env_bool("DEBUG_PAGES", False)
 
 if not DEBUG:
     # runserver serves static files in development; WhiteNoise does it in production.

@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from smm import connections, first_run, operations, password_reset, security, views
+from smm import connections, first_run, operations, password_reset, security, site_pages, views
 from smm.health import healthz
 from smm.media import serve_media
 
@@ -40,6 +40,7 @@ handler400 = "smm.request_input.bad_request"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", site_pages.favicon, name="favicon"),  # asked by browsers whatever the page links
     path("ops/status.json", operations.status_json, name="ops_status"),
     path("setup/", first_run.setup, name="first_run_setup"),
     path("login/", security.LoginView.as_view(), name="login"),

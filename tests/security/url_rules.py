@@ -69,6 +69,7 @@ RULES: dict[str, Rule] = {
     # --- outside any workspace ------------------------------------------------------------
     "home": logged_in(),
     "healthz": everyone(200),
+    "favicon": everyone(200),
     "media": everyone(404),  # uploaded files, public in every mode (smm/media.py); an unknown file
     "login": anonymous_page(),
     "login_verify": everyone(302),  # nothing pending: back to the login page
