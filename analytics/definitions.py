@@ -11,15 +11,23 @@ cannot drift apart:
   engagement rate, their missing engagements counting as none; a post without
   impressions is left out of the rate (and the dashboard says how many were);
 - engagement rate = engagements / impressions over the rated posts;
-- click-through rate = link clicks / impressions over the rated posts that report clicks.
+- click-through rate = link clicks / impressions over the rated posts that report clicks;
+- posts published = distinct posts (not targets: a post sent to three accounts is one post)
+  with at least one published target, each in the period of its *first* publication, so a
+  post counts in exactly one period; a failed target adds nothing. A network's or brand's row
+  counts the posts that went out there (brands partition posts, so their rows add up to the
+  total; a post on two networks is in both networks' rows and once in the total). The
+  engagement figures above stay per target (each post-on-a-network is measured on its own).
 
 The response rate (answered / received) is the inbox's figure, defined in ``inbox.kpis``.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, ExpressionWrapper, F, FloatField, Q, Sum
+from django.db.models import Count, ExpressionWrapper, F, FloatField, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
+
+from posts.models import PostTarget, TargetState
 
 ENGAGEMENT_PARTS = ("likes", "comments", "shares", "saves", "clicks")
 
@@ -53,6 +61,22 @@ def clicks_rated_sql(alias: str) -> str:
 
 def is_rated(impressions) -> bool:
     return impressions is not None and impressions > 0
+
+
+# --- which period a published post belongs to ------------------------------------------------
+
+
+def first_published_at():
+    """The moment a post (``post`` of the outer target row) first went out: the earliest
+    published_at of its published targets, whatever the scope (a network filter does not move
+    a post to another period). The SQL fast path of ``analytics.kpis`` computes the same."""
+    return Subquery(
+        PostTarget.objects.filter(post=OuterRef("post"), state=TargetState.PUBLISHED)
+        .order_by()
+        .values("post")
+        .annotate(first=Min("published_at"))
+        .values("first")[:1]
+    )
 
 
 # --- the sums a period's rates are made of (one row per group) --------------------------------

@@ -78,7 +78,7 @@ def _derive(sums: dict) -> dict:
         "follower_growth": get("follower_growth"),
         "clicks": get("sum_clicks"),
         "ctr": _div(get("ctr_clicks"), get("ctr_impressions")),
-        "posts_published": get("published_targets") or 0.0,
+        "posts_published": get("published_posts") or 0.0,
         # Left out of the rate: published (per account) but without impressions > 0.
         "left_out": left_out if left_out > 0 else 0.0,
         "rate_posts": get("rate_posts") or 0.0,
@@ -103,8 +103,8 @@ class KpiTable:
 def kpi_table(sums, published, published_totals, followers, responses=None) -> KpiTable:
     """One row per dimension value (network or brand) plus "total"; cells (kpi, "cur" | "prev").
 
-    Inputs are the aggregated rows of ``kpis``: post sums and published targets per
-    (current?, dim), distinct posts per current? (the totals), and per account the
+    Inputs are the aggregated rows of ``kpis``: post sums, published targets and published
+    posts per (current?, dim), distinct posts per current? (the totals), and per account the
     followers at both ends of both periods.
     """
     # (current?, dim) -> {sum column: float or None}; a dim exists in a period when any row names it
@@ -120,7 +120,9 @@ def kpi_table(sums, published, published_totals, followers, responses=None) -> K
     for row in sums or []:
         merge(row["current"], row["dim"], {c: row.get(c) for c in SUM_COLUMNS if c in row})
     for row in published or []:
-        merge(row["current"], row["dim"], {"published_targets": row.get("targets")})
+        merge(
+            row["current"], row["dim"], {"published_targets": row.get("targets"), "published_posts": row.get("posts")}
+        )
     for row in followers or []:
         bounds = {key: _float(row.get(key)) for key in ("prev_start", "prev_end", "cur_start", "cur_end")}
         for current, start, end in ((True, "cur_start", "cur_end"), (False, "prev_start", "prev_end")):
@@ -135,7 +137,8 @@ def kpi_table(sums, published, published_totals, followers, responses=None) -> K
             cell["left_out_base"] = cell.get("published_targets")
             for column in (*SUM_COLUMNS, "left_out_base"):
                 total[column] = _add(total.get(column), cell.get(column))
-        total["published_targets"] = _float(posts.get(flag, 0))  # totals count distinct posts
+        # Distinct posts: one on two networks is in both networks' rows but once in the total.
+        total["published_posts"] = _float(posts.get(flag, 0))
         rows["total"] = total
         periods[which] = {dim: _derive(cell) for dim, cell in rows.items()}
     dims = sorted(set(periods["cur"]) | set(periods["prev"]), key=lambda d: (d == "total", str(d)))
@@ -254,7 +257,7 @@ def network_rows(table, definitions, lower_is_better, has_inbox, labels=None) ->
         for key, _label, kind, _note in definitions:
             if key in ("response_rate", "median_first_response"):
                 continue  # the inbox reports these for the whole scope only
-            cells.append(_cell(table, network, key, kind, key in lower_is_better))
+            cells.append({**_cell(table, network, key, kind, key in lower_is_better), "key": key})
         rows.append(
             {
                 "network": network,

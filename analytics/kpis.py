@@ -84,7 +84,9 @@ KPI_DEFINITIONS = [
         "posts_published",
         "Posts published",
         "count",
-        "Posts published in the period (per network: one per account the post went to).",
+        "Posts published in the period: each post once however many accounts it went to, in the "
+        "period of its first publication (weeks in the workspace's time zone); a failed account does "
+        "not count. Per network or brand: the posts that went out there.",
     ),
     (
         "response_rate",
@@ -167,21 +169,37 @@ def _post_sums(scope: Scope, period: Period):
 
 
 def published_counts(scope: Scope, period: Period) -> tuple[list[dict], list[dict]]:
-    """Published targets per (current?, network), and distinct posts per current? (totals)."""
-    per_network, totals = _published_counts(scope, period)
-    return list(per_network), list(totals)
+    """Per (current?, dim): published targets (the base of "left out of the rates") and
+    published posts; and published posts per current? (the totals). See ``definitions``
+    "posts published" for which posts and which period."""
+    targets, posts, totals = _published_counts(scope, period)
+    return [*targets, *posts], list(totals)
 
 
 def _published_counts(scope: Scope, period: Period):
     previous = period.previous()
-    qs = (
+    targets = (
         scope.published_targets()
         .filter(published_at__gte=previous.start_at, published_at__lt=period.end_at)
         .annotate(current=_current_flag(period))
+        .values("current", dim=scope.dim("target"))
+        .annotate(targets=Count("pk"))
+        .order_by()
     )
-    per_network = qs.values("current", dim=scope.dim("target")).annotate(targets=Count("pk")).order_by()
-    totals = qs.values("current").annotate(posts=Count("post", distinct=True)).order_by()
-    return per_network, totals
+    first = definitions.first_published_at()
+    posts = (
+        scope.published_targets()
+        .annotate(first=first)
+        .filter(first__gte=previous.start_at, first__lt=period.end_at)
+        .annotate(
+            current=Case(
+                When(first__gte=period.start_at, then=Value(True)), default=Value(False), output_field=BooleanField()
+            )
+        )
+    )
+    per_dim = posts.values("current", dim=scope.dim("target")).annotate(posts=Count("post", distinct=True)).order_by()
+    totals = posts.values("current").annotate(posts=Count("post", distinct=True)).order_by()
+    return targets, per_dim, totals
 
 
 def _followers_on_or_before(day: dt.date):
@@ -272,10 +290,23 @@ WITH p AS (
   FROM {account} a JOIN {brand} b ON b.id = a.brand_id
   WHERE b.workspace_id = %(workspace)s AND a.brand_id = ANY(%(brands)s) {account_networks}
 ), t AS (
-  SELECT dim, current, GROUPING(dim) AS whole, count(*) AS targets, count(DISTINCT post_id) AS posts
-  FROM (SELECT a.dim, pt.post_id, pt.published_at >= %(start)s AS current
-        FROM {target} pt JOIN a ON a.id = pt.account_id
-        WHERE pt.state = %(published)s AND pt.published_at >= %(prev_start)s AND pt.published_at < %(end)s) x
+  SELECT a.dim, pt.published_at >= %(start)s AS current, count(*) AS targets
+  FROM {target} pt JOIN a ON a.id = pt.account_id
+  WHERE pt.state = %(published)s AND pt.published_at >= %(prev_start)s AND pt.published_at < %(end)s
+  GROUP BY 1, 2
+), fp AS (
+  SELECT pt.post_id, min(pt.published_at) AS first
+  FROM {target} pt
+  WHERE pt.state = %(published)s AND pt.post_id IN (
+    SELECT x.post_id FROM {target} x JOIN a ON a.id = x.account_id
+    WHERE x.state = %(published)s AND x.published_at >= %(prev_start)s AND x.published_at < %(end)s)
+  GROUP BY pt.post_id
+), q AS (
+  SELECT dim, current, GROUPING(dim) AS whole, count(DISTINCT post_id) AS posts
+  FROM (SELECT a.dim, pt.post_id, fp.first >= %(start)s AS current
+        FROM fp JOIN {target} pt ON pt.post_id = fp.post_id AND pt.state = %(published)s
+        JOIN a ON a.id = pt.account_id
+        WHERE fp.first >= %(prev_start)s AND fp.first < %(end)s) x
   GROUP BY GROUPING SETS ((dim, current), (current))
 ), f AS (
   SELECT id AS pk, dim, prev_start, prev_end,
@@ -297,6 +328,7 @@ WITH p AS (
 )
 SELECT (SELECT coalesce(json_agg(p), '[]')::text FROM p),
        (SELECT coalesce(json_agg(t), '[]')::text FROM t),
+       (SELECT coalesce(json_agg(q), '[]')::text FROM q),
        (SELECT coalesce(json_agg(f), '[]')::text FROM f)
 """
 
@@ -333,9 +365,9 @@ def _kpi_rows_postgresql(scope: Scope, period: Period) -> tuple[list, list, list
     }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        sums, targets, followers = (json.loads(text) for text in cursor.fetchone())
-    published = [row for row in targets if not row["whole"]]
-    totals = [row for row in targets if row["whole"]]
+        sums, targets, posts, followers = (json.loads(text) for text in cursor.fetchone())
+    published = targets + [row for row in posts if not row["whole"]]
+    totals = [row for row in posts if row["whole"]]
     return sums, published, totals, followers
 
 
