@@ -134,12 +134,3 @@ def post_rate_sql(alias: str, *, as_float: bool = False) -> str:
     if as_float:
         return f"coalesce({alias}.engagements, 0)::double precision / {alias}.impressions::double precision"
     return f"(coalesce({alias}.engagements, 0) * 1.0) / {alias}.impressions"
-
-
-def post_rate_series(engagements, impressions):
-    """``post_rate`` over pandas Series (the per-post CSV): NaN for a post without impressions."""
-    import pandas as pd
-
-    impressions = pd.to_numeric(impressions, errors="coerce")
-    engagements = pd.to_numeric(engagements, errors="coerce").fillna(0)
-    return engagements / impressions.where(impressions > 0)

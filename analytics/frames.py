@@ -1,6 +1,6 @@
 """Shaping of aggregated query results: the KPI table with deltas, daily series with
-gaps filled, the weekday x hour heatmap grid (plain Python: a few dozen numbers), and
-the CSV frames (pandas).
+gaps filled, the weekday x hour heatmap grid (plain Python: a few dozen numbers). The
+CSV exports are analytics/exports.py.
 
 Input here is always already-aggregated rows (a few per network, day or cell), never
 raw snapshot rows.
@@ -12,7 +12,6 @@ import datetime as dt
 import math
 
 import numpy as np
-import pandas as pd
 
 from analytics import definitions
 
@@ -267,35 +266,6 @@ def network_rows(table, definitions, lower_is_better, has_inbox, labels=None) ->
             }
         )
     return rows
-
-
-def figures_csv_frame(table: pd.DataFrame, definitions, period, previous) -> pd.DataFrame:
-    """The KPI table as a tidy CSV: one line per network and KPI, current, previous, change."""
-    from smm.platforms import registry
-
-    lines = []
-    for network in table.index:
-        for key, label, kind, _note in definitions:
-            cur, prev = value(table, network, key, "cur"), value(table, network, key, "prev")
-            if network != "total" and key in ("response_rate", "median_first_response"):
-                continue
-            d = delta(cur, prev, kind)
-            lines.append(
-                {
-                    "network": "all" if network == "total" else registry.label(network),
-                    "kpi": label,
-                    "unit": {"rate": "ratio", "duration": "seconds", "count": "count"}[kind],
-                    "period_start": period.start.isoformat(),
-                    "period_end": period.end.isoformat(),
-                    "value": cur,
-                    "previous_period_start": previous.start.isoformat(),
-                    "previous_period_end": previous.end.isoformat(),
-                    "previous_value": prev,
-                    "change": d["abs"],
-                    "change_pct": None if d["pct"] is None else round(d["pct"] * 100, 2),
-                }
-            )
-    return pd.DataFrame(lines)
 
 
 def _as_date(value) -> dt.date:

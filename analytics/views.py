@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
-import pandas as pd
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from analytics import charts, definitions, filters, frames, kpis, pdf, reports
+from analytics import charts, definitions, exports, filters, frames, kpis, pdf, reports
 from analytics.models import ReportSubscription
 from analytics.periods import PERIOD_KINDS, PeriodError, parse_period
 from posts.models import PostMedia
@@ -211,13 +210,6 @@ def overview(request, ws):
 HEADLINE = ("impressions", "engagements", "engagement_rate", "follower_growth", "posts_published")
 
 
-def _csv_response(frame: pd.DataFrame, filename: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    frame.to_csv(response, index=False)
-    return response
-
-
 def _slug(filters: Filters) -> str:
     who = f"brand-{filters.brand.pk}" if filters.brand else filters.workspace.slug
     return f"{who}_{filters.period.start.isoformat()}_{filters.period.end.isoformat()}"
@@ -227,79 +219,16 @@ def _slug(filters: Filters) -> str:
 def export_figures(request, ws):
     filters = Filters(request)
     board = kpis.compute(filters.scope(), filters.period)
-    frame = frames.figures_csv_frame(board.table, kpis.KPI_DEFINITIONS, filters.period, filters.period.previous())
-    return _csv_response(frame, f"kpis_{_slug(filters)}.csv")
-
-
-POST_CSV_COLUMNS = [
-    "published_at",
-    "brand",
-    "network",
-    "account",
-    "campaign",
-    "text",
-    "url",
-    "measured_at",
-    "impressions",
-    "reach",
-    "likes",
-    "comments",
-    "shares",
-    "saves",
-    "clicks",
-    "video_views",
-    "engagements",
-    "engagement_rate",
-]
+    rows = exports.figure_rows(board.table, kpis.KPI_DEFINITIONS, filters.period, filters.period.previous())
+    return exports.csv_response(f"kpis_{_slug(filters)}.csv", exports.FIGURE_COLUMNS, rows, filters.workspace.tz)
 
 
 @workspace_view("view_analytics")
 def export_posts(request, ws):
     filters = Filters(request)
-    rows = kpis.post_metric_rows(filters.scope(), filters.period).values(
-        "published_at",
-        "brand__name",
-        "network",
-        "account__handle",
-        "post__campaign__name",
-        "post__text",
-        "target__text",
-        "target__remote_url",
-        "captured_at",
-        "impressions",
-        "reach",
-        "likes",
-        "comments",
-        "shares",
-        "saves",
-        "clicks",
-        "video_views",
-        "engagements",
-    )
-    frame = pd.DataFrame(list(rows))
-    if frame.empty:
-        return _csv_response(pd.DataFrame(columns=POST_CSV_COLUMNS), f"posts_{_slug(filters)}.csv")
-    tz = filters.workspace.tz
-    frame["published_at"] = (
-        pd.to_datetime(frame["published_at"], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")
-    )
-    frame["measured_at"] = (
-        pd.to_datetime(frame["captured_at"], utc=True).dt.tz_convert(tz).dt.strftime("%Y-%m-%d %H:%M")
-    )
-    frame["text"] = frame["target__text"].where(frame["target__text"].str.strip() != "", frame["post__text"])
-    frame["engagement_rate"] = definitions.post_rate_series(frame["engagements"], frame["impressions"]).round(5)
-    frame = frame.rename(
-        columns={
-            "brand__name": "brand",
-            "account__handle": "account",
-            "post__campaign__name": "campaign",
-            "target__remote_url": "url",
-        }
-    )
-    for col in ("impressions", "reach", "likes", "comments", "shares", "saves", "clicks", "video_views", "engagements"):
-        frame[col] = frame[col].astype("Int64")
-    frame["network"] = frame["network"].map(registry.label)
-    return _csv_response(frame[POST_CSV_COLUMNS], f"posts_{_slug(filters)}.csv")
+    values = kpis.post_metric_rows(filters.scope(), filters.period).values(*exports.POST_FIELDS)
+    rows = exports.post_rows(values.iterator())
+    return exports.csv_response(f"posts_{_slug(filters)}.csv", exports.POST_COLUMNS, rows, filters.workspace.tz)
 
 
 @workspace_view("view_analytics")

@@ -108,13 +108,16 @@ def test_every_path_gives_the_same_rates_and_leaves_out_the_same_posts(week_of_p
     assert f"{LEFT_OUT} posts left out of the engagement rate" in page
     # E's preview says 0.00%, like its rate everywhere else
     assert "rate <strong>0.00%</strong>" in page
-    figures = csv.DictReader(io.StringIO(client.get(f"{base}export/figures.csv", WEEK).content.decode()))
+    # (the CSVs write rates as percentages with two decimals)
+    figures = csv.DictReader(io.StringIO(client.get(f"{base}export/figures.csv", WEEK).content.decode("utf-8-sig")))
     total = {row["kpi"]: row for row in figures if row["network"] == "all"}
-    assert float(total["Engagement rate"]["value"]) == pytest.approx(RATE)
-    assert float(total["Click-through rate"]["value"]) == pytest.approx(CTR)
-    posts_csv = list(csv.DictReader(io.StringIO(client.get(f"{base}export/posts.csv", WEEK).content.decode())))
-    rates = sorted(float(row["engagement_rate"]) for row in posts_csv if row["engagement_rate"])
-    assert rates == pytest.approx(sorted(round(rate, 5) for rate in per_post.values()))
+    assert total["Engagement rate"]["value"] == f"{RATE * 100:.2f}"
+    assert total["Click-through rate"]["value"] == f"{CTR * 100:.2f}"
+    posts_csv = list(
+        csv.DictReader(io.StringIO(client.get(f"{base}export/posts.csv", WEEK).content.decode("utf-8-sig")))
+    )
+    rates = sorted(float(row["engagement_rate_pct"]) for row in posts_csv if row["engagement_rate_pct"])
+    assert rates == pytest.approx(sorted(round(rate * 100, 2) for rate in per_post.values()))
 
 
 def test_the_api_kpi_payload_gives_the_same_figures(week_of_posts):

@@ -110,13 +110,13 @@ def test_the_figures_csv_has_one_line_per_network_and_kpi(client, data):
 
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="kpis_alpha_2026-03-02_2026-03-08.csv"' in response["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     total = {row["kpi"]: row for row in rows if row["network"] == "all"}
-    assert total["Impressions"]["value"] == "1500.0"
-    assert float(total["Engagement rate"]["value"]) == pytest.approx(55 / 1500)
-    assert total["Engagement rate"]["unit"] == "ratio"
-    assert total["Follower growth"]["value"] == "75.0"
-    assert total["Posts published"]["previous_value"] == "0.0"
+    assert total["Impressions"]["value"] == "1500"
+    assert total["Engagement rate"]["value"] == "3.67"  # 55 / 1500 in percent
+    assert total["Engagement rate"]["unit"] == "percent"
+    assert total["Follower growth"]["value"] == "75"
+    assert total["Posts published"]["previous_value"] == "0"
     # the brand's Mastodon account has a row too (no posts: empty figures)
     assert {row["network"] for row in rows} == {"all", "Instagram", "Mastodon"}
 
@@ -126,15 +126,15 @@ def test_the_posts_csv_lists_each_post_with_its_latest_figures(client, data):
 
     response = client.get(url("export_posts", data["a"], **WEEK))
 
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row["text"] for row in rows] == ["Spring menu is here", "Meet the baristas"]
     first = rows[0]
-    # published at 11:00 UTC = 12:00 in Paris (the workspace's zone)
-    assert first["published_at"] == "2026-03-04 12:00"
+    # published at 11:00 UTC = 12:00 in Paris (the workspace's zone, named in the header)
+    assert first["published_at (Europe/Paris)"] == "2026-03-04 12:00"
     assert (first["impressions"], first["reach"], first["likes"], first["clicks"]) == ("1000", "800", "40", "4")
     assert first["saves"] == ""  # not reported stays empty, not 0
     assert first["engagements"] == "50"
-    assert first["engagement_rate"] == "0.05"
+    assert first["engagement_rate_pct"] == "5.00"
     assert first["network"] == "Instagram"
 
 
