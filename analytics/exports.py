@@ -22,11 +22,14 @@ from smm.platforms import registry
 #            ISO 8601 form with a space, which spreadsheets parse; with a "T" or an offset
 #            Excel keeps it as text
 #   date     "YYYY-MM-DD"
-#   text     as is, but a leading = + - @ is quoted with "'" so a spreadsheet never runs
-#            a post's text as a formula
+#   text     as is, but a text a spreadsheet would run as a formula gets a leading "'":
+#            one starting with "=", or with + - @ and holding a call or a link ("(", "|",
+#            "!"); a handle ("@acme") or a "- list item" stays as typed
 # A figure that was not reported is an empty cell, never "None", "nan" or 0.
 KINDS = ("integer", "percent", "seconds", "datetime", "date", "text")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "\t", "\r")
+FORMULA_SIGN = ("+", "-", "@")
+FORMULA_CALL = ("(", "|", "!")
 # The figures CSV's unit column (by the KPI's kind) and the kind of cell each unit takes.
 UNIT_NAMES = {"count": "count", "rate": "percent", "duration": "seconds"}
 UNITS = {"count": "integer", "percent": "percent", "seconds": "seconds"}
@@ -65,7 +68,10 @@ def cell(value, kind: str, tz) -> str:
     if kind == "date":
         return value.isoformat()
     text = str(value)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
+    runs = text.startswith(FORMULA_START) or (
+        text.startswith(FORMULA_SIGN) and any(mark in text for mark in FORMULA_CALL)
+    )
+    return f"'{text}" if runs else text
 
 
 def header(columns, tz) -> list[str]:

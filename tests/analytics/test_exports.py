@@ -78,8 +78,9 @@ def test_the_posts_csv_reads_as_a_spreadsheet_expects(client, data):
     # the post without impressions has no rate, and its own counts are still whole numbers
     assert second["impressions"] == "" and second["engagement_rate_pct"] == ""
     assert second["likes"] == "5"
-    # a text a spreadsheet would run as a formula stays text
+    # a text a spreadsheet would run as a formula stays text; a handle stays as it is
     assert second["text"] == "'=1+1 is our new blend"
+    assert second["account"] == "@alpha"
 
 
 def test_the_figures_csv_reads_as_a_spreadsheet_expects(client, data):
@@ -129,7 +130,10 @@ def test_an_empty_period_gives_the_header_only(client, data):
         (dt.datetime(2026, 7, 1, 23, 30, tzinfo=dt.UTC), "datetime", "2026-07-02 01:30"),
         (dt.date(2026, 3, 2), "date", "2026-03-02"),
         (90.4, "seconds", "90"),
-        ("@everyone", "text", "'@everyone"),
+        ("@acme_coffee", "text", "@acme_coffee"),
+        ("- new menu", "text", "- new menu"),
+        ("@SUM(1+1)*cmd|' /C calc'!A0", "text", "'@SUM(1+1)*cmd|' /C calc'!A0"),
+        ('+HYPERLINK("https://x.example")', "text", '\'+HYPERLINK("https://x.example")'),
         ("Spring menu", "text", "Spring menu"),
     ],
 )
