@@ -49,6 +49,10 @@ LOCK_SECONDS = 600
 BACKOFF_BASE = dt.timedelta(minutes=5)
 BACKOFF_MAX = dt.timedelta(hours=6)
 INGEST_BATCH = 5000
+# The demo's generated history (manage.py generate_history) marks its targets with this key
+# in publish_state: the network never had those posts, so asking it for their figures only
+# earns a 404 each.
+DEMO_HISTORY = "demo_history"
 
 
 def next_pull_after(published_at: dt.datetime, moment: dt.datetime) -> dt.datetime | None:
@@ -70,6 +74,7 @@ def plan_new_targets(now: dt.datetime | None = None) -> int:
     fresh = (
         PostTarget.objects.filter(state=TargetState.PUBLISHED, published_at__isnull=False)
         .exclude(remote_id="")
+        .exclude(publish_state__has_key=DEMO_HISTORY)
         .filter(published_at__gt=now - PULL_OFFSETS[-1])
         .exclude(Exists(has_plan))
         .values_list("pk", "account_id", "published_at")
@@ -192,6 +197,11 @@ def pull_post_metrics(account_id: int, now: dt.datetime | None = None) -> dict:
             .select_related("target")
             .order_by("next_pull_at")[:1000]
         )
+        # Plans made for generated history before it was skipped when planning: stop them.
+        demo = [plan for plan in plans if DEMO_HISTORY in (plan.target.publish_state or {})]
+        if demo:
+            _finish_plans(demo, now, measured=False)
+            plans = [plan for plan in plans if plan not in demo]
         if not plans:
             return {"status": "nothing_due"}
         adapter = account.adapter()

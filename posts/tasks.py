@@ -31,6 +31,8 @@ def dispatch_due() -> int:
     count = publishing.dispatch_due()
     if count:
         logger.info("Dispatched %d targets", count)
+    else:
+        logger.debug("Dispatcher tick: nothing due")  # every second: only when asked
     return count
 
 

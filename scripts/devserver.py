@@ -27,7 +27,7 @@ def main() -> int:
     django.setup()
     from django.conf import settings
 
-    (ROOT / "var").mkdir(exist_ok=True)
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
     queues = ",".join(settings.WORKER_QUEUES)
     commands = {
         "web": [PY, "manage.py", "runserver", f"{HOST}:{PORT}", "--noreload"],
@@ -39,7 +39,7 @@ def main() -> int:
             "smm",
             "worker",
             "-l",
-            "info",
+            settings.LOG_LEVEL,
             "-Q",
             queues,
             "--concurrency",
@@ -55,7 +55,7 @@ def main() -> int:
             "smm",
             "beat",
             "-l",
-            "info",
+            settings.LOG_LEVEL,
             "-s",
             str(Path(settings.CELERY_BEAT_SCHEDULE_FILENAME)),
         ],

@@ -388,14 +388,35 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Quiet by default, useful when asked (LOG_LEVEL=DEBUG). One handler, on the root: every
+# record is printed once.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
+# Celery writes three lines per task (beat sent it, the worker received it, it succeeded):
+# with the dispatcher's tick every second, three lines a second. Shown with LOG_LEVEL=DEBUG;
+# a failed task is an error and always shown.
+_CELERY_TASK_LINES = "DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors_without_traceback": {"()": "smm.log_filters.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's default logging gives "django" a console handler of its own, which also
+        # propagates to ours: every request warning was printed twice.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+        **{
+            name: {"level": _CELERY_TASK_LINES}
+            for name in ("celery.beat", "celery.worker.strategy", "celery.app.trace")
+        },
+    },
 }
+# The console email backend prints each email; in a worker Celery turns that print into a
+# WARNING. An email in the demo is not a warning.
+CELERY_WORKER_REDIRECT_STDOUTS_LEVEL = "INFO"
 
 # The public REST API (api/): tokens or session (+CSRF), cursor pages, per-token rate limits.
 REST_FRAMEWORK = {

@@ -23,12 +23,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from analytics import history
-from analytics.collection import ACCOUNT_FIELDS
+from analytics.collection import ACCOUNT_FIELDS, DEMO_HISTORY
 from analytics.models import AccountDailySnapshot, PostMetricLatest, PostMetricSnapshot
 from posts.models import Campaign, Post, PostTarget, TargetState
 from smm.models import Brand, SocialAccount, Workspace
 
-MARK = "demo_history"
+MARK = DEMO_HISTORY  # metric pulls skip these targets: the network never had them
 CAMPAIGNS = [("Spring launch", "#16a34a"), ("Summer stories", "#f59e0b"), ("Holiday gifts", "#dc2626")]
 EXTRA_NETWORKS = [("instagram", 5200), ("linkedin", 2400)]
 
