@@ -319,11 +319,14 @@ PDF_EXPORTS_TOTAL = env_int("PDF_EXPORTS_TOTAL", 2)
 PDF_EXPORT_WAIT_SECONDS = env_int("PDF_EXPORT_WAIT_SECONDS", 10)
 
 # Celery: the database is the source of truth; the broker only carries wake-ups.
+# The filesystem transport needs no host, but kombu warns in every process, now and then,
+# when the address has none.
+EMBEDDED_BROKER_URL = "filesystem://localhost//"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_URL = EMBEDDED_BROKER_URL
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),

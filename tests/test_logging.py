@@ -117,3 +117,11 @@ def test_a_plan_made_for_the_demo_history_earlier_does_not_ask_the_network(two_w
     collection.pull_post_metrics(target.account_id)
     assert asked == []
     assert MetricPullPlan.objects.get(target=target).next_pull_at is None
+
+
+def test_the_embedded_broker_connects_without_a_warning(settings, caplog):
+    from kombu import Connection
+
+    caplog.set_level(logging.INFO)
+    Connection(settings.EMBEDDED_BROKER_URL).info()  # what the worker and beat print at start
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
