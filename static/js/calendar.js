@@ -266,6 +266,8 @@
 
     config.brandFiltered = Boolean(form.elements.brand.value);
     calendar.render();
+    // Other scripts (live state updates) reach the calendar here to refetch its events.
+    window.smmCalendar = calendar;
     window.smmCalendar = calendar; // for the browser tests and the curious
   }
 
