@@ -33,7 +33,7 @@ from posts import events
 from posts.models import PostStatus, PostTarget, TargetState
 from posts.states import bulk_transition, refresh_post_status, refresh_posts_status, transition_if
 from smm.celery import app as celery_app
-from smm.models import SocialAccount
+from smm.models import AuditEvent, SocialAccount
 from smm.network_urls import http_url
 from smm.platforms.base import (
     AuthExpired,
@@ -263,7 +263,26 @@ def record_published(target: PostTarget, result: PublishResult) -> str:
             return "published-elsewhere"
         refresh_post_status(target.post)
         events.target_published(target)
+        _write_history(target, "post.published", f"Published on {_where(target)}", url=target.remote_url)
     return "published"
+
+
+def _where(target: PostTarget) -> str:
+    return f"{target.account.network_label} ({target.account.handle})"
+
+
+def _write_history(target: PostTarget, verb: str, message: str, **data) -> None:
+    """A line of the post's history (posts.views reads them), written by no person, in the
+    transaction that made the change: one INSERT, nothing read (the post's workspace id is
+    on the row already)."""
+    AuditEvent.objects.create(
+        workspace_id=target.post.workspace_id,
+        verb=verb,
+        subject_type="posts.post",
+        subject_id=str(target.post_id),
+        message=message[:500],
+        data={"target": target.pk, **data},
+    )
 
 
 def _retry_or_fail(
@@ -318,6 +337,7 @@ def _fail(
         if won:
             refresh_post_status(target.post)
             events.target_failed(target)
+            _write_history(target, "post.failed", f"Failed on {_where(target)}: {target.error_user_message}", kind=kind)
             transaction.on_commit(lambda: notifications.target_failed(target.pk))
     return "failed" if won else "lost-lease"
 
@@ -361,6 +381,9 @@ def _mark_unknown(target: PostTarget, evidence: str, expected: str = TargetState
         )
         if won:
             refresh_post_status(target.post)
+            _write_history(
+                target, "post.outcome_unknown", f"Could not confirm it reached {_where(target)}: someone needs to look"
+            )
             transaction.on_commit(lambda: notifications.target_unknown(target.pk))
     return "unknown" if won else "lost-lease"
 
