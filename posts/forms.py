@@ -10,6 +10,15 @@ from smm.models import Brand, SocialAccount
 from smm.request_input import IdMultipleChoiceField
 
 
+def cannot_publish_reason(account) -> str:
+    """Why nothing can be posted to ``account`` ("" when it can). An account without
+    credentials has nothing to publish with: the demo's history-only Instagram and LinkedIn
+    accounts (the sandbox speaks only Mastodon's API) say why in their status reason."""
+    if account.credentials:
+        return ""
+    return account.status_reason or f"it is not connected to {account.network_label}; reconnect it first."
+
+
 class ComposerForm(forms.Form):
     brand = forms.ModelChoiceField(queryset=Brand.objects.none(), empty_label=None)
     accounts = IdMultipleChoiceField(
@@ -41,6 +50,8 @@ class ComposerForm(forms.Form):
             .order_by("brand__name", "network", "handle")
         )
         self.account_list = list(accounts)
+        for account in self.account_list:
+            account.cannot_publish = cannot_publish_reason(account)  # shown where it is picked
         self.fields["accounts"].queryset = accounts
         self.fields["media"].queryset = MediaAsset.objects.for_workspace(workspace)
         self.fields["campaign"].queryset = Campaign.objects.for_workspace(workspace)
@@ -58,6 +69,10 @@ class ComposerForm(forms.Form):
             stray = [a for a in accounts if a.brand_id != brand.pk]
             if stray:
                 self.add_error("accounts", f"{', '.join(map(str, stray))} belong to another brand than {brand}.")
+        for account in accounts:
+            reason = cannot_publish_reason(account)
+            if reason:
+                self.add_error("accounts", f"{account} cannot be posted to: {reason}")
         return data
 
     def variants(self) -> dict[int, str]:

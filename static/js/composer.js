@@ -39,7 +39,8 @@
       form.querySelectorAll(".account-choice").forEach(function (choice) {
         var mine = choice.dataset.brand === id;
         choice.hidden = !mine;
-        if (mine) visible += 1;
+        // an account that cannot be posted to (shown disabled, with its reason) does not count
+        if (mine && !choice.querySelector("input").disabled) visible += 1;
         if (!mine) choice.querySelector("input").checked = false;
       });
       var none = form.querySelector(".no-accounts");

@@ -6,7 +6,7 @@ Creates months of published posts with their targets, metric snapshots at the
 collection checkpoints (1 h ... 30 d), each target's latest figures, and daily follower
 counts. Mastodon accounts report what Mastodon reports (no impressions); unless
 ``--no-extra-networks`` is given, each brand also gets an Instagram and a LinkedIn
-account marked "paused · demo history only" so the dashboards show impressions, rates
+account, paused with the reason "Demo account: shows history only" so the dashboards show impressions, rates
 and the best-time heatmap. Runs once per brand; ``--replace`` regenerates.
 """
 
@@ -27,10 +27,17 @@ from analytics.collection import ACCOUNT_FIELDS, DEMO_HISTORY
 from analytics.models import AccountDailySnapshot, PostMetricLatest, PostMetricSnapshot
 from posts.models import Campaign, Post, PostTarget, TargetState
 from smm.models import Brand, SocialAccount, Workspace
+from smm.platforms import registry
 
 MARK = DEMO_HISTORY  # metric pulls skip these targets: the network never had them
 CAMPAIGNS = [("Spring launch", "#16a34a"), ("Summer stories", "#f59e0b"), ("Holiday gifts", "#dc2626")]
 EXTRA_NETWORKS = [("instagram", 5200), ("linkedin", 2400)]
+# Shown wherever such an account's state is (account rows, the composer's account picker).
+HISTORY_ONLY_REASON = "Demo account: shows history only; the sandbox cannot publish to {network}."
+
+
+def history_only_reason(network: str) -> str:
+    return HISTORY_ONLY_REASON.format(network=registry.label(network))
 
 
 def _none(value):
@@ -100,7 +107,7 @@ class Command(BaseCommand):
                             display_name=brand.name,
                             credentials={},
                             status=SocialAccount.Status.PAUSED,
-                            status_reason="Demo history only: not connected to the network",
+                            status_reason=history_only_reason(network),
                         )
                     )
         campaigns = []

@@ -8,7 +8,10 @@ few past posts (with simulated likes and replies) that make the demo look lived 
 Each workspace also gets a plan for the coming week, made through the same actions the
 composer uses: posting slots, scheduled posts (one due a few minutes after seeding, so
 the running worker is seen publishing it), a draft, and in Acme Coffee an editor's post
-waiting for the client's approval.
+waiting for the client's approval, and a few saved replies for the inbox.
+
+The Instagram and LinkedIn accounts that ``generate_history`` adds are history only (the
+sandbox speaks only Mastodon's API): a re-run gives older ones the reason they show.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from analytics.management.commands.generate_history import EXTRA_NETWORKS, history_only_reason
+from inbox.models import SavedReply
 from posts import actions as post_actions
 from posts.models import Post, PostingSlot, PostStatus
 from sandbox.actions import NewStatus, post_status
@@ -101,6 +106,9 @@ class Command(BaseCommand):
                     if not options["no_history"]:
                         seeded += self._history(account, name)
             self._plan(workspace, owner=demo, editor=editor)
+            for title, text in SAVED_REPLIES:
+                SavedReply.objects.get_or_create(workspace=workspace, title=title, defaults={"text": text})
+        self._explain_history_only_accounts()
         if seeded:
             # Replay a few hours of audience so the seeded posts have likes and replies.
             now = timezone.now()
@@ -150,6 +158,13 @@ class Command(BaseCommand):
         account.save()
         SandboxToken.objects.get_or_create(token=token, defaults={"account": sandbox_account})
         return account
+
+    def _explain_history_only_accounts(self) -> None:
+        """The history-only accounts of an earlier demo say why they are paused."""
+        for network, _followers in EXTRA_NETWORKS:
+            SocialAccount.objects.filter(
+                network=network, remote_id__startswith=f"demo-{network}-", status=SocialAccount.Status.PAUSED
+            ).exclude(status_reason=history_only_reason(network)).update(status_reason=history_only_reason(network))
 
     def _history(self, account, brand_name) -> list[SandboxStatus]:
         sandbox_account = SandboxAccount.objects.get(pk=int(account.remote_id))
@@ -224,6 +239,27 @@ def _sandbox_accounts(brand) -> list[SocialAccount]:
     return list(brand.accounts.filter(network="mastodon", status=SocialAccount.Status.CONNECTED))
 
 
+# The inbox's saved replies of every demo workspace (placeholders: inbox.models.SavedReply).
+SAVED_REPLIES = [
+    (
+        "Thanks for the kind words",
+        "Thank you so much, {first_name}! That made our day. The whole {brand} team says hi 💛",
+    ),
+    (
+        "Sorry, let's fix it (DM)",
+        "We're so sorry about this, {first_name}. Could you send us a direct message with your order "
+        "number? We'll put it right as quickly as we can.",
+    ),
+    (
+        "Where to buy",
+        "Hi {first_name}! You can find {brand} online at https://example.com/shop and in our partner "
+        "stores; the store finder on our site shows the nearest one.",
+    ),
+    (
+        "Looking into it",
+        "Thanks for flagging this, {first_name}. We're looking into it now and will come back to you here today.",
+    ),
+]
 # Weekly posting slots of every demo brand (weekday, hour, minute in the brand's zone).
 SLOTS = [(0, 9, 0), (1, 12, 30), (2, 9, 0), (3, 12, 30), (4, 9, 0), (5, 11, 0)]
 # The coming days' posts (local hour, text).
