@@ -1,24 +1,32 @@
 """What the engine hands an adapter for one target: its content.
 
 ``build_content`` turns a target into ``PostContent`` (the target's variant of the text,
-the post's images with their bytes, public URL and alt text, the link). The account and
+the post's images with their bytes, public URL and alt text, the link; for a network
+that takes only JPEG, a JPEG made of each PNG or WebP). The account and
 its adapter come from the core (``SocialAccount.context()`` and ``.adapter()``).
 """
 
 from __future__ import annotations
 
 from django.conf import settings
+from PIL import Image
 
 from posts.models import PostMedia, PostTarget
+from smm.media import jpeg_copy
+from smm.platforms import get_adapter
 from smm.platforms.base import MediaItem, Permanent, PostContent
 
 
 def build_content(target: PostTarget) -> PostContent:
     post = target.post
     text = target.text if target.text.strip() else post.text
+    # Instagram takes only JPEG: a PNG or WebP goes out as a JPEG made of it (kept beside it).
+    to_jpeg = getattr(get_adapter(target.account.network), "converts_to_jpeg", ())
     media = []
     for row in PostMedia.objects.filter(post=post).select_related("asset").order_by("order", "id"):
         asset = row.asset
+        name, mime_type = asset.file.name, asset.mime_type
+        filename = (asset.original_name or name.rsplit("/", 1)[-1])[:100]
         try:
             with asset.file.open("rb") as handle:
                 data = handle.read()
@@ -27,16 +35,27 @@ def build_content(target: PostTarget) -> PostContent:
                 f"Media file {asset.file.name!r} is missing from storage",
                 user_message=f"The image “{asset}” is missing from the media library; attach it again.",
             )
+        size = asset.size or len(data)
+        if mime_type in to_jpeg:
+            try:
+                name, data = jpeg_copy(name, asset.file.storage)
+            except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+                raise Permanent(
+                    f"Media file {name!r} could not be converted to JPEG: {exc}",
+                    user_message=f"The image “{asset}” could not be converted to a JPEG; upload it as a JPEG.",
+                )
+            mime_type, size = "image/jpeg", len(data)
+            filename = f"{filename.rsplit('.', 1)[0][:95]}.jpg"
         media.append(
             MediaItem(
-                mime_type=asset.mime_type,
+                mime_type=mime_type,
                 data=data,
-                url=_public_url(asset.file.url),
+                url=_public_url(asset.file.storage.url(name)),
                 alt_text=asset.alt_text,
-                size=asset.size or len(data),
+                size=size,
                 width=asset.width or None,
                 height=asset.height or None,
-                filename=(asset.original_name or asset.file.name.rsplit("/", 1)[-1])[:100],
+                filename=filename,
             )
         )
     return PostContent(text=text, media=media, link=post.link or None)

@@ -13,13 +13,18 @@ changes under its URL and may be cached for a long time."""
 from __future__ import annotations
 
 import functools
+import io
 import os
+import tempfile
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.utils._os import safe_join
 from django.views.decorators.http import require_safe
+from PIL import Image, ImageOps
 
 CACHE_FOR = 365 * 24 * 3600
 
@@ -76,3 +81,62 @@ def serve_media(request, name: str):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = f"public, max-age={CACHE_FOR}, immutable"
     return response
+
+
+# --- a JPEG of a stored image, for networks that take nothing else (Instagram) -----------
+
+JPEG_QUALITY = 90
+
+
+def jpeg_name(name: str) -> str:
+    """Where the JPEG of the stored image ``name`` lives: beside it ("a/cup.png" ->
+    "a/cup.png.jpg"), so two originals never share one, and served like any upload."""
+    return f"{name}.jpg"
+
+
+def jpeg_bytes(data: bytes) -> bytes:
+    """``data`` (a stored image: PNG, WebP, GIF...) as a JPEG: the first frame, turned the
+    way its EXIF orientation says, transparency flattened onto white, quality 90."""
+    with Image.open(io.BytesIO(data)) as image:
+        image.seek(0)
+        upright = ImageOps.exif_transpose(image)
+        if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info):
+            rgba = upright.convert("RGBA")
+            flat = Image.new("RGB", rgba.size, "white")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+        else:
+            flat = upright.convert("RGB")
+    out = io.BytesIO()
+    flat.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+def jpeg_copy(name: str, storage=None) -> tuple[str, bytes]:
+    """The JPEG of the stored image ``name`` (its storage name and bytes), made the first
+    time it is asked for and kept beside the original, which stays as it is. On a local
+    disk it appears whole or not at all (written aside, then renamed), so a network that
+    fetches it while a second worker converts the same image never reads half a file."""
+    storage = storage or default_storage
+    target = jpeg_name(name)
+    if storage.exists(target):
+        with storage.open(target, "rb") as handle:
+            return target, handle.read()
+    with storage.open(name, "rb") as handle:
+        data = jpeg_bytes(handle.read())
+    try:
+        path = storage.path(target)
+    except NotImplementedError:  # a remote storage: its save is its own
+        return storage.save(target, ContentFile(data)), data
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+    return target, data

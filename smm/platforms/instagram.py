@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import regex
@@ -65,6 +66,9 @@ class InstagramAdapter(ContainerGraphAdapter):
     max_images = 10
     max_image_bytes = 8 * 1024 * 1024
     image_types: ClassVar[tuple[str, ...]] = ("image/jpeg",)
+    # Instagram takes only JPEG; these the app converts into one before Instagram fetches
+    # it (posts.content, smm.media.jpeg_copy), so the composer does not refuse them.
+    converts_to_jpeg: ClassVar[tuple[str, ...]] = ("image/png", "image/webp")
     media_required = True
 
     def text_length(self, text: str) -> int:
@@ -121,10 +125,16 @@ class InstagramAdapter(ContainerGraphAdapter):
             )
         if not content.media:
             problems.append(Problem("media", "Instagram needs at least one image.", "media_required"))
+        # A PNG or WebP is sent as the JPEG made of it, whose size is known (and checked)
+        # once it is made, at publishing.
+        as_sent = [
+            replace(item, mime_type="image/jpeg", size=0) if item.mime_type in self.converts_to_jpeg else item
+            for item in content.media
+        ]
         problems += self.image_rule_problems(
-            content,
+            replace(content, media=as_sent),
             name="Instagram",
-            types_allowed="must be a JPEG for Instagram",
+            types_allowed="must be a JPEG, PNG or WebP for Instagram",
             size_limit="8 MB",
             # Instagram downloads the image itself; bytes alone cannot be sent.
             also=lambda index, item: (
