@@ -9,6 +9,7 @@
   const VIEW_TYPES = { month: "dayGridMonth", week: "timeGridWeek", list: "listMonth" };
   const VIEW_NAMES = Object.fromEntries(Object.entries(VIEW_TYPES).map(([k, v]) => [v, k]));
   const FILTERS = ["brand", "account", "network", "campaign", "state", "author"];
+  const NARROW_PX = 700; // below this width the calendar opens in the list view (static/css/calendar.css agrees)
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -136,10 +137,16 @@
       return { domNodes: [card] };
     }
 
+    // A phone gets the list (an agenda it can read) unless the address asked for a view;
+    // the address keeps the view once the page has loaded, so a reload stays where it was.
+    const narrow = window.matchMedia("(max-width: " + NARROW_PX + "px)").matches;
+    const askedView = new URLSearchParams(window.location.search).has("view");
+    const initialView = narrow && !askedView ? VIEW_TYPES.list : config.initialView;
+
     let calendar = null;
     calendar = new FullCalendar.Calendar(root, {
       timeZone: config.timeZone,
-      initialView: config.initialView,
+      initialView: initialView,
       initialDate: config.initialDate || undefined,
       firstDay: 1,
       locale: "en-gb",
@@ -268,7 +275,6 @@
     calendar.render();
     // Other scripts (live state updates) reach the calendar here to refetch its events.
     window.smmCalendar = calendar;
-    window.smmCalendar = calendar; // for the browser tests and the curious
   }
 
   function panels() {
