@@ -77,7 +77,8 @@ EMPTY = "empty"
 
 @dataclass
 class Problem:
-    """One content-rule problem, in a marketer's words. ``field`` is "text", "media" or "link"."""
+    """One content-rule problem, in a marketer's words. ``field`` is "text", "media", "link"
+    or "options" (the network's own post options: visibility, poll, who may reply...)."""
 
     field: str
     message: str
@@ -113,6 +114,10 @@ class PostContent:
     media: list[MediaItem] = field(default_factory=list)
     link: str | None = None
     in_reply_to: str | None = None  # remote id of the item we answer (replies)
+    # The network's own post options (Mastodon visibility, content warning, poll; Bluesky
+    # languages and who may reply; X reply settings and poll), as ``Adapter.clean_options``
+    # shapes them. Empty: the network's defaults.
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -290,6 +295,8 @@ class Adapter:
     max_image_bytes: ClassVar[int] = 5 * 1024 * 1024
     image_types: ClassVar[tuple[str, ...]] = ("image/jpeg", "image/png", "image/gif", "image/webp")
     media_required: ClassVar[bool] = False
+    # the per-post options this network takes (``PostContent.options`` keys); see clean_options
+    post_options: ClassVar[tuple[str, ...]] = ()
     # the limits above that one server may set for its own accounts (Mastodon instances do)
     LIMIT_FIELDS: ClassVar[tuple[str, ...]] = (
         "max_text_length",
@@ -330,6 +337,16 @@ class Adapter:
 
     def validate(self, content: PostContent) -> list[Problem]:
         raise NotImplementedError
+
+    def clean_options(self, options: dict | None) -> dict[str, Any]:
+        """The options this network takes, in the shape its ``publish`` sends: unknown
+        keys and empty values are dropped, values are trimmed. Nothing is refused here:
+        ``option_problems`` says what is wrong, in words."""
+        return {}
+
+    def option_problems(self, content: PostContent) -> list[Problem]:
+        """What is wrong with ``content.options`` for this network (field "options")."""
+        return []
 
     # connection
     def authorization_url(self, *, redirect_uri: str, state: str, code_verifier: str, base_url: str = "") -> str:

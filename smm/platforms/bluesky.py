@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import requests
 
+from smm.platforms import options as post_options
 from smm.platforms import text as post_text
 from smm.platforms.base import (
     REPLY_CLOCK_SKEW,
@@ -44,6 +45,22 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
+THREADGATE_COLLECTION = "app.bsky.feed.threadgate"
+MAX_LANGS = 3  # app.bsky.feed.post#langs: maxLength 3
+# Who may reply (a threadgate's ``allow`` rules; "everybody" is no threadgate at all).
+REPLY_RULES = {
+    "everybody": "Everybody",
+    "nobody": "Nobody",
+    "mentioned": "People mentioned",
+    "followers": "Your followers",
+    "following": "People you follow",
+}
+_ALLOW = {
+    "nobody": [],
+    "mentioned": [{"$type": f"{THREADGATE_COLLECTION}#mentionRule"}],
+    "followers": [{"$type": f"{THREADGATE_COLLECTION}#followerRule"}],
+    "following": [{"$type": f"{THREADGATE_COLLECTION}#followingRule"}],
+}
 MAX_TEXT_BYTES = 3000
 GET_POSTS_BATCH = 25  # app.bsky.feed.getPosts takes at most 25 URIs
 INBOX_REASONS = ("mention", "reply", "quote")
@@ -70,6 +87,7 @@ class BlueskyAdapter(Adapter):
     max_images = 4
     max_image_bytes = 2_000_000
     image_types = ("image/jpeg", "image/png", "image/webp", "image/gif")
+    post_options = ("langs", "reply")
 
     def __init__(self, app=None, *, http=None):
         super().__init__(app, http=http)
@@ -108,6 +126,28 @@ class BlueskyAdapter(Adapter):
                         "image_too_big",
                     )
                 )
+        problems.extend(self.option_problems(content))
+        return problems
+
+    def clean_options(self, options: dict | None) -> dict[str, Any]:
+        options = options if isinstance(options, dict) else {}
+        cleaned: dict[str, Any] = {}
+        langs = post_options.language_tags(options.get("langs"), most=MAX_LANGS)
+        if langs:
+            cleaned["langs"] = langs
+        reply = post_options.text_value(options.get("reply")).lower()
+        if reply and reply != "everybody":
+            cleaned["reply"] = reply
+        return cleaned
+
+    def option_problems(self, content: PostContent) -> list[Problem]:
+        options = self.clean_options(content.options)
+        problems = post_options.language_tag_problems(options.get("langs", []), label=self.label, most=MAX_LANGS)
+        rule = post_options.choice_problem(
+            options.get("reply", ""), REPLY_RULES, what="who may reply", label=self.label
+        )
+        if rule:
+            problems.append(rule)
         return problems
 
     # --- connection ------------------------------------------------------------------
@@ -183,12 +223,15 @@ class BlueskyAdapter(Adapter):
             # create twice (the PDS would answer an opaque 500 anyway).
             existing = self._get_post_record(account, rkey)
             if existing is not None:
+                self._gate_replies(account, content, rkey)
                 return existing
         else:
             rkey = new_tid(self.now())
         record = self._build_record(account, content)
         attempt.remember(rkey=rkey)  # saved before the call that can publish
-        return self._create_post(account, rkey, record)
+        result = self._create_post(account, rkey, record)
+        self._gate_replies(account, content, rkey)
+        return result
 
     def lookup_published(
         self, account: AccountContext, content: PostContent, attempt: PublishAttempt
@@ -196,7 +239,35 @@ class BlueskyAdapter(Adapter):
         rkey = attempt.state.get("rkey")
         if not rkey:
             return None  # createRecord was never sent
-        return self._get_post_record(account, rkey)
+        found = self._get_post_record(account, rkey)
+        if found is not None:
+            self._gate_replies(account, content, rkey)
+        return found
+
+    def _gate_replies(self, account: AccountContext, content: PostContent, rkey: str) -> None:
+        """Who may reply: an ``app.bsky.feed.threadgate`` record with the post's own record
+        key, written after the post. ``putRecord`` replaces, so writing it again on a retry
+        (the post was found, the gate may not have been written) makes no second record.
+        A refused gate (a permanent error) does not undo a published post: it is logged;
+        a transient one is raised, and the retry finds the post and writes the gate."""
+        rule = self.clean_options(content.options).get("reply")
+        if rule not in _ALLOW:
+            return
+        record = {
+            "$type": THREADGATE_COLLECTION,
+            "post": _at_uri(_did(account), rkey),
+            "allow": list(_ALLOW[rule]),
+            "createdAt": _iso(self.now()),
+        }
+        try:
+            self._call(
+                account,
+                "POST",
+                "com.atproto.repo.putRecord",
+                json={"repo": _did(account), "collection": THREADGATE_COLLECTION, "rkey": rkey, "record": record},
+            )
+        except Permanent as exc:
+            logger.warning("Bluesky refused the reply settings of %s: %s", _at_uri(_did(account), rkey), exc.message)
 
     @classmethod
     def remote_id_from_url(cls, url: str, account: AccountContext) -> str | None:
@@ -328,6 +399,9 @@ class BlueskyAdapter(Adapter):
             "text": text,
             "createdAt": _iso(self.now()),
         }
+        langs = self.clean_options(content.options).get("langs")
+        if langs:
+            record["langs"] = list(langs[:MAX_LANGS])
         facets = self._facets(account, text)
         if facets:
             record["facets"] = facets

@@ -18,9 +18,11 @@ from urllib.parse import urlsplit
 
 import requests
 
+from smm.platforms import options as post_options
 from smm.platforms import text as post_text
 from smm.platforms.base import (
     REPLY_CLOCK_SKEW,
+    TOO_LONG,
     AccountContext,
     AccountMetrics,
     Adapter,
@@ -59,6 +61,10 @@ IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)
 MEDIA_POLL_ATTEMPTS = 30
 MEDIA_POLL_INTERVAL = 1.0
 
+# Who sees a status. "direct" is left out on purpose: a scheduled private message is not
+# what a brand account publishes.
+VISIBILITIES = {"public": "Public", "unlisted": "Quiet public", "private": "Followers only"}
+
 
 class MastodonAdapter(Adapter):
     name = "mastodon"
@@ -72,6 +78,11 @@ class MastodonAdapter(Adapter):
     max_images = 4
     max_image_bytes = 16 * 1024 * 1024
     characters_reserved_per_url = post_text.URL_LENGTH
+    # A stock instance's polls (``configuration.polls``); an instance may announce others.
+    max_poll_options = 4
+    max_poll_option_length = 50
+    LIMIT_FIELDS = (*Adapter.LIMIT_FIELDS, "max_poll_options", "max_poll_option_length")
+    post_options = ("visibility", "spoiler_text", "sensitive", "language", "poll")
 
     def __init__(self, app: AppCredentials | None = None, *, http=None):
         super().__init__(app, http=http)
@@ -101,6 +112,9 @@ class MastodonAdapter(Adapter):
             "characters_reserved_per_url": statuses.get("characters_reserved_per_url"),
             "max_image_bytes": media.get("image_size_limit"),
         }
+        polls = configuration.get("polls") if isinstance(configuration.get("polls"), dict) else {}
+        announced["max_poll_options"] = polls.get("max_options")
+        announced["max_poll_option_length"] = polls.get("max_characters_per_option")
         limits = {name: value for name, value in announced.items() if isinstance(value, int) and value > 0}
         types = [t for t in media.get("supported_mime_types") or [] if isinstance(t, str) and t.startswith("image/")]
         if types:
@@ -116,9 +130,22 @@ class MastodonAdapter(Adapter):
     def validate(self, content: PostContent) -> list[Problem]:
         problems = []
         status = _status_text(content)
-        if not status.strip() and not content.media:
+        options = self.clean_options(content.options)
+        poll = options.get("poll")
+        if not status.strip() and not content.media and not poll:
             problems.append(self.empty_post_problem())
         too_long = self.too_long_problem(status)
+        warning = options.get("spoiler_text", "")
+        if warning and too_long is None:
+            # The content warning counts against the limit together with the text.
+            over = len(warning) + self.text_length(status) - self.max_text_length
+            if over > 0:
+                too_long = Problem(
+                    "text",
+                    f"With its content warning, this is {over:,} character{'s' if over != 1 else ''} over "
+                    f"Mastodon's {self.max_text_length:,}-character limit (the warning counts too).",
+                    TOO_LONG,
+                )
         if too_long:
             problems.append(too_long)
         if len(content.media) > self.max_images:
@@ -135,6 +162,45 @@ class MastodonAdapter(Adapter):
                         "image_too_big",
                     )
                 )
+        problems.extend(self.option_problems(content))
+        return problems
+
+    def clean_options(self, options: dict | None) -> dict[str, Any]:
+        options = options if isinstance(options, dict) else {}
+        cleaned: dict[str, Any] = {}
+        for name in ("visibility", "spoiler_text", "language"):
+            value = post_options.text_value(options.get(name))
+            if value:
+                cleaned[name] = value.lower() if name != "spoiler_text" else value
+        if post_options.flag(options.get("sensitive")):
+            cleaned["sensitive"] = True
+        poll = post_options.clean_poll(options.get("poll"), multiple=True)
+        if poll:
+            cleaned["poll"] = poll
+        return cleaned
+
+    def option_problems(self, content: PostContent) -> list[Problem]:
+        options = self.clean_options(content.options)
+        problems = []
+        visibility = post_options.choice_problem(
+            options.get("visibility", ""), VISIBILITIES, what="a visibility", label=self.label
+        )
+        if visibility:
+            problems.append(visibility)
+        language = post_options.language_problem(options.get("language", ""), label=self.label)
+        if language:
+            problems.append(language)
+        problems.extend(
+            post_options.poll_problems(
+                options.get("poll"),
+                label=self.label,
+                max_options=self.max_poll_options,
+                max_option_length=self.max_poll_option_length,
+                min_minutes=5,
+                max_minutes=30 * 1440,
+                has_media=bool(content.media),
+            )
+        )
         return problems
 
     # --- connection ----------------------------------------------------------------------
@@ -220,7 +286,7 @@ class MastodonAdapter(Adapter):
             progress["status_sent_at"] = self.now().isoformat()
         if progress:
             attempt.remember(**progress)
-        return self._post_status(account, _status_payload(content, media_ids), attempt.idempotency_key)
+        return self._post_status(account, self._status_payload(content, media_ids), attempt.idempotency_key)
 
     def lookup_published(
         self, account: AccountContext, content: PostContent, attempt: PublishAttempt
@@ -251,7 +317,7 @@ class MastodonAdapter(Adapter):
                 "Look at the account: say whether the post is there, or send it again.",
             )
         media_ids = attempt.state.get("media_ids") or []
-        return self._post_status(account, _status_payload(content, media_ids), attempt.idempotency_key)
+        return self._post_status(account, self._status_payload(content, media_ids), attempt.idempotency_key)
 
     @classmethod
     def remote_id_from_url(cls, url: str, account: AccountContext) -> str | None:
@@ -356,6 +422,30 @@ class MastodonAdapter(Adapter):
         return None
 
     # --- internals -----------------------------------------------------------------------
+
+    def _status_payload(self, content: PostContent, media_ids: list[str]) -> dict[str, Any]:
+        """The status as ``POST /api/v1/statuses`` takes it (JSON). The same content gives
+        the same payload, so a re-send with the Idempotency-Key asks for the same status."""
+        options = self.clean_options(content.options)
+        payload: dict[str, Any] = {"status": _status_text(content), "visibility": options.get("visibility", "public")}
+        if media_ids:
+            payload["media_ids"] = list(media_ids)
+        if content.in_reply_to:
+            payload["in_reply_to_id"] = content.in_reply_to
+        if options.get("spoiler_text"):
+            payload["spoiler_text"] = options["spoiler_text"]
+        if options.get("sensitive"):
+            payload["sensitive"] = True
+        if options.get("language"):
+            payload["language"] = options["language"]
+        poll = options.get("poll")
+        if poll:
+            payload["poll"] = {
+                "options": list(poll["options"]),
+                "expires_in": int(poll["duration_minutes"]) * 60,
+                "multiple": bool(poll.get("multiple")),
+            }
+        return payload
 
     def _post_status(self, account: AccountContext, payload: dict[str, Any], idempotency_key: str) -> PublishResult:
         response = self._call(
@@ -515,15 +605,6 @@ def _status_text(content: PostContent) -> str:
     if content.link and content.link not in text:
         text = f"{text.rstrip()}\n\n{content.link}" if text.strip() else content.link
     return text
-
-
-def _status_payload(content: PostContent, media_ids: list[str]) -> dict[str, Any]:
-    payload: dict[str, Any] = {"status": _status_text(content), "visibility": "public"}
-    if media_ids:
-        payload["media_ids"] = list(media_ids)
-    if content.in_reply_to:
-        payload["in_reply_to_id"] = content.in_reply_to
-    return payload
 
 
 def _mentions(text: str, handle: str, base_url: str) -> bool:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from smm.platforms import options as post_options
 from smm.platforms import text as post_text
 from smm.platforms.base import (
     REPLY_CLOCK_SKEW,
@@ -56,6 +57,15 @@ TWEETS_LOOKUP_BATCH = 100
 
 # X's ids are snowflakes: milliseconds since this epoch, shifted left by 22 bits.
 SNOWFLAKE_EPOCH_MS = 1288834974657
+# Who may reply (``reply_settings`` of POST /2/tweets; "everyone" is the default and not sent).
+REPLY_SETTINGS = {
+    "everyone": "Everyone",
+    "mentionedUsers": "People you mention",
+    "following": "People you follow",
+}
+POLL_MAX_OPTIONS = 4
+POLL_OPTION_LENGTH = 25
+POLL_MINUTES = (5, 10080)
 
 DUPLICATE_MARKER = "duplicate content"
 # Where a tweet's address may point (what people copy from the app or an old link).
@@ -74,6 +84,7 @@ class XAdapter(Adapter):
     max_images = 4
     max_image_bytes = 5 * 1024 * 1024
     image_types = ("image/jpeg", "image/png", "image/gif", "image/webp")
+    post_options = ("reply_settings", "poll")
 
     def __init__(self, app=None, *, http=None):
         super().__init__(app, http=http)
@@ -108,6 +119,39 @@ class XAdapter(Adapter):
                         "image_too_big",
                     )
                 )
+        problems.extend(self.option_problems(content))
+        return problems
+
+    def clean_options(self, options: dict | None) -> dict[str, Any]:
+        options = options if isinstance(options, dict) else {}
+        cleaned: dict[str, Any] = {}
+        reply = post_options.text_value(options.get("reply_settings"))
+        if reply and reply != "everyone":
+            cleaned["reply_settings"] = reply
+        poll = post_options.clean_poll(options.get("poll"))
+        if poll:
+            cleaned["poll"] = poll
+        return cleaned
+
+    def option_problems(self, content: PostContent) -> list[Problem]:
+        options = self.clean_options(content.options)
+        problems = []
+        rule = post_options.choice_problem(
+            options.get("reply_settings", ""), REPLY_SETTINGS, what="who may reply", label=self.label
+        )
+        if rule:
+            problems.append(rule)
+        problems.extend(
+            post_options.poll_problems(
+                options.get("poll"),
+                label=self.label,
+                max_options=POLL_MAX_OPTIONS,
+                max_option_length=POLL_OPTION_LENGTH,
+                min_minutes=POLL_MINUTES[0],
+                max_minutes=POLL_MINUTES[1],
+                has_media=bool(content.media),
+            )
+        )
         return problems
 
     # --- connection ----------------------------------------------------------------------
@@ -180,6 +224,12 @@ class XAdapter(Adapter):
             payload["media"] = {"media_ids": list(media_ids)}
         if content.in_reply_to:
             payload["reply"] = {"in_reply_to_tweet_id": content.in_reply_to}
+        options = self.clean_options(content.options)
+        if options.get("reply_settings"):
+            payload["reply_settings"] = options["reply_settings"]
+        if options.get("poll"):
+            poll = options["poll"]
+            payload["poll"] = {"options": list(poll["options"]), "duration_minutes": int(poll["duration_minutes"])}
         data = self._call(account, "POST", "/2/tweets", json=payload)["data"]
         return self._result(account, str(data["id"]))
 
