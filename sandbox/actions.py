@@ -3,8 +3,10 @@ boosts, follows, and the notifications they raise."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -23,6 +25,12 @@ from smm.platforms.text import mastodon_length
 
 MAX_CHARACTERS = 500
 MAX_MEDIA = 4
+# Mastodon's stock poll limits (configuration.polls of /api/v2/instance).
+POLL_MAX_OPTIONS = 4
+POLL_MAX_CHARACTERS = 50
+POLL_MIN_EXPIRATION = 300  # seconds
+POLL_MAX_EXPIRATION = 2629746
+_LANGUAGE = re.compile(r"[a-z]{2,3}")
 
 
 class ValidationFailed(Exception):
@@ -36,12 +44,22 @@ class NotFound(Exception):
     pass
 
 
+class Refused(Exception):
+    """Answered as 422 with the bare message, as Mastodon's own ``ValidationError`` is
+    (no "Validation failed:" prefix): a poll together with media, say."""
+
+
 @dataclass
 class NewStatus:
     text: str = ""
     visibility: str = SandboxStatus.Visibility.PUBLIC
     in_reply_to_id: str | None = None
     media_ids: tuple[str, ...] = ()
+    spoiler_text: str = ""
+    sensitive: bool = False
+    language: str = ""
+    # {"options": [...], "expires_in": seconds, "multiple": bool}, as the API received it
+    poll: dict | None = field(default=None)
 
 
 def post_status(
@@ -109,14 +127,42 @@ def _status_for_key(account, key) -> SandboxStatus | None:
 
 
 def _check(account: SandboxAccount, new: NewStatus) -> None:
-    if not new.text.strip() and not new.media_ids:
+    if not new.text.strip() and not new.media_ids and not new.poll:
         raise ValidationFailed("Text can't be blank")
-    if mastodon_length(new.text) > MAX_CHARACTERS:
+    # As Mastodon's StatusLengthValidator: the content warning counts with the text.
+    if len(new.spoiler_text) + mastodon_length(new.text) > MAX_CHARACTERS:
         raise ValidationFailed(f"Text character limit of {MAX_CHARACTERS} exceeded")
     if len(new.media_ids) > MAX_MEDIA:
         raise ValidationFailed(f"Media attachments can't have more than {MAX_MEDIA} attachments")
     if new.visibility not in SandboxStatus.Visibility.values:
         raise ValidationFailed("Visibility is not included in the list")
+    if new.poll is not None:
+        if new.media_ids:
+            raise Refused("Cannot attach files to a post with a poll")
+        _check_poll(new.poll)
+
+
+def _check_poll(poll: dict) -> None:
+    """Mastodon's PollValidator, with its wording."""
+    options = poll.get("options")
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        raise ValidationFailed("Poll options are invalid")
+    if len(options) < 2:
+        raise ValidationFailed("Poll must have more than one item")
+    if len(options) > POLL_MAX_OPTIONS:
+        raise ValidationFailed(f"Poll cannot contain more than {POLL_MAX_OPTIONS} items")
+    if any(not o.strip() or len(o) > POLL_MAX_CHARACTERS for o in options):
+        raise ValidationFailed(f"Poll contains an item longer than {POLL_MAX_CHARACTERS} characters or empty")
+    if len({o.strip() for o in options}) != len(options):
+        raise ValidationFailed("Poll contains duplicate items")
+    try:
+        expires_in = int(poll.get("expires_in"))
+    except (TypeError, ValueError):
+        raise ValidationFailed("Poll expires at can't be blank") from None
+    if expires_in < POLL_MIN_EXPIRATION:
+        raise ValidationFailed("Poll duration too short")
+    if expires_in > POLL_MAX_EXPIRATION:
+        raise ValidationFailed("Poll duration too long")
 
 
 def _store(account: SandboxAccount, new: NewStatus, *, now=None) -> SandboxStatus:
@@ -131,12 +177,22 @@ def _store(account: SandboxAccount, new: NewStatus, *, now=None) -> SandboxStatu
         if item is None or (item.status_id is not None):
             raise ValidationFailed("Media attachments are invalid")
         media.append(item)
+    created_at = now or timezone.now()
+    poll = new.poll or {}
     status = SandboxStatus.objects.create(
         account=account,
         text=new.text,
         visibility=new.visibility,
+        # Mastodon marks a status with a content warning sensitive, whatever was asked.
+        spoiler_text=new.spoiler_text,
+        sensitive=bool(new.sensitive or new.spoiler_text),
+        # An unknown language is not refused: Mastodon falls back to the account's own.
+        language=new.language if _LANGUAGE.fullmatch(new.language or "") else "",
+        poll_options=[{"title": o, "votes_count": 0} for o in poll.get("options", [])],
+        poll_expires_at=created_at + dt.timedelta(seconds=int(poll["expires_in"])) if poll else None,
+        poll_multiple=bool(poll.get("multiple")),
         in_reply_to=parent,
-        created_at=now or timezone.now(),
+        created_at=created_at,
     )
     for item in media:
         item.status = status

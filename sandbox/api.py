@@ -17,7 +17,19 @@ from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 
 from sandbox import faults as fault_injection
-from sandbox.actions import NewStatus, NotFound, ValidationFailed, post_status
+from sandbox.actions import (
+    MAX_CHARACTERS,
+    MAX_MEDIA,
+    POLL_MAX_CHARACTERS,
+    POLL_MAX_EXPIRATION,
+    POLL_MAX_OPTIONS,
+    POLL_MIN_EXPIRATION,
+    NewStatus,
+    NotFound,
+    Refused,
+    ValidationFailed,
+    post_status,
+)
 from sandbox.entities import account_json, base_url, media_json, notification_json, status_json
 from sandbox.models import SandboxAccount, SandboxMedia, SandboxNotification, SandboxStatus, SandboxToken
 
@@ -132,14 +144,43 @@ def statuses(request):
         visibility=str(data.get("visibility") or SandboxStatus.Visibility.PUBLIC),
         in_reply_to_id=str(data["in_reply_to_id"]) if data.get("in_reply_to_id") else None,
         media_ids=tuple(str(m) for m in media_ids),
+        spoiler_text=str(data.get("spoiler_text") or ""),
+        sensitive=_boolean(data.get("sensitive")),
+        language=str(data.get("language") or "").strip().lower(),
+        poll=_poll(data),
     )
     try:
         status, _created = post_status(request.sandbox_account, new, request.headers.get("Idempotency-Key", ""))
-    except ValidationFailed as exc:
+    except (ValidationFailed, Refused) as exc:
         return error(str(exc), 422)
     except NotFound as exc:
         return error(str(exc), 404)
     return JsonResponse(status_json(status, request))
+
+
+def _boolean(value) -> bool:
+    """Rails' reading of a boolean parameter: "true", "1", "on" and true are true."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "on", "t")
+    return bool(value)
+
+
+def _poll(data: dict) -> dict | None:
+    """The poll of a status request: ``poll`` as a JSON object, or the form fields
+    ``poll[options][]``, ``poll[expires_in]``, ``poll[multiple]``."""
+    poll = data.get("poll")
+    if not isinstance(poll, dict):
+        if "poll[options]" not in data and "poll[expires_in]" not in data:
+            return None
+        poll = {
+            "options": data.get("poll[options]") or [],
+            "expires_in": data.get("poll[expires_in]"),
+            "multiple": data.get("poll[multiple]"),
+        }
+    options = poll.get("options")
+    if isinstance(options, str):
+        options = [options]
+    return {"options": options, "expires_in": poll.get("expires_in"), "multiple": _boolean(poll.get("multiple"))}
 
 
 def _visible_statuses(viewer):
@@ -289,41 +330,87 @@ def _int(value) -> int:
 # --- instance --------------------------------------------------------------------------
 
 
+STATUS_LIMITS = {
+    "max_characters": MAX_CHARACTERS,
+    "max_media_attachments": MAX_MEDIA,
+    "characters_reserved_per_url": 23,
+}
+MEDIA_LIMITS = {
+    "supported_mime_types": IMAGE_TYPES,
+    "description_limit": 1500,
+    "image_size_limit": IMAGE_SIZE_LIMIT,
+    "image_matrix_limit": 33177600,
+    "video_size_limit": 103809024,
+    "video_frame_rate_limit": 120,
+    "video_matrix_limit": 8294400,
+}
+POLL_LIMITS = {
+    "max_options": POLL_MAX_OPTIONS,
+    "max_characters_per_option": POLL_MAX_CHARACTERS,
+    "min_expiration": POLL_MIN_EXPIRATION,
+    "max_expiration": POLL_MAX_EXPIRATION,
+}
+TITLE = "Sandbox network (demo)"
+DESCRIPTION = "A small Mastodon-compatible network served by SMM for the demo, tests and benchmarks."
+VERSION = "4.3.0 (compatible; SMM sandbox)"
+
+
+@api_view(auth=False)
+def instance_v1(request):
+    """``GET /api/v1/instance``: the older Instance entity (deprecated by Mastodon 4.0, still
+    read by many clients): ``uri``, ``urls.streaming_api``, ``stats``, a thumbnail URL string."""
+    base = base_url(request)
+    return JsonResponse(
+        {
+            "uri": request.get_host(),
+            "title": TITLE,
+            "short_description": DESCRIPTION,
+            "description": DESCRIPTION,
+            "email": "",
+            "version": VERSION,
+            "urls": {"streaming_api": None},
+            "stats": {
+                "user_count": SandboxAccount.objects.count(),
+                "status_count": SandboxStatus.objects.count(),
+                "domain_count": 0,
+            },
+            "thumbnail": f"{base}/avatars/sandbox.svg",
+            "languages": ["en"],
+            "registrations": False,
+            "approval_required": False,
+            "invites_enabled": False,
+            "configuration": {
+                "accounts": {"max_featured_tags": 10},
+                "statuses": dict(STATUS_LIMITS),
+                "media_attachments": dict(MEDIA_LIMITS),
+                "polls": dict(POLL_LIMITS),
+            },
+            "contact_account": None,
+            "rules": [],
+        }
+    )
+
+
 @api_view(auth=False)
 def instance(request):
+    """``GET /api/v2/instance``: the Instance entity of Mastodon 4."""
     base = base_url(request)
     return JsonResponse(
         {
             "domain": request.get_host(),
-            "title": "Sandbox network (demo)",
-            "version": "4.3.0 (compatible; SMM sandbox)",
+            "title": TITLE,
+            "version": VERSION,
             "source_url": "",
-            "description": "A small Mastodon-compatible network served by SMM for the demo, tests and benchmarks.",
+            "description": DESCRIPTION,
             "usage": {"users": {"active_month": SandboxAccount.objects.count()}},
             "thumbnail": {"url": f"{base}/avatars/sandbox.svg"},
             "languages": ["en"],
             "configuration": {
                 "urls": {"streaming": None},
                 "accounts": {"max_featured_tags": 10, "max_pinned_statuses": 5},
-                "statuses": {
-                    "max_characters": 500,
-                    "max_media_attachments": 4,
-                    "characters_reserved_per_url": 23,
-                },
-                "media_attachments": {
-                    "supported_mime_types": IMAGE_TYPES,
-                    "image_size_limit": IMAGE_SIZE_LIMIT,
-                    "image_matrix_limit": 33177600,
-                    "video_size_limit": 103809024,
-                    "video_frame_rate_limit": 120,
-                    "video_matrix_limit": 8294400,
-                },
-                "polls": {
-                    "max_options": 4,
-                    "max_characters_per_option": 50,
-                    "min_expiration": 300,
-                    "max_expiration": 2629746,
-                },
+                "statuses": dict(STATUS_LIMITS),
+                "media_attachments": dict(MEDIA_LIMITS),
+                "polls": dict(POLL_LIMITS),
                 "translation": {"enabled": False},
             },
             "registrations": {"enabled": False, "approval_required": False, "message": None},

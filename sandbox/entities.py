@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
 from sandbox.models import SandboxAccount, SandboxMedia, SandboxNotification, SandboxStatus
@@ -154,10 +155,10 @@ def status_json(status: SandboxStatus, request) -> dict:
         "edited_at": None,
         "in_reply_to_id": str(parent.pk) if parent else None,
         "in_reply_to_account_id": str(parent.account_id) if parent else None,
-        "sensitive": False,
-        "spoiler_text": "",
+        "sensitive": status.sensitive,
+        "spoiler_text": status.spoiler_text,
         "visibility": status.visibility,
-        "language": "en",
+        "language": status.language or None,
         "uri": f"{base}/users/{account.username}/statuses/{status.pk}",
         "url": f"{base}/@{account.username}/{status.pk}",
         "replies_count": status.replies_count,
@@ -182,7 +183,27 @@ def status_json(status: SandboxStatus, request) -> dict:
         ],
         "emojis": [],
         "card": None,
-        "poll": None,
+        "poll": poll_json(status),
+    }
+
+
+def poll_json(status: SandboxStatus) -> dict | None:
+    """Mastodon's Poll entity (its id is the status's own here: one poll per status)."""
+    if not status.poll_options:
+        return None
+    votes = sum(int(o.get("votes_count") or 0) for o in status.poll_options)
+    expires = status.poll_expires_at
+    return {
+        "id": str(status.pk),
+        "expires_at": iso(expires) if expires else None,
+        "expired": bool(expires and expires <= timezone.now()),
+        "multiple": status.poll_multiple,
+        "votes_count": votes,
+        "voters_count": votes if not status.poll_multiple else None,
+        "options": [{"title": o.get("title", ""), "votes_count": o.get("votes_count", 0)} for o in status.poll_options],
+        "emojis": [],
+        "voted": False,
+        "own_votes": [],
     }
 
 

@@ -125,6 +125,13 @@ class SandboxStatus(models.Model):
     account = models.ForeignKey(SandboxAccount, on_delete=models.CASCADE, related_name="statuses")
     text = models.TextField(blank=True)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    spoiler_text = models.CharField(max_length=500, blank=True, help_text="The content warning")
+    sensitive = models.BooleanField(default=False)
+    language = models.CharField(max_length=8, blank=True)
+    # A poll, as Mastodon keeps it: its answers with their votes, when it closes, one or several answers.
+    poll_options = models.JSONField(default=list, blank=True, help_text='[{"title": ..., "votes_count": 0}]')
+    poll_expires_at = models.DateTimeField(null=True, blank=True)
+    poll_multiple = models.BooleanField(default=False)
     in_reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     favourites_count = models.PositiveIntegerField(default=0)
     reblogs_count = models.PositiveIntegerField(default=0)

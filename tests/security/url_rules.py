@@ -246,6 +246,7 @@ SANDBOX_RULES: dict[str, Rule] = {
     "sandbox:api_account_statuses": everyone(404),
     "sandbox:api_notifications": everyone(401),
     "sandbox:api_instance": everyone(200),
+    "sandbox:api_instance_v1": everyone(200),
     "sandbox:api_apps": everyone(422, method="post"),  # no client_name
     "sandbox:oauth_authorize": everyone(400),
     "sandbox:oauth_token": everyone(400, method="post"),
