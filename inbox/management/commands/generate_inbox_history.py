@@ -3,10 +3,11 @@ have figures on the dashboards.
 
     manage.py generate_inbox_history --seed 42 [--days 120] [--workspace SLUG ...]
 
-Items go only to the brands' "Demo history only" accounts (the paused ones
-``generate_history`` creates), never to a connected account: none of it exists on a
-network, so nobody can answer it there by mistake. Every item is done; most were
-answered by a member, after a delay that is shorter on weekdays in working hours.
+Items go only to the brands' history-only demo accounts (the paused ones
+``generate_history`` creates, "Demo account: shows history only..."), never to a
+connected account: none of it exists on a network, so nobody can answer it there by
+mistake. Every item is done; most were answered by a member, after a delay that is
+shorter on weekdays in working hours.
 Runs once per account (its items carry ``source="history"``); ``--replace`` redoes it.
 """
 
@@ -19,6 +20,7 @@ import time
 import numpy as np
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from inbox import priority
@@ -27,7 +29,8 @@ from smm.models import Membership, SocialAccount, Workspace
 from smm.roles import Role
 
 SOURCE = "history"
-HISTORY_ONLY = "Demo history only"
+# How the history-only accounts' reasons start (and how they started before).
+HISTORY_ONLY = ("Demo account: shows history only", "Demo history only")
 # Items a day on an account, by network.
 PER_DAY = {"instagram": 3.0, "linkedin": 1.2, "facebook": 2.0, "threads": 1.5}
 ANSWERING_ROLES = (Role.OWNER, Role.MANAGER, Role.EDITOR)
@@ -76,7 +79,8 @@ class Command(BaseCommand):
                 .values_list("user_id", flat=True)
             )
             accounts = SocialAccount.objects.filter(
-                brand__workspace=workspace, status_reason__startswith=HISTORY_ONLY
+                Q(status_reason__startswith=HISTORY_ONLY[0]) | Q(status_reason__startswith=HISTORY_ONLY[1]),
+                brand__workspace=workspace,
             ).select_related("brand")
             for account in accounts.order_by("pk"):
                 existing = InboxItem.objects.filter(account=account, source=SOURCE)
