@@ -146,7 +146,7 @@ def render_pdf(template: str, context: dict, *, workspace_id: int) -> bytes:
     context = dict(context)
     context.update(
         pdf=True,
-        plotly_src=_file_uri("vendor/plotly/plotly.min.js"),
+        plotly_src=_file_uri(settings.PLOTLY_JS),
         pico_href=_file_uri("vendor/pico/pico.min.css"),
         app_css_href=_file_uri("css/app.css"),
         analytics_css_href=_file_uri("analytics/analytics.css"),

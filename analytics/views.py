@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -132,6 +133,7 @@ def dashboard_context(request, filters: Filters) -> dict:
         "next_query": filters.period_query(filters.period.next()),
         "columns": TABLE_COLUMNS,
         "period_params": urlencode(filters.period.query()),
+        "plotly_js": settings.PLOTLY_JS,  # the static path of the plotly.js bundle
     }
 
 
@@ -203,6 +205,7 @@ def overview(request, ws):
             "period_params": urlencode(filters.period.query()),
             "headline_keys": HEADLINE,
             "charts": {"brands": comparison},
+            "plotly_js": settings.PLOTLY_JS,
         },
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -265,7 +264,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
@@ -273,8 +272,16 @@ STATICFILES_DIRS = [
     ("vendor/fullcalendar", BASE_DIR / "node_modules" / "fullcalendar"),
     ("vendor/fullcalendar-luxon3", BASE_DIR / "node_modules" / "@fullcalendar" / "luxon3"),
     ("vendor/luxon", BASE_DIR / "node_modules" / "luxon" / "build" / "global"),
-    ("vendor/plotly", Path(importlib.util.find_spec("plotly").origin).parent / "package_data"),
+    # plotly.js: npm's partial "cartesian" bundle (1.5 MB, 0.4 MB brotli) has every trace type
+    # analytics/charts.py draws (bar, scatter, heatmap); the full bundle is 4.8 MB.
+    ("vendor/plotly", BASE_DIR / "node_modules" / "plotly.js-cartesian-dist-min"),
 ]
+PLOTLY_JS = "vendor/plotly/plotly-cartesian.min.js"
+# bench/page_weight.py's baseline only: the full bundle (an npm devDependency, absent from
+# the production image) in its place.
+if env_bool("BENCH_FULL_PLOTLY", False):
+    STATICFILES_DIRS.append(("vendor/plotly-full", BASE_DIR / "node_modules" / "plotly.js-dist-min"))
+    PLOTLY_JS = "vendor/plotly-full/plotly.min.js"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -283,6 +290,11 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Production (WhiteNoise, DEBUG off): collectstatic writes each file under a name with its
+# content's hash, plus .gz and .br copies (brotli from the `brotli` package); WhiteNoise
+# answers with the smallest the browser accepts, and with "Cache-Control: max-age=315360000,
+# public, immutable" for the hashed names (a new version is a new URL). Unhashed names:
+# 60 s. Under `make run` (DEBUG) runserver serves the source files uncompressed, uncached.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploads: most pixels an image may decode to, all frames of an animation together, counted
