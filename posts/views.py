@@ -4,17 +4,21 @@ library, posting slots, campaigns. Thin: every change is a posts.actions functio
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from posts import actions
 from posts import notifications as notices
@@ -39,6 +43,9 @@ from smm.tenancy import require, scoped, scoped_or_404, workspace_view
 # --- list and detail ----------------------------------------------------------------------------
 
 
+POSTS_PER_PAGE = 50
+
+
 @workspace_view()
 def post_list(request, ws):
     filters = FilterForm(request.GET or None, workspace=request.workspace)
@@ -48,22 +55,118 @@ def post_list(request, ws):
             posts = posts.filter(brand=filters.cleaned_data["brand"])
         if filters.cleaned_data["status"]:
             posts = posts.filter(status=filters.cleaned_data["status"])
-    page = Paginator(posts, 50).get_page(request.GET.get("page"))
+    page = Paginator(posts, POSTS_PER_PAGE).get_page(request.GET.get("page"))
     pending = scoped(request, Post).filter(status=PostStatus.PENDING_APPROVAL).count()
     return render(
         request,
         "posts/post_list.html",
-        {"page": page, "filters": filters, "pending": pending, "brands": scoped(request, Brand)},
+        {
+            "page": page,
+            "filters": filters,
+            "pending": pending,
+            "brands": scoped(request, Brand),
+            **_list_live(list(page)),
+        },
     )
+
+
+def _list_live(posts) -> dict:
+    """The posts list's question for post_list_live: which rows, and a fingerprint of what
+    they show; no question ("") when none of them can change by itself."""
+    if not any(p.status in LIVE_STATUSES for p in posts):
+        return {"live_version": "", "live_ids": ""}
+    shown = [(p.pk, p.status, p.brand.paused, [t.state for t in p.targets.all()]) for p in posts]
+    return {
+        "live_version": hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest(),
+        "live_ids": ",".join(str(p.pk) for p in posts),
+    }
+
+
+@never_cache
+@require_GET
+@workspace_view()
+def post_list_live(request, ws):
+    """The posts list asks here every few seconds while a post on it can move by itself:
+    ``ids`` are its rows (at most a page), ``v`` the fingerprint of what they show. 204 when
+    nothing changed, else each row's accounts and status cells, swapped in by their ids.
+    Another workspace's ids are simply not found."""
+    raw = [part for part in request.GET.get("ids", "").split(",") if part]
+    if len(raw) > POSTS_PER_PAGE or not all(part.isdigit() and len(part) < 19 for part in raw):
+        return HttpResponseBadRequest("ids: at most one page of post numbers, separated by commas.")
+    if not raw:
+        return HttpResponse(status=204)
+    order = {int(part): index for index, part in enumerate(raw)}
+    posts = sorted(
+        scoped(request, Post).filter(pk__in=order).select_related("brand").prefetch_related("targets__account"),
+        key=lambda p: order[p.pk],
+    )
+    live = _list_live(posts)
+    if live["live_version"] and live["live_version"] == request.GET.get("v"):
+        return HttpResponse(status=204)
+    return _live_fragment(request, "posts/_post_list_live.html", {"posts": posts, **live})
 
 
 def _history(post):
     return (
-        AuditEvent.objects.for_workspace(post.workspace)
+        AuditEvent.objects.for_workspace(post.workspace_id)  # the id: no read of the workspace
         .filter(subject_type="posts.post", subject_id=str(post.pk))
         .select_related("actor")
         .order_by("-created_at", "-id")
     )
+
+
+# A target in one of these states moves by itself (the dispatcher, a worker, the sweeper);
+# any other state waits for a person, so a page showing none of them has nothing to poll.
+MOVING_STATES = (TargetState.SCHEDULED, TargetState.QUEUED, TargetState.PUBLISHING)
+LIVE_STATUSES = (PostStatus.SCHEDULED, PostStatus.PUBLISHING)
+
+
+def _post_state(request, post, targets: list[PostTarget] | None = None) -> dict:
+    """What the post page shows of the post's progress, and may replace while it is open:
+    the head (status, buttons, banners), the targets and the history."""
+    if targets is None:
+        targets = list(post.targets.select_related("account"))
+    for target in targets:
+        # Waiting to go out, but the brand is paused: the dispatcher does not take it.
+        target.held = post.brand.paused and target.state in (TargetState.SCHEDULED, TargetState.QUEUED)
+    membership = request.membership
+    return {
+        "post": post,
+        "targets": targets,
+        "history": _history(post),
+        "can_edit": membership.can("write_posts") and actions.can_edit(post),
+        "is_waiting": any(t.state in (TargetState.SCHEDULED, TargetState.PENDING_APPROVAL) for t in targets),
+        "is_pending": any(t.state == TargetState.PENDING_APPROVAL for t in targets),
+        "can_cancel": any(
+            t.state
+            in (
+                TargetState.DRAFT,
+                TargetState.PENDING_APPROVAL,
+                TargetState.SCHEDULED,
+                TargetState.QUEUED,
+                TargetState.FAILED,
+            )
+            for t in targets
+        ),
+    }
+
+
+def _live_version(post, targets, last_event_id) -> str:
+    """A short fingerprint of what the live parts of the post page show, or "" when nothing
+    of it can change by itself (no target in a moving state): the page then stops asking."""
+    if not any(t.state in MOVING_STATES for t in targets):
+        return ""
+    shown = (
+        post.status,
+        post.brand.paused,
+        last_event_id,
+        [(t.pk, t.state, t.attempts, t.updated_at.isoformat()) for t in targets],
+    )
+    return hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest()
+
+
+def _last_event_id(post) -> int:
+    return _history(post).values_list("id", flat=True).first() or 0
 
 
 @workspace_view()
@@ -71,37 +174,47 @@ def post_detail(request, ws, post_id):
     post = get_object_or_404(
         scoped(request, Post).select_related("brand", "campaign", "author", "approved_by"), pk=post_id
     )
-    targets = list(post.targets.select_related("account"))
-    for target in targets:
-        # Waiting to go out, but the brand is paused: the dispatcher does not take it.
-        target.held = post.brand.paused and target.state in (TargetState.SCHEDULED, TargetState.QUEUED)
-    membership = request.membership
+    state = _post_state(request, post)
     return render(
         request,
         "posts/post_detail.html",
         {
-            "post": post,
-            "targets": targets,
+            **state,
             "media": post.media.order_by("postmedia__order"),
             "comments": post.comments.select_related("author"),
-            "history": _history(post),
             "comment_form": CommentForm(),
-            "can_edit": membership.can("write_posts") and actions.can_edit(post),
-            "is_waiting": any(t.state in (TargetState.SCHEDULED, TargetState.PENDING_APPROVAL) for t in targets),
-            "is_pending": any(t.state == TargetState.PENDING_APPROVAL for t in targets),
-            "can_cancel": any(
-                t.state
-                in (
-                    TargetState.DRAFT,
-                    TargetState.PENDING_APPROVAL,
-                    TargetState.SCHEDULED,
-                    TargetState.QUEUED,
-                    TargetState.FAILED,
-                )
-                for t in targets
-            ),
+            "live_version": _live_version(post, state["targets"], _last_event_id(post)),
         },
     )
+
+
+@never_cache
+@require_GET
+@workspace_view()
+def post_live(request, ws, post_id):
+    """The post page asks here every few seconds while its post can move by itself: 204 when
+    nothing it shows changed (``v``, the page's fingerprint), else the changed parts
+    (status, buttons and banners, targets, history), which htmx swaps in by their ids. The
+    same right and the same template parts as the page: nothing the page would not show."""
+    post = get_object_or_404(scoped(request, Post).select_related("brand", "campaign", "author"), pk=post_id)
+    targets = list(post.targets.select_related("account"))
+    version = _live_version(post, targets, _last_event_id(post))
+    if version and version == request.GET.get("v"):
+        return HttpResponse(status=204)
+    state = _post_state(request, post, targets)
+    return _live_fragment(request, "posts/_post_live.html", {**state, "live_version": version})
+
+
+def _live_fragment(request, template: str, context: dict) -> HttpResponse:
+    """A fragment rendered with only what its template uses: without the context processors
+    of whole pages (menu, notices count), which would cost queries on every answer."""
+    context = {
+        "current_workspace": request.workspace,
+        "current_membership": request.membership,
+        "csrf_token": get_token(request),
+        **context,
+    }
+    return HttpResponse(loader.get_template(template).render(context))
 
 
 POST_ACTIONS = {

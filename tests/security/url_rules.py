@@ -130,6 +130,8 @@ RULES: dict[str, Rule] = {
         anonymous="login", outsider=404, roles={role: "ok" if role == "owner" else 404 for role in ROLES}
     ),
     "posts:detail": ws("view"),
+    "posts:live": ws("view"),
+    "posts:list_live": ws("view"),
     "posts:edit": ws("write_posts"),
     "posts:action": ws("write_posts", method="post"),  # name=duplicate
     # settling a target of unknown outcome (a draft here: refused with a message, a redirect)
