@@ -9,7 +9,10 @@ from rest_framework import serializers
 
 from inbox.models import INTERNAL_FIELDS
 from posts.models import Campaign, MediaAsset
+from posts.validation import media_items
 from smm.models import Brand, Membership, SocialAccount, Workspace
+from smm.platforms import get_adapter
+from smm.platforms.base import PostContent
 from smm.request_input import MAX_ID, as_id
 
 
@@ -134,6 +137,10 @@ class PostTargetSerializer(serializers.Serializer):
     error_kind = serializers.CharField()
     error_message = serializers.CharField(help_text="The network's own words")
     error_user_message = serializers.CharField(help_text="The same, in plain words")
+    options = serializers.JSONField(
+        help_text="The network's own post options, as sent: Mastodon visibility, spoiler_text, sensitive, "
+        "language, poll; Bluesky langs, reply; X reply_settings, poll"
+    )
 
 
 class PostSerializer(serializers.Serializer):
@@ -183,6 +190,15 @@ class PostWriteSerializer(_WorkspaceRefs, serializers.Serializer):
         required=False,
         help_text="Per-account text: {account id: text}; an account without one gets the main text",
     )
+    options = serializers.DictField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="Per-account network options: {account id: {...}}. Mastodon: visibility (public, unlisted, "
+        "private), spoiler_text, sensitive, language, poll {options: [2-4], duration_minutes, multiple}; "
+        "Bluesky: langs (up to 3), reply (everybody, nobody, mentioned, followers, following); X: "
+        "reply_settings (everyone, mentionedUsers, following), poll {options: [2-4], duration_minutes}. "
+        "An account without options gets its defaults",
+    )
     link = serializers.URLField(required=False, allow_blank=True, default="", max_length=1000)
     media = serializers.PrimaryKeyRelatedField(queryset=MediaAsset.objects.none(), many=True, required=False)
     campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.none(), required=False, allow_null=True)
@@ -194,6 +210,38 @@ class PostWriteSerializer(_WorkspaceRefs, serializers.Serializer):
             self.fields["accounts"].child_relation.queryset = self._scoped(SocialAccount)
             self.fields["media"].child_relation.queryset = self._scoped(MediaAsset)
             self.fields["campaign"].queryset = self._scoped(Campaign)
+
+    def validate_options(self, value):
+        for key in value:
+            if as_id(key) is None:
+                raise serializers.ValidationError(f"{str(key)[:40]!r} is not an account id.")
+        return {as_id(k): v for k, v in value.items()}
+
+    def validate(self, data):
+        """Each account's options checked by its network's rules, as field errors
+        (``{"options": {"<account id>": ["..."]}}``); a poll with images is refused here."""
+        data = super().validate(data)
+        options = data.get("options") or {}
+        accounts = {a.pk: a for a in data.get("accounts") or []}
+        if not accounts and getattr(self, "instance_post", None) is not None:
+            accounts = {t.account_id: t.account for t in self.instance_post.targets.select_related("account")}
+        media = data.get("media")
+        if media is None and getattr(self, "instance_post", None) is not None:
+            media = list(self.instance_post.media.all())
+        errors = {}
+        for account_id, given in options.items():
+            account = accounts.get(account_id)
+            if account is None:
+                errors[str(account_id)] = ["Options for an account this post does not go to."]
+                continue
+            adapter = get_adapter(account.network)
+            content = PostContent(text="", media=media_items(media or []), options=adapter.clean_options(given))
+            problems = adapter.option_problems(content)
+            if problems:
+                errors[str(account_id)] = [p.message for p in problems]
+        if errors:
+            raise serializers.ValidationError({"options": errors})
+        return data
 
     def validate_variants(self, value):
         for key in value:

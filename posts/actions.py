@@ -112,6 +112,17 @@ def _variant(variants: dict | None, account, text: str) -> str:
     return value if value and value.strip() else text
 
 
+def _options(options: dict | None, account) -> dict:
+    """The account's post options as given (by account id), else its defaults; cleaned by
+    its network's adapter (what the network does not take is dropped)."""
+    given = (options or {}).get(account.pk)
+    if given is None:
+        given = (options or {}).get(str(account.pk))
+    if given is None:
+        given = account.post_options or {}
+    return adapter_class(account.network)().clean_options(given)
+
+
 def _validate_content(post: Post) -> None:
     problems = problem_messages(check_post(post))
     if problems:
@@ -149,6 +160,7 @@ def create_post(
     campaign: Campaign | None = None,
     *,
     membership: Membership | None = None,
+    options: dict | None = None,
 ) -> Post:
     """A draft post with one target per account; a target's text is its variant, or the
     post's text when no variant is given."""
@@ -164,7 +176,12 @@ def create_post(
         workspace=workspace, brand=brand, author=author, text=text, link=link or "", campaign=campaign
     )
     PostTarget.objects.bulk_create(
-        [PostTarget(post=post, account=account, text=_variant(variants, account, text)) for account in accounts]
+        [
+            PostTarget(
+                post=post, account=account, text=_variant(variants, account, text), options=_options(options, account)
+            )
+            for account in accounts
+        ]
     )
     _set_media(post, media)
     refresh_post_status(post)
@@ -185,6 +202,7 @@ def update_post(
     campaign=...,
     membership: Membership | None = None,
     keep_schedule: bool = True,
+    options: dict | None = None,
 ) -> Post:
     """Change a post's content or accounts. Only possible while nothing of it is
     publishing or published. A scheduled post stays scheduled (re-checked against the
@@ -227,10 +245,21 @@ def update_post(
         else:
             new_text = None
         if target is None:
-            PostTarget.objects.create(post=post, account=account, text=_variant(variants, account, post.text))
-        elif new_text is not None and new_text != target.text:
-            target.text = new_text
-            target.save(update_fields=["text", "updated_at"])
+            PostTarget.objects.create(
+                post=post,
+                account=account,
+                text=_variant(variants, account, post.text),
+                options=_options(options, account),
+            )
+        else:
+            if new_text is not None and new_text != target.text:
+                target.text = new_text
+                target.save(update_fields=["text", "updated_at"])
+            if options is not None and (account.pk in options or str(account.pk) in options):
+                new_options = _options(options, account)
+                if new_options != target.options:
+                    target.options = new_options
+                    target.save(update_fields=["options", "updated_at"])
         if target is not None and target.state == TargetState.CANCELLED:
             transition(target, TargetState.DRAFT)
     refresh_post_status(post)
@@ -416,6 +445,7 @@ def duplicate(post: Post, actor, membership: Membership | None = None) -> Post:
         post.text,
         [t.account for t in targets],
         variants={t.account_id: t.text for t in targets},
+        options={t.account_id: t.options for t in targets},
         link=post.link,
         media=list(post.media.order_by("postmedia__order")),
         campaign=post.campaign,

@@ -58,7 +58,7 @@ def build_content(target: PostTarget) -> PostContent:
                 filename=filename,
             )
         )
-    return PostContent(text=text, media=media, link=post.link or None)
+    return PostContent(text=text, media=media, link=post.link or None, options=dict(target.options or {}))
 
 
 def _public_url(url: str) -> str:

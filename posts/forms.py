@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from posts import network_options
 from posts.models import Campaign, MediaAsset, PostingSlot
 from smm.models import Brand, SocialAccount
 from smm.request_input import IdMultipleChoiceField
@@ -61,6 +62,7 @@ class ComposerForm(forms.Form):
                 label=str(account),
                 widget=forms.Textarea(attrs={"rows": 5, "placeholder": "Same as the main text"}),
             )
+        network_options.add_fields(self, self.account_list)
 
     def clean(self):
         data = super().clean()
@@ -89,6 +91,15 @@ class ComposerForm(forms.Form):
         """(account, bound variant field, checked) for the per-network tabs."""
         chosen = {str(v) for v in (self["accounts"].value() or [])}
         return [(a, self[f"variant_{a.pk}"], str(a.pk) in chosen) for a in self.account_list]
+
+    def target_options(self) -> dict[int, dict]:
+        """The networks' own options by account id (visibility, poll, who may reply...)."""
+        return {a.pk: network_options.options_for(self, a) for a in self.cleaned_data.get("accounts") or []}
+
+    def option_groups(self):
+        """The option fields of each account, for the composer's "Network options" card."""
+        chosen = {str(v) for v in (self["accounts"].value() or [])}
+        return network_options.groups(self, self.account_list, chosen)
 
     def chosen_media_ids(self) -> set[str]:
         return {str(v) for v in (self["media"].value() or [])}

@@ -171,6 +171,12 @@ class PostTarget(models.Model):
     due_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     publish_state = models.JSONField(default=dict, blank=True, help_text="What a multi-step publish remembers")
+    options = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The network's own post options (visibility, content warning, poll, who may reply...), "
+        "as the account's adapter cleans them",
+    )
     attempts = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     queued_at = models.DateTimeField(null=True, blank=True)

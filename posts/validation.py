@@ -65,11 +65,14 @@ def media_items(assets) -> list[MediaItem]:
     return items
 
 
-def check_target(account, text: str, media: list[MediaItem], link: str = "", *, main_text: str = "") -> TargetCheck:
-    """Run the account's network adapter over one variant, with the limits of the
-    account's own server where it announced them (a Mastodon instance may allow 5,000)."""
+def check_target(
+    account, text: str, media: list[MediaItem], link: str = "", *, main_text: str = "", options: dict | None = None
+) -> TargetCheck:
+    """Run the account's network adapter over one variant and its post options (poll,
+    visibility, who may reply...), with the limits of the account's own server where it
+    announced them (a Mastodon instance may allow 5,000)."""
     adapter = get_adapter(account.network).apply_limits(getattr(account, "limits", None))
-    content = PostContent(text=text, media=list(media), link=link or None)
+    content = PostContent(text=text, media=list(media), link=link or None, options=dict(options or {}))
     try:
         problems = list(adapter.validate(content))
     except NotImplementedError:
@@ -95,14 +98,15 @@ def check_post(post) -> list[TargetCheck]:
 
     media = media_items(post.media.order_by("postmedia__order"))
     return [
-        check_target(target.account, target.text, media, post.link, main_text=post.text)
+        check_target(target.account, target.text, media, post.link, main_text=post.text, options=target.options)
         for target in post.targets.select_related("account").exclude(state=TargetState.CANCELLED)
     ]
 
 
 def problem_messages(checks: list[TargetCheck]) -> dict[str, list[str]]:
     """Problems keyed by the composer field they belong to: ``text`` (a variant that
-    follows the main text), ``variant_<account id>`` (an adapted variant), ``media``, ``link``.
+    follows the main text), ``variant_<account id>`` (an adapted variant), ``media``, ``link``,
+    ``options_<account id>`` (the account's post options: poll, visibility...).
     Each message names the account, so it reads on its own."""
     messages: dict[str, list[str]] = {}
     for check in checks:
@@ -111,6 +115,8 @@ def problem_messages(checks: list[TargetCheck]) -> dict[str, list[str]]:
                 key = "text" if check.follows_main_text else f"variant_{check.account.pk}"
             elif problem.field in ("media", "link"):
                 key = problem.field
+            elif problem.field == "options":
+                key = f"options_{check.account.pk}"
             else:
                 key = "text"
             messages.setdefault(key, []).append(f"{check.label}: {problem.message}")

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from posts import actions
+from posts import actions, network_options
 from posts import notifications as notices
 from posts.forms import CampaignForm, CommentForm, ComposerForm, FilterForm, PostLinkForm, SlotForm, UploadForm
 from posts.media import store_upload
@@ -353,9 +353,10 @@ def _initial(request, post: Post | None) -> dict:
             "media": list(post.media.all()),
             "campaign": post.campaign,
         }
-        for target in post.targets.all():
+        for target in post.targets.select_related("account"):
             if target.text != post.text:
                 initial[f"variant_{target.account_id}"] = target.text
+            initial.update(network_options.initial_for(target.account, target.options))
         if post.scheduled_at:
             local = post.scheduled_at.astimezone(post.brand.tz)
             initial.update(date=local.date(), time=local.time().replace(second=0, microsecond=0))
@@ -366,6 +367,8 @@ def _initial(request, post: Post | None) -> dict:
     initial = {"brand": brand}
     if brand is not None:
         initial["accounts"] = list(brand.accounts.filter(status=SocialAccount.Status.CONNECTED))
+    for account in SocialAccount.objects.for_workspace(request.workspace).exclude(post_options={}):
+        initial.update(network_options.initial_for(account, account.post_options))  # its defaults
     # A click on the calendar: the time it shows is the brand's local time.
     at = get_datetime(request.GET, "at", brand.tz) if brand is not None else None
     if at is not None:
@@ -436,6 +439,7 @@ def _composer_context(request, form, post):
         "brands": brands,
         "media_library": [(a, str(a.pk) in chosen_media) for a in scoped(request, MediaAsset)[:60]],
         "variant_rows": form.variant_rows(),
+        "can_set_option_defaults": request.membership.can("connect_accounts"),
         "user_zone": timezone.get_current_timezone_name(),
         **_buttons(request),
     }
@@ -450,6 +454,7 @@ def _save_and_act(request, form, post, action):
             "text": data["text"],
             "accounts": list(data["accounts"]),
             "variants": form.variants(),
+            "options": form.target_options(),
             "link": data["link"],
             "media": list(data["media"]),
             "campaign": data["campaign"],
@@ -484,6 +489,10 @@ def _save_and_act(request, form, post, action):
             post = actions.add_to_queue(post, request.user, request.membership)
         elif action == "publish":
             post = actions.publish_now(post, request.user, request.membership)
+        may_set_defaults = request.membership.can("connect_accounts")
+        for account in data["accounts"]:
+            if may_set_defaults and network_options.wants_remembered(form, account):
+                network_options.remember_defaults(account, arguments["options"].get(account.pk, {}), request.user)
     if note:
         messages.warning(request, note)
     for warning in getattr(post, "warnings", []):
@@ -544,7 +553,16 @@ def composer_check(request, ws):
         if brand is not None and account.brand_id != brand.pk:
             continue
         variant = data.get(f"variant_{account.pk}") or ""
-        checks.append(check_target(account, variant if variant.strip() else text, media, link, main_text=text))
+        checks.append(
+            check_target(
+                account,
+                variant if variant.strip() else text,
+                media,
+                link,
+                main_text=text,
+                options=network_options.options_for(form, account),
+            )
+        )
     queue_slot = next_free_slot(brand) if brand is not None else None
     return render(
         request,

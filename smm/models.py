@@ -203,6 +203,12 @@ class SocialAccount(models.Model):
         help_text="Content limits the account's own server announced (Mastodon instances set their own); "
         "empty means the network's defaults",
     )
+    post_options = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The post options a new post starts with on this account (visibility, language, "
+        "who may reply...), as its adapter cleans them",
+    )
     connected_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
 

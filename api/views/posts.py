@@ -89,6 +89,7 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
             data.get("text", ""),
             data["accounts"],
             variants=data.get("variants"),
+            options=data.get("options"),
             link=data.get("link", ""),
             media=data.get("media", ()),
             campaign=data.get("campaign"),
@@ -99,9 +100,12 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
     def partial_update(self, request, ws, pk):
         post = self.get_object()
         body = s.PostUpdateSerializer(data=request.data, context={"request": request}, partial=True)
+        body.instance_post = post  # its accounts and media, for checking options the body does not change
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        changes = {name: data[name] for name in ("text", "accounts", "variants", "link", "media") if name in data}
+        changes = {
+            name: data[name] for name in ("text", "accounts", "variants", "options", "link", "media") if name in data
+        }
         if "campaign" in data:
             changes["campaign"] = data["campaign"]
         post = actions.update_post(post, request.user, membership=request.membership, **changes)

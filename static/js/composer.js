@@ -30,6 +30,7 @@
         if (tab) tab.hidden = !box.checked || box.closest(".account-choice").hidden;
       });
       if (selected && selected.hidden) showPanel("main");
+      if (typeof syncOptions === "function") syncOptions();
     }
 
     function syncBrand() {
@@ -67,13 +68,30 @@
       }
     });
 
-    // An empty variant follows the main text; starting to adapt it starts from that text.
-    form.addEventListener("focusin", function (event) {
-      var area = event.target;
-      if (area.matches(".tab-panel textarea") && area.id !== "id_text" && !area.value && main) {
-        area.value = main.value;
-      }
-    });
+    // An empty variant follows the main text, which it shows as its placeholder; it is
+    // never filled in behind the writer's back (filling it on focus glued the main text
+    // onto what was typed or pasted next). What is typed or pasted is the variant.
+    function showMainInVariants() {
+      if (!main) return;
+      var shown = main.value.trim() ? "Same as the main text: " + main.value : "Same as the main text";
+      form.querySelectorAll(".tab-panel textarea").forEach(function (area) {
+        if (area !== main) area.placeholder = shown;
+      });
+    }
+    if (main) main.addEventListener("input", showMainInVariants);
+    showMainInVariants();
+
+    // The network options of an account show while it is picked.
+    function syncOptions() {
+      var shown = 0;
+      form.querySelectorAll(".option-group").forEach(function (group) {
+        var box = form.querySelector('input[name=accounts][value="' + group.dataset.optionsFor + '"]');
+        group.hidden = !(box && box.checked && !box.closest(".account-choice").hidden);
+        if (!group.hidden) shown += 1;
+      });
+      var none = form.querySelector(".no-options");
+      if (none) none.hidden = shown > 0;
+    }
 
     form.addEventListener("change", function (event) {
       if (event.target === brand) syncBrand();

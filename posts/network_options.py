@@ -1,0 +1,222 @@
+"""The networks' own post options in the composer: Mastodon's visibility, content warning,
+sensitive media, language and poll; Bluesky's languages and who may reply; X's reply
+settings and poll.
+
+The composer gets one small group of fields per account (``opt_<account id>_<name>``);
+``options_for`` turns what was typed into the plain dict the account's adapter cleans
+(``Adapter.clean_options``) and checks (``Adapter.option_problems``), and that dict is
+what ``PostTarget.options`` stores and the adapter sends. An account's defaults
+(``SocialAccount.post_options``) fill a new post's fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import forms
+
+from smm.models import SocialAccount, record_event
+from smm.platforms import get_adapter
+from smm.platforms.options import DEFAULT_POLL_MINUTES, POLL_DURATIONS
+
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "German"),
+    ("fr", "French"),
+    ("es", "Spanish"),
+    ("it", "Italian"),
+    ("pt", "Portuguese"),
+    ("nl", "Dutch"),
+    ("sv", "Swedish"),
+    ("da", "Danish"),
+    ("no", "Norwegian"),
+    ("fi", "Finnish"),
+    ("pl", "Polish"),
+    ("cs", "Czech"),
+    ("tr", "Turkish"),
+    ("el", "Greek"),
+    ("uk", "Ukrainian"),
+    ("ru", "Russian"),
+    ("ar", "Arabic"),
+    ("he", "Hebrew"),
+    ("hi", "Hindi"),
+    ("ja", "Japanese"),
+    ("ko", "Korean"),
+    ("zh", "Chinese"),
+]
+POLL_SLOTS = 4
+
+
+def _mastodon_fields() -> dict[str, forms.Field]:
+    from smm.platforms.mastodon import VISIBILITIES
+
+    return {
+        "visibility": forms.ChoiceField(label="Who sees it", choices=list(VISIBILITIES.items()), required=False),
+        "spoiler_text": forms.CharField(
+            label="Content warning",
+            required=False,
+            max_length=500,
+            widget=forms.TextInput(attrs={"placeholder": "None: the post shows at once"}),
+        ),
+        "sensitive": forms.BooleanField(label="Mark images as sensitive (hidden until clicked)", required=False),
+        "language": forms.ChoiceField(
+            label="Language", choices=[("", "The account's own setting"), *LANGUAGES], required=False
+        ),
+        **_poll_fields(multiple=True),
+    }
+
+
+def _bluesky_fields() -> dict[str, forms.Field]:
+    from smm.platforms.bluesky import REPLY_RULES
+
+    return {
+        "langs": forms.MultipleChoiceField(
+            label="Languages (up to 3)",
+            choices=LANGUAGES,
+            required=False,
+            widget=forms.SelectMultiple(attrs={"size": 4}),
+        ),
+        "reply": forms.ChoiceField(label="Who may reply", choices=list(REPLY_RULES.items()), required=False),
+    }
+
+
+def _x_fields() -> dict[str, forms.Field]:
+    from smm.platforms.x import REPLY_SETTINGS
+
+    return {
+        "reply_settings": forms.ChoiceField(
+            label="Who may reply", choices=list(REPLY_SETTINGS.items()), required=False
+        ),
+        **_poll_fields(multiple=False),
+    }
+
+
+def _poll_fields(*, multiple: bool) -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {
+        f"poll_{n}": forms.CharField(
+            label=f"Poll answer {n}",
+            required=False,
+            max_length=200,
+            widget=forms.TextInput(attrs={"placeholder": f"Answer {n}" + (" (optional)" if n > 2 else "")}),
+        )
+        for n in range(1, POLL_SLOTS + 1)
+    }
+    fields["poll_duration"] = forms.TypedChoiceField(
+        label="Poll runs for", choices=POLL_DURATIONS, coerce=int, required=False, initial=DEFAULT_POLL_MINUTES
+    )
+    if multiple:
+        fields["poll_multiple"] = forms.BooleanField(label="People may pick several answers", required=False)
+    return fields
+
+
+FIELDS = {"mastodon": _mastodon_fields, "bluesky": _bluesky_fields, "x": _x_fields}
+
+
+def has_options(account) -> bool:
+    return account.network in FIELDS
+
+
+def field_name(account, name: str) -> str:
+    return f"opt_{account.pk}_{name}"
+
+
+def add_fields(form: forms.Form, accounts) -> None:
+    """One group of option fields per account whose network has options, plus the
+    "remember as this account's defaults" box."""
+    for account in accounts:
+        if not has_options(account):
+            continue
+        for name, field in FIELDS[account.network]().items():
+            form.fields[field_name(account, name)] = field
+        form.fields[field_name(account, "remember")] = forms.BooleanField(
+            label=f"Start new posts on {account.handle} with these options", required=False
+        )
+
+
+def options_for(form: forms.Form, account) -> dict:
+    """What was typed for ``account``, as its adapter cleans it."""
+    if not has_options(account):
+        return {}
+    data = getattr(form, "cleaned_data", {}) or {}
+
+    def value(name):
+        return data.get(field_name(account, name))
+
+    raw: dict = {}
+    for name in FIELDS[account.network]():
+        if name.startswith("poll_"):
+            continue
+        raw[name] = value(name)
+    if field_name(account, "poll_1") in form.fields:
+        answers = [value(f"poll_{n}") or "" for n in range(1, POLL_SLOTS + 1)]
+        raw["poll"] = {
+            "options": answers,
+            "duration_minutes": value("poll_duration") or DEFAULT_POLL_MINUTES,
+            "multiple": bool(value("poll_multiple")),
+        }
+    return get_adapter(account.network).clean_options(raw)
+
+
+def initial_for(account, options: dict | None) -> dict:
+    """Field values showing ``options`` (a target's, or the account's defaults)."""
+    if not has_options(account):
+        return {}
+    options = get_adapter(account.network).clean_options(options or {})
+    initial = {}
+    for name, value in options.items():
+        if name == "poll":
+            for n, answer in enumerate(value.get("options", [])[:POLL_SLOTS], start=1):
+                initial[field_name(account, f"poll_{n}")] = answer
+            initial[field_name(account, "poll_duration")] = value.get("duration_minutes")
+            initial[field_name(account, "poll_multiple")] = bool(value.get("multiple"))
+        else:
+            initial[field_name(account, name)] = value
+    return initial
+
+
+def wants_remembered(form: forms.Form, account) -> bool:
+    return bool((getattr(form, "cleaned_data", {}) or {}).get(field_name(account, "remember")))
+
+
+def remember_defaults(account: SocialAccount, options: dict, actor) -> None:
+    """Make ``options`` the ones new posts on ``account`` start with. A poll is never a
+    default: it belongs to one post."""
+    defaults = {k: v for k, v in get_adapter(account.network).clean_options(options).items() if k != "poll"}
+    if defaults == account.post_options:
+        return
+    account.post_options = defaults
+    account.save(update_fields=["post_options"])
+    record_event(
+        account.brand.workspace, actor, "account.post_options", account, f"New posts on {account} start with {defaults}"
+    )
+
+
+@dataclass
+class OptionGroup:
+    """One account's option fields, for the composer's template."""
+
+    account: object
+    fields: list
+    poll: list
+    remember: object
+    checked: bool
+
+
+def groups(form: forms.Form, accounts, chosen: set[str]) -> list[OptionGroup]:
+    out = []
+    for account in accounts:
+        if not has_options(account):
+            continue
+        names = list(FIELDS[account.network]())
+        plain = [form[field_name(account, n)] for n in names if not n.startswith("poll_")]
+        poll = [form[field_name(account, n)] for n in names if n.startswith("poll_")]
+        out.append(
+            OptionGroup(
+                account=account,
+                fields=plain,
+                poll=poll,
+                remember=form[field_name(account, "remember")],
+                checked=str(account.pk) in chosen,
+            )
+        )
+    return out
