@@ -263,13 +263,24 @@ def add_note(item: InboxItem, author, text: str) -> InboxNote:
 
 
 def rescore(items, *, now=None) -> int:
-    """Recompute priority and reasons (waiting time changes them)."""
+    """Recompute priority and reasons (waiting time changes them); an item scored before
+    the sentiment's words were kept gets them too (its score stays as it was)."""
     now = now or timezone.now()
     keywords_by_workspace: dict[int, list] = {}
     changed = []
     for item in items.only(
-        "id", "workspace_id", "text", "sentiment", "author_followers", "kind", "created_at", "first_response_at"
+        "id",
+        "workspace_id",
+        "text",
+        "sentiment",
+        "sentiment_words",
+        "author_followers",
+        "kind",
+        "created_at",
+        "first_response_at",
     ).iterator(chunk_size=1000):
+        if item.sentiment_words is None:
+            item.sentiment_words = priority.explain_sentiment(item.text).words
         keywords = keywords_by_workspace.get(item.workspace_id)
         if keywords is None:
             keywords = keywords_by_workspace[item.workspace_id] = workspace_keywords(item.workspace_id)
@@ -283,7 +294,7 @@ def rescore(items, *, now=None) -> int:
             answered=item.first_response_at is not None,
             now=now,
         )
-        item.priority, item.priority_reasons = scored.total, scored.reasons
+        item.priority, item.priority_reasons = scored.total, scored.factors
         changed.append(item)
-    InboxItem.objects.bulk_update(changed, ["priority", "priority_reasons"], batch_size=500)
+    InboxItem.objects.bulk_update(changed, ["priority", "priority_reasons", "sentiment_words"], batch_size=500)
     return len(changed)

@@ -62,7 +62,8 @@ def ingest(account: SocialAccount, items: list[NetworkItem], *, source: str = "p
 
     rows = []
     for item in fresh:
-        compound = priority.sentiment(item.text)
+        felt = priority.explain_sentiment(item.text)
+        compound = felt.compound
         scored = priority.score(
             text=item.text,
             compound=compound,
@@ -93,8 +94,9 @@ def ingest(account: SocialAccount, items: list[NetworkItem], *, source: str = "p
                 parent_remote_id=(item.parent_remote_id or "")[:191],
                 thread_key=_thread_key(item, threads, targets)[:191],
                 sentiment=compound,
+                sentiment_words=felt.words,
                 priority=scored.total,
-                priority_reasons=scored.reasons,
+                priority_reasons=scored.factors,
                 source=source,
                 ingested_at=now,
                 updated_at=now,

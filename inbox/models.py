@@ -89,7 +89,11 @@ class InboxItem(models.Model):
     )
     snoozed_until = models.DateTimeField(null=True, blank=True)
     sentiment = models.FloatField(default=0.0, help_text="VADER compound score, -1 (negative) .. 1 (positive)")
+    # The words that moved it, each with its share of the score (inbox.priority.explain_sentiment);
+    # null until scored (items older than the field get theirs when re-scored).
+    sentiment_words = models.JSONField(null=True, blank=True)
     priority = models.PositiveSmallIntegerField(default=0)
+    # [{"points": 25, "reason": "keyword: refund"}, ...]; older items hold the reasons only
     priority_reasons = models.JSONField(default=list, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     responded_by = models.ForeignKey(
@@ -132,6 +136,51 @@ class InboxItem(models.Model):
         return "neutral"
 
     @property
+    def sentiment_explained(self) -> dict:
+        """The sentiment in words for the item page: its label, score, and the words that
+        moved it ("“cold” −0.41"), worked out now for an item scored before they were kept."""
+        from inbox.priority import EMPHASIS, explain_sentiment
+
+        words = self.sentiment_words
+        if words is None:
+            words = explain_sentiment(self.text).words
+        return {
+            "label": self.sentiment_label.capitalize(),
+            "score": signed(self.sentiment),
+            "words": [
+                {
+                    **word,
+                    "shown": signed(word.get("share", 0)),
+                    "up": word.get("share", 0) > 0,
+                    "quoted": word["word"] != EMPHASIS,
+                }
+                for word in words
+                if isinstance(word, dict) and word.get("word")
+            ],
+        }
+
+    @property
+    def priority_factors(self) -> list[dict]:
+        """Each reason with the points it added ("+25"), and the total they make."""
+        factors = []
+        for reason in self.priority_reasons or []:
+            if isinstance(reason, dict):
+                points = reason.get("points")
+                factors.append({"reason": reason.get("reason", ""), "points": f"+{points}" if points else ""})
+            else:  # scored before the points were kept
+                factors.append({"reason": str(reason), "points": ""})
+        return factors
+
+    @property
+    def priority_sum(self) -> int | None:
+        """What the factors add up to (more than the score when capped at 100); None for
+        an item scored before the points were kept."""
+        reasons = self.priority_reasons or []
+        if not reasons or not all(isinstance(r, dict) for r in reasons):
+            return None
+        return sum(int(r.get("points") or 0) for r in reasons)
+
+    @property
     def handle_label(self) -> str:
         """The author's handle as people write it ("@sam@mastodon.social"), or "" where
         the network gives us only a number or a URN (Facebook, LinkedIn)."""
@@ -156,6 +205,13 @@ class InboxItem(models.Model):
         if name:
             return name.split()[0]
         return self.handle_label.lstrip("@").split("@")[0] or "there"
+
+
+def signed(value: float) -> str:
+    """-0.42 -> "−0.42", 0.3 -> "+0.30": a score as people write it (a real minus sign)."""
+    if not value:
+        return "0.00"
+    return f"{'+' if value > 0 else '−'}{abs(value):.2f}"
 
 
 class InboxCursor(models.Model):

@@ -67,10 +67,10 @@ def test_reach_tiers_are_shown_in_compact_numbers():
 
 
 def test_waiting_time_counts_until_answered():
-    assert "waiting 5 h" in score("hi", hours=5).reasons
+    assert "unanswered for 5 h" in score("hi", hours=5).reasons
     assert score("hi", hours=5).total == 10
     assert score("hi", hours=5, answered=True).reasons == []
-    assert "waiting 3 days" in score("hi", hours=80).reasons
+    assert "unanswered for 3 days" in score("hi", hours=80).reasons
     assert score("hi", hours=500).total == priority.WAIT_POINTS_MAX
 
 
@@ -91,11 +91,14 @@ def test_ingestion_scores_with_the_workspace_keywords_and_rescoring_adds_waiting
     InboxKeyword.objects.create(workspace=shop["ws"], word="Refund", weight=30)
     ingest(shop["account"], [network_item("1", text="I want a refund", minutes_ago=10)])
     item = InboxItem.objects.get()
-    assert item.priority_reasons == ["keyword: refund"]
+    assert item.priority_reasons == [{"points": 30, "reason": "keyword: refund"}]
 
     InboxItem.objects.filter(pk=item.pk).update(created_at=item.created_at - dt.timedelta(hours=6))
     rescore_open_items()
 
     item.refresh_from_db()
-    assert item.priority_reasons == ["keyword: refund", "waiting 6 h"]
+    assert item.priority_reasons == [
+        {"points": 30, "reason": "keyword: refund"},
+        {"points": 12, "reason": "unanswered for 6 h"},
+    ]
     assert item.priority == 30 + 12
