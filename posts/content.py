@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from PIL import Image
 
+from posts.link_hooks import rewrite_links
 from posts.models import PostMedia, PostTarget
 from smm.media import jpeg_copy
 from smm.platforms import get_adapter
@@ -58,7 +59,8 @@ def build_content(target: PostTarget) -> PostContent:
                 filename=filename,
             )
         )
-    return PostContent(text=text, media=media, link=post.link or None, options=dict(target.options or {}))
+    text, link = rewrite_links(target, text, post.link or None)  # UTM and short links (links app)
+    return PostContent(text=text, media=media, link=link, options=dict(target.options or {}))
 
 
 def _public_url(url: str) -> str:

@@ -166,6 +166,7 @@ INSTALLED_APPS = [
     "content_calendar",
     "analytics",
     "inbox",
+    "links",  # tracked short links, UTM presets, the click log
     "api",  # above the feature apps: the REST API over all of them
     "rest_framework",
     "django_filters",
@@ -191,6 +192,10 @@ MIDDLEWARE = [
     # With DEBUG on (the demo), our 404/500 pages instead of Django's URL list and traceback.
     "smm.site_pages.ProductErrorPages",
 ]
+
+# Short links (links/): answered first, before sessions and CSRF (no cookie, no session).
+_sessions = MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware")
+MIDDLEWARE.insert(_sessions, "links.middleware.ShortLinksFirst")
 
 # Django's debug 404/500 pages (every URL pattern, the traceback, settings) are for a
 # developer who asks: DEBUG_PAGES=true. Without it, DEBUG on still shows the product's pages.
@@ -559,3 +564,22 @@ CELERY_BEAT_SCHEDULE["smm.operations_alerts"] = {
     "schedule": 60.0,
     "options": {"queue": "default", "expires": 55},
 }
+
+# --- Tracked short links (links/) ----------------------------------------------------------------
+# Served at /<SHORT_LINK_PREFIX>/<code> on this site; SHORT_LINK_DOMAIN (a host, or a URL
+# with its scheme) builds the published short URLs on another name pointing at this app
+# instead of SITE_URL (it is added to ALLOWED_HOSTS).
+SHORT_LINK_PREFIX = env_str("SHORT_LINK_PREFIX", "l").strip("/") or "l"
+SHORT_LINK_DOMAIN = env_str("SHORT_LINK_DOMAIN", "")
+if SHORT_LINK_DOMAIN:
+    _short_host = urlsplit(SHORT_LINK_DOMAIN if "://" in SHORT_LINK_DOMAIN else f"//{SHORT_LINK_DOMAIN}").hostname
+    if _short_host and _short_host not in ALLOWED_HOSTS and "*" not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(_short_host)
+# Clicks are buffered in this Redis list and drained into the database in batches (empty:
+# written straight to the database, as in the embedded run).
+CLICK_BUFFER_URL = env_str("CLICK_BUFFER_URL", REDIS_URL)
+# The daily salt of the visitor hash is derived from this secret (default SECRET_KEY) and
+# the date; addresses are never stored.
+LINKS_VISITOR_SECRET = env_str("LINKS_VISITOR_SECRET", "")
+# A local MaxMind country (or city) database for the click's country; empty: no country.
+GEOIP_COUNTRY_DB = env_str("GEOIP_COUNTRY_DB", "")

@@ -31,6 +31,7 @@ workspace_patterns = [
     path("calendar/", include("content_calendar.urls")),
     path("analytics/", include("analytics.urls")),
     path("inbox/", include("inbox.urls")),
+    path("links/", include("links.urls")),
     path("api/", include("api.ui_urls")),
 ]
 
@@ -69,6 +70,7 @@ urlpatterns = [
     path("feeds/", include("content_calendar.feed_urls")),
     path("reports/", include("analytics.email_urls")),
     path("hooks/", include("inbox.webhook_urls")),
+    path(f"{settings.SHORT_LINK_PREFIX}/", include("links.redirect_urls")),  # public short links
 ]
 
 if settings.SANDBOX_ENABLED:

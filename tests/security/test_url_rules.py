@@ -119,6 +119,14 @@ def _app_objects(workspace, brand, account, owner) -> dict:
     except ImportError:
         pass
     try:
+        from links.models import TrackedLink
+
+        ids["link_id"] = TrackedLink.objects.create(
+            workspace=workspace, brand=brand, original_url="https://example.com/", destination="https://example.com/"
+        ).pk
+    except ImportError:
+        pass
+    try:
         from smm.models_api import ApiToken, WebhookEndpoint
 
         ids["token_id"] = ApiToken.objects.create(
@@ -149,6 +157,7 @@ PLAIN_KWARGS = {
     "url": "x",
     "format": "json",
     "pk": 999999,
+    "code": "noSuchCode",
 }
 
 

@@ -232,6 +232,21 @@ API_RULES: dict[str, Rule] = {
 RULES.update(API_RULES)
 
 # The sandbox network (DEBUG/demo only) is a stand-in for a public social network: its
+# Tracked short links (links/): the redirect is public (an unknown code is a 404 page);
+# the pages are the workspace's, changes for owners and managers.
+LINKS_RULES: dict[str, Rule] = {
+    "links_public:redirect": everyone(404),
+    "links:list": ws("view"),
+    "links:pause": ws("manage_brands", method="post"),
+    "links:repoint": ws("manage_brands"),
+    "links:presets": ws("view"),
+    "links:preset_workspace": ws("manage_brands"),
+    "links:preset_brand": ws("manage_brands"),
+    "links:preset_campaign": ws("manage_brands"),
+    "links:composer_preview": ws("write_posts", method="post"),
+}
+RULES.update(LINKS_RULES)
+
 # pages are public, its API answers bearer tokens of its own (401 without one).
 SANDBOX_RULES: dict[str, Rule] = {
     "sandbox:timeline": everyone(200),

@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+
+
+class LinksConfig(AppConfig):
+    name = "links"
+    verbose_name = "Links"
+    nav_entries = [("Links", "links:list", "view", 36)]
+    # The click drain writes to the database only: the general worker.
+    task_routes = {"links.tasks.*": "default"}
+    # Published targets' links get UTM parameters and short links (read by posts.link_hooks)
+    publish_links = "links.publishing.rewrite"
+    operations_report = "links.health.report"
+    operations_json = "links.health.as_json"
+
+    @property
+    def beat_schedule(self) -> dict:
+        """Buffered clicks into the database every few seconds (merged by smm/celery.py)."""
+        return {
+            "links.drain_clicks": {
+                "task": "links.tasks.drain_clicks",
+                "schedule": 3.0,
+                "options": {"queue": "default", "expires": 10},
+            }
+        }

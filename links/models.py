@@ -1,0 +1,179 @@
+"""Tracked short links, their click log and the UTM presets applied at publish time.
+
+A ``TrackedLink`` is one destination URL of one published target, served by SMM itself at
+``/<SHORT_LINK_PREFIX>/<code>``; each visit through it is a ``Click`` row carrying the click
+id that was appended to the destination (the key conversions will join on). A visitor's
+address is never stored: only a hash salted per day, for unique counts.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from posts.models import Campaign, PostTarget
+from smm.models import Brand, TenantQuerySet, Workspace
+
+# Short codes: 8 characters of 62 (2e14 codes): distinct per target, not enumerable.
+CODE_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_click_id() -> str:
+    """The id appended to a destination (``smm_cid``): 16 URL-safe characters, 96 bits."""
+    return secrets.token_urlsafe(12)
+
+
+class UtmPreset(models.Model):
+    """UTM values and link options at one level: the workspace (no brand, no campaign), a
+    brand, or a campaign. A blank value inherits from the level above (campaign -> brand ->
+    workspace -> built-in defaults); ``-`` leaves that parameter out. Values may use
+    ``{network}``, ``{brand}``, ``{campaign}``, ``{post}``, ``{target}``, ``{account}``."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="utm_presets")
+    brand = models.OneToOneField(Brand, null=True, blank=True, on_delete=models.CASCADE, related_name="utm_preset")
+    campaign = models.OneToOneField(
+        Campaign, null=True, blank=True, on_delete=models.CASCADE, related_name="utm_preset"
+    )
+    # None: as the level above
+    add_utm = models.BooleanField(null=True, blank=True, help_text="Add UTM parameters to the post's links")
+    short_links = models.BooleanField(
+        null=True, blank=True, help_text="Serve links through SMM's own short links and count clicks"
+    )
+    override_existing = models.BooleanField(
+        null=True, blank=True, help_text="Replace UTM parameters a link already carries"
+    )
+    source = models.CharField("utm_source", max_length=100, blank=True)
+    medium = models.CharField("utm_medium", max_length=100, blank=True)
+    campaign_name = models.CharField("utm_campaign", max_length=100, blank=True)
+    content = models.CharField("utm_content", max_length=100, blank=True)
+    term = models.CharField("utm_term", max_length=100, blank=True)
+    # Extra query keys added to each link ({"ref": "social"}); "-" removes an inherited key
+    custom = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace"],
+                condition=models.Q(brand__isnull=True, campaign__isnull=True),
+                name="utm_preset_one_per_workspace",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(brand__isnull=False, campaign__isnull=False), name="utm_preset_one_level"
+            ),
+        ]
+
+    def __str__(self):
+        return f"UTM preset for {self.campaign or self.brand or self.workspace}"
+
+    @property
+    def level(self) -> str:
+        return "campaign" if self.campaign_id else "brand" if self.brand_id else "workspace"
+
+
+class TrackedLinkQuerySet(TenantQuerySet):
+    def with_counts(self):
+        """Human clicks (bots left out) and unique visitors: the visitor hash changes
+        every day, so distinct hashes are visitors per day, summed over the days."""
+        human = models.Q(clicks__is_bot=False)
+        return self.annotate(
+            click_count=models.Count("clicks", filter=human),
+            unique_count=models.Count("clicks__visitor", filter=human, distinct=True),
+        )
+
+
+class TrackedLink(models.Model):
+    """One destination of one target, served at its own short code."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="tracked_links")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="tracked_links")
+    target = models.ForeignKey(
+        PostTarget, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracked_links"
+    )
+    code = models.CharField(max_length=16, unique=True, default=new_code)
+    # The URL as written in the post, and where the link leads now (UTM added; re-pointable)
+    original_url = models.URLField(max_length=2000)
+    destination = models.URLField(max_length=2000)
+    paused = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TrackedLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "original_url"], name="one_link_per_target_url"),
+        ]
+        indexes = [models.Index(fields=["brand", "-created_at"], name="link_brand_recent_idx")]
+
+    def __str__(self):
+        return f"{self.short_url} -> {self.destination}"
+
+    @property
+    def short_url(self) -> str:
+        return short_url(self.code)
+
+
+def short_url(code: str) -> str:
+    """The absolute short URL: on SHORT_LINK_DOMAIN when set, else on SITE_URL."""
+    path = reverse("links_public:redirect", kwargs={"code": code})
+    domain = settings.SHORT_LINK_DOMAIN or settings.SITE_URL
+    base = domain if "://" in domain else f"https://{domain}"
+    return f"{base.rstrip('/')}{path}"
+
+
+class Device(models.TextChoices):
+    MOBILE = "mobile", "Mobile"
+    TABLET = "tablet", "Tablet"
+    DESKTOP = "desktop", "Desktop"
+    BOT = "bot", "Bot"
+    OTHER = "other", "Other"
+
+
+class Click(models.Model):
+    """One visit through a short link. No address, no user agent: a per-day salted hash
+    (``visitor``) stands for the visitor, for unique counts within a day."""
+
+    link = models.ForeignKey(TrackedLink, on_delete=models.CASCADE, related_name="clicks")
+    at = models.DateTimeField()
+    click_id = models.CharField(max_length=32, unique=True)
+    referrer_host = models.CharField(max_length=255, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    device = models.CharField(max_length=10, choices=Device.choices, default=Device.OTHER)
+    is_bot = models.BooleanField(default=False)
+    visitor = models.CharField(max_length=32, blank=True)
+
+    tenant_path = "link__workspace"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["link", "at"], name="click_link_at_idx")]
+
+    def __str__(self):
+        return f"{self.link_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ClickLoss(models.Model):
+    """Clicks that were redirected but could not be stored (neither the buffer nor the
+    database answered), per workspace and day: shown on the operations page, never silent."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "day"], name="click_loss_per_day")]

@@ -1,0 +1,71 @@
+"""A short code -> what the redirect needs, from the cache first (so a slow or absent
+database does not stop visitors whose link was seen recently), the database second."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+CACHE_TTL = 300
+MISSING_TTL = 60  # an unknown code is asked of the database at most once a minute
+MISSING = {"missing": True}
+
+
+def _key(code: str) -> str:
+    return f"links:code:{code}"
+
+
+class Unavailable(Exception):
+    """Neither the cache nor the database could say where the code leads."""
+
+
+def entry_for(code: str) -> dict | None:
+    try:
+        entry = cache.get(_key(code))
+    except Exception:  # noqa: BLE001 - the database can still answer
+        logger.warning("Cache unreachable while resolving a short link")
+        entry = None
+    if entry is not None:
+        return None if entry.get("missing") else entry
+    try:
+        entry = _from_database(code)
+    except Exception as error:
+        logger.warning("Short link %s could not be resolved: %s", code, type(error).__name__)
+        raise Unavailable from error
+    try:
+        cache.set(_key(code), entry or MISSING, CACHE_TTL if entry else MISSING_TTL)
+    except Exception:  # noqa: BLE001 - already said by the get above, or the next visit reads again
+        logger.debug("Short link %s not cached", code)
+    return entry
+
+
+def _from_database(code: str) -> dict | None:
+    from links.models import TrackedLink
+    from links.utm import policy_for
+
+    link = TrackedLink.objects.select_related("workspace", "brand").filter(code=code).first()
+    if link is None:
+        return None
+    return {
+        "id": link.pk,
+        "ws": link.workspace_id,
+        "brand": link.brand_id,
+        "dest": link.destination,
+        "paused": link.paused,
+        # a brand that opted out of tracking: its links still lead on, uncounted
+        "track": policy_for(link.workspace, link.brand).short_links,
+    }
+
+
+def forget(codes) -> None:
+    """After a change (pause, re-point, a brand's opt-out): the next visit reads the database."""
+    keys = [_key(code) for code in codes]
+    if not keys:
+        return
+    try:
+        cache.delete_many(keys)
+    except Exception:  # noqa: BLE001
+        logger.warning("Cache unreachable: %d short link(s) may lead to their old place for up to 5 minutes", len(keys))
