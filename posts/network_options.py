@@ -56,12 +56,10 @@ def _mastodon_fields() -> dict[str, forms.Field]:
             label="Content warning",
             required=False,
             max_length=500,
-            widget=forms.TextInput(attrs={"placeholder": "None: the post shows at once"}),
+            widget=forms.TextInput(attrs={"placeholder": "None: shown at once"}),
         ),
         "sensitive": forms.BooleanField(label="Mark images as sensitive (hidden until clicked)", required=False),
-        "language": forms.ChoiceField(
-            label="Language", choices=[("", "The account's own setting"), *LANGUAGES], required=False
-        ),
+        "language": forms.ChoiceField(label="Language", choices=[("", "Account default"), *LANGUAGES], required=False),
         **_poll_fields(multiple=True),
     }
 
@@ -97,7 +95,7 @@ def _poll_fields(*, multiple: bool) -> dict[str, forms.Field]:
             label=f"Poll answer {n}",
             required=False,
             max_length=200,
-            widget=forms.TextInput(attrs={"placeholder": f"Answer {n}" + (" (optional)" if n > 2 else "")}),
+            widget=forms.TextInput(attrs={"placeholder": "Optional" if n > 2 else f"Answer {n}"}),
         )
         for n in range(1, POLL_SLOTS + 1)
     }

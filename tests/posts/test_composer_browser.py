@@ -36,7 +36,9 @@ def test_compose_check_live_and_schedule(page, live_server, login, screenshot, t
     page.locator(f'.tab[data-tab="{team.x.pk}"]').click()
     variant = page.locator(f"#id_variant_{team.x.pk}")
     variant.click()
-    expect(variant).to_have_value(re.compile("^Autumn blend"))  # starts from the main text
+    # it stays empty (following the main text, shown as its placeholder) until she types
+    expect(variant).to_have_value("")
+    expect(variant).to_have_attribute("placeholder", re.compile("^Same as the main text: Autumn blend"))
     variant.fill("Autumn blend " + "!" * 280)
     # then: X says how far over, Mastodon is unchanged
     expect(x).to_have_text("13 over")
