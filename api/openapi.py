@@ -52,6 +52,7 @@ EX_TARGET = {
     "error_kind": "",
     "error_message": "",
     "error_user_message": "",
+    "options": {"visibility": "unlisted", "language": "en"},
 }
 EX_POST = {
     "id": 12,
@@ -131,6 +132,7 @@ POST_WRITE_EXAMPLE = {
     "accounts": [7, 8],
     "text": "Our spring blend is here ☕",
     "variants": {"8": "Our spring blend is here ☕ #coffee"},
+    "options": {"7": {"visibility": "unlisted", "language": "en"}, "8": {"reply_settings": "following"}},
     "link": "https://acme.example/spring",
     "media": [5],
 }
