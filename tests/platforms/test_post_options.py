@@ -389,3 +389,26 @@ def test_unknown_options_are_dropped_by_each_network():
     assert XAdapter().clean_options({"sensitive": True, "reply_settings": "following"}) == {
         "reply_settings": "following"
     }
+
+
+def test_mastodon_reads_the_instances_poll_limits(mastodon, network):
+    network.get(
+        f"{MASTODON}/api/v2/instance",
+        json={
+            "domain": "social.example",
+            "configuration": {
+                "statuses": {"max_characters": 1000, "max_media_attachments": 4, "characters_reserved_per_url": 23},
+                "polls": {
+                    "max_options": 8,
+                    "max_characters_per_option": 100,
+                    "min_expiration": 300,
+                    "max_expiration": 2629746,
+                },
+            },
+        },
+    )
+
+    limits = mastodon.instance_limits(MASTODON)
+
+    assert (limits["max_poll_options"], limits["max_poll_option_length"]) == (8, 100)
+    assert limits["max_text_length"] == 1000
