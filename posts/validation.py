@@ -23,6 +23,7 @@ class TargetCheck:
     hashtags: int
     problems: list[Problem] = field(default_factory=list)
     follows_main_text: bool = True
+    notes: list[str] = field(default_factory=list)  # what happens to the post there, not a problem
 
     @property
     def remaining(self) -> int:
@@ -89,7 +90,17 @@ def check_target(
         hashtags=post_text.count_hashtags(text),
         problems=problems,
         follows_main_text=text == main_text,
+        notes=_conversion_notes(adapter, media),
     )
+
+
+def _conversion_notes(adapter, media: list[MediaItem]) -> list[str]:
+    """A network that takes only JPEG gets a JPEG made of each PNG or WebP (posts.content)."""
+    converted = [item for item in media if item.mime_type in getattr(adapter, "converts_to_jpeg", ())]
+    if not converted:
+        return []
+    kinds = " and ".join(sorted({item.mime_type.split("/")[1].upper().replace("WEBP", "WebP") for item in converted}))
+    return [f"{kinds} images are sent to {adapter.label} as JPEG (transparent parts become white)."]
 
 
 def check_post(post) -> list[TargetCheck]:

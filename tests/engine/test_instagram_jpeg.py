@@ -187,3 +187,21 @@ def test_a_gif_is_still_refused_for_instagram():
     gif = MediaItem(mime_type="image/gif", url="https://cdn.example.com/a.gif", size=10)
     problems = adapter.validate(PostContent(text="x", media=[gif]))
     assert [p.message for p in problems] == ["Image 1 must be a JPEG, PNG or WebP for Instagram."]
+
+
+def test_the_composer_says_the_png_goes_to_instagram_as_a_jpeg(client, engine_world, instagram):
+    from django.urls import reverse
+
+    asset = upload(engine_world, png_with_a_hole(), "mug.png")
+    assert check_target(instagram, "New mugs", media_items([asset])).notes == [
+        "PNG images are sent to Instagram as JPEG (transparent parts become white)."
+    ]
+    client.force_login(engine_world["owner"])
+    response = client.post(
+        reverse("posts:check", kwargs={"ws": engine_world["ws"].slug}),
+        {"brand": engine_world["brand"].pk, "accounts": [instagram.pk], "media": [asset.pk], "text": "New mugs"},
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "PNG images are sent to Instagram as JPEG" in body
+    assert "must be a JPEG" not in body
