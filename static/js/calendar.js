@@ -166,7 +166,11 @@
       eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       views: {
-        timeGridWeek: { scrollTime: "07:00:00", dayHeaderFormat: { weekday: "short", day: "numeric", month: "short" } },
+        timeGridWeek: {
+          scrollTime: "07:00:00",
+          // seven columns on a phone: "Mon 7" fits, "Mon 7 Dec" breaks over three lines
+          dayHeaderFormat: narrow ? { weekday: "short", day: "numeric" } : { weekday: "short", day: "numeric", month: "short" },
+        },
         listMonth: { noEventsContent: "Nothing planned in this period." },
       },
       events: {
