@@ -35,6 +35,12 @@ def test_the_composer_says_why_an_account_cannot_be_picked(page, live_server, lo
     expect(picker.locator(f'input[value="{shop["account"].pk}"]')).to_be_enabled()
     screenshot("composer-history-only-account")
 
+    # the workspace's account list says it too, beside the "Paused" badge
+    page.goto(f"{live_server.url}/w/{shop['ws'].slug}/")
+    row = page.get_by_test_id("account").filter(has_text="Instagram")
+    expect(row.get_by_test_id("account-reason")).to_have_text(REASON)
+    screenshot("workspace-history-only-account")
+
 
 def test_an_inbox_item_explains_its_priority_and_sentiment(page, live_server, login, screenshot, shop, add_items):
     InboxKeyword.objects.create(workspace=shop["ws"], word="refund", weight=25)
