@@ -6,6 +6,7 @@ app_name = "calendar"
 urlpatterns = [
     path("", views.calendar_view, name="view"),
     path("events/", views.events_feed, name="events"),
+    path("changes/", views.changes, name="changes"),
     path("posts/<int:post_id>/reschedule/", views.reschedule, name="reschedule"),
     path("notes/", views.note_list, name="notes"),
     path("notes/new/", views.note_edit, name="note_create"),

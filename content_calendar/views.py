@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, FloatField, Func, Max, Sum
 from django.http import Http404, HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -17,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from content_calendar.events import (
+    MAX_RANGE,
     CalendarFilters,
     calendar_feed,
     parse_moment,
@@ -62,6 +65,7 @@ def calendar_view(request, ws):
     tz = timezone.get_current_timezone()
     config = {
         "eventsUrl": reverse("calendar:events", kwargs={"ws": ws}),
+        "changesUrl": reverse("calendar:changes", kwargs={"ws": ws}),  # static/js/live.js
         "rescheduleUrl": reverse("calendar:reschedule", kwargs={"ws": ws, "post_id": 0}),
         "composerUrl": _composer_url(ws),
         "networks": registry.for_scripts(),
@@ -116,6 +120,57 @@ def events_feed(request, ws):
     except ValidationError as exc:
         return JsonResponse({"error": _errors(exc)}, status=400)
     return JsonResponse(payload)
+
+
+class _Seconds(Func):
+    """A moment as a number (PostgreSQL: POSIX seconds; SQLite: Julian days): summed, the
+    moments of a range's rows change whenever one of them is touched, in any order."""
+
+    output_field = FloatField()
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, template="julianday(%(expressions)s)", **extra)
+
+
+@never_cache
+@require_GET
+@workspace_view()
+def changes(request, ws):
+    """A fingerprint of the posts of a range (``start``, ``end`` as the feed takes them), for
+    static/js/live.js: the calendar refetches its events only when it changed. One aggregate
+    over the range's posts and their targets (counts and the sum of their update times, so a
+    change committed late with an earlier time still shows), and the paused brands (held).
+
+    ``age`` is how many seconds ago the range last changed (null: it has no posts): the
+    script's first look at a range cannot tell whether the events it already has were read
+    before or after a change of the last moments, so a young range is refetched once."""
+    tz = timezone.get_current_timezone()
+    try:
+        start = parse_moment(request.GET.get("start"), tz, name="start")
+        end = parse_moment(request.GET.get("end"), tz, name="end")
+    except ValidationError as exc:
+        return JsonResponse({"error": _errors(exc)}, status=400)
+    if end <= start or end - start > MAX_RANGE:
+        return JsonResponse({"error": f"Ask for at most {MAX_RANGE.days} days, end after start."}, status=400)
+    found = (
+        scoped(request, Post)
+        .filter(scheduled_at__gte=start, scheduled_at__lt=end)
+        .order_by()
+        .aggregate(
+            post_count=Count("id", distinct=True),
+            target_count=Count("targets"),
+            posts_touched=Sum(_Seconds("updated_at")),
+            targets_touched=Sum(_Seconds("targets__updated_at")),
+            post_latest=Max("updated_at"),
+            target_latest=Max("targets__updated_at"),
+        )
+    )
+    paused = list(scoped(request, Brand).filter(paused=True).order_by("pk").values_list("pk", flat=True))
+    shown = repr((sorted(found.items()), paused))
+    moments = [moment for moment in (found["post_latest"], found["target_latest"]) if moment]
+    age = round((timezone.now() - max(moments)).total_seconds(), 1) if moments else None
+    return JsonResponse({"version": hashlib.blake2b(shown.encode(), digest_size=8).hexdigest(), "age": age})
 
 
 @require_POST

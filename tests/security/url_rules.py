@@ -140,6 +140,7 @@ RULES: dict[str, Rule] = {
     # calendar
     "calendar:view": ws("view"),
     "calendar:events": ws("view"),
+    "calendar:changes": ws("view"),
     "calendar:reschedule": ws("schedule_posts", method="post"),
     "calendar:notes": ws("view"),
     "calendar:note_create": ws("write_posts"),
