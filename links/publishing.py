@@ -58,7 +58,11 @@ def preview(account, *, brand, campaign, text: str, link: str | None, post=None)
         context["post"] = "{post}"
     if not context["target"]:
         context["target"] = "{target}"
-    return _apply(policy, context, text, link, lambda original, destination: short_url(PREVIEW_CODE))
+    text, link, rewritten = _apply(policy, context, text, link, lambda original, destination: short_url(PREVIEW_CODE))
+    for item in rewritten:  # a placeholder not known yet reads as typed, not percent-encoded
+        item.destination = item.destination.replace("%7Bpost%7D", "{post}").replace("%7Btarget%7D", "{target}")
+        item.published = item.published.replace("%7Bpost%7D", "{post}").replace("%7Btarget%7D", "{target}")
+    return text, link, rewritten
 
 
 def _apply(policy: utm.LinkPolicy, context: dict, text: str, link: str | None, shorten):

@@ -4,6 +4,7 @@ database does not stop visitors whose link was seen recently), the database seco
 from __future__ import annotations
 
 import logging
+import time
 
 from django.core.cache import cache
 
@@ -12,6 +13,11 @@ logger = logging.getLogger(__name__)
 CACHE_TTL = 300
 MISSING_TTL = 60  # an unknown code is asked of the database at most once a minute
 MISSING = {"missing": True}
+# Each process also keeps what it resolved for a few seconds: most visits then cost no round
+# trip at all. A pause or a re-point reaches the other processes within this time.
+LOCAL_TTL = 5.0
+LOCAL_MAX = 10_000
+_local: dict[str, tuple[float, dict]] = {}
 
 
 def _key(code: str) -> str:
@@ -23,6 +29,19 @@ class Unavailable(Exception):
 
 
 def entry_for(code: str) -> dict | None:
+    now = time.monotonic()
+    held = _local.get(code)
+    if held is not None and held[0] > now:
+        entry = held[1]
+        return None if entry.get("missing") else entry
+    entry = _shared(code)
+    if len(_local) >= LOCAL_MAX:
+        _local.clear()
+    _local[code] = (now + LOCAL_TTL, entry or MISSING)
+    return entry
+
+
+def _shared(code: str) -> dict | None:
     try:
         entry = cache.get(_key(code))
     except Exception:  # noqa: BLE001 - the database can still answer
@@ -62,6 +81,8 @@ def _from_database(code: str) -> dict | None:
 
 def forget(codes) -> None:
     """After a change (pause, re-point, a brand's opt-out): the next visit reads the database."""
+    for code in codes:
+        _local.pop(code, None)
     keys = [_key(code) for code in codes]
     if not keys:
         return

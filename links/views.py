@@ -16,7 +16,7 @@ from links import actions, clicks, resolve, utm
 from links.forms import PresetForm, RepointForm
 from links.models import TrackedLink, UtmPreset, new_click_id
 from links.publishing import preview
-from posts.models import Campaign
+from posts.models import Campaign, Post
 from smm.models import Brand
 from smm.request_input import get_id
 from smm.tenancy import scoped, scoped_or_404, workspace_view
@@ -206,6 +206,10 @@ def composer_preview(request, ws):
     brand = data.get("brand")
     text = data.get("text", "") or ""
     link = data.get("link") or ""
+    post = None
+    post_id = get_id(request.POST, "post_id")
+    if post_id is not None:
+        post = scoped(request, Post).filter(pk=post_id).first()
     rows = []
     if brand is not None:
         media = media_items(data.get("media") or [])
@@ -215,7 +219,7 @@ def composer_preview(request, ws):
             variant = data.get(f"variant_{account.pk}") or ""
             source = variant if variant.strip() else text
             final_text, final_link, rewritten = preview(
-                account, brand=brand, campaign=data.get("campaign"), text=source, link=link or None
+                account, brand=brand, campaign=data.get("campaign"), text=source, link=link or None, post=post
             )
             if not rewritten:
                 continue

@@ -160,3 +160,25 @@ def test_composer_preview_shows_each_networks_final_link_and_length(world):
     # X counts any URL as 23 before and after; the written length is what other networks count
     assert "29/280 as published" in html
     assert not Click.objects.exists() and not TrackedLink.objects.exists()  # a preview writes nothing
+
+
+def test_composer_preview_of_a_saved_post_names_it_and_an_unsaved_one_says_so(world):
+    client = as_owner(world)
+    x = world["targets"]["x"].account
+    data = {"brand": world["brand"].pk, "accounts": [x.pk], "text": "https://shop.example.com/"}
+    unsaved = client.post(f"/w/{world['ws'].slug}/links/composer-preview/", data).content.decode()
+    assert "utm_content=post-{post}" in unsaved
+    saved = client.post(
+        f"/w/{world['ws'].slug}/links/composer-preview/", {**data, "post_id": world["post"].pk}
+    ).content.decode()
+    assert f"utm_content=post-{world['post'].pk}" in saved
+
+
+def test_composer_preview_says_when_links_are_published_as_written(world):
+    UtmPreset.objects.filter(workspace=world["ws"]).update(add_utm=False, short_links=False)
+    x = world["targets"]["x"].account
+    response = as_owner(world).post(
+        f"/w/{world['ws'].slug}/links/composer-preview/",
+        {"brand": world["brand"].pk, "accounts": [x.pk], "text": "https://shop.example.com/"},
+    )
+    assert "Links are published as written" in response.content.decode()

@@ -232,7 +232,6 @@ API_RULES: dict[str, Rule] = {
 }
 RULES.update(API_RULES)
 
-# The sandbox network (DEBUG/demo only) is a stand-in for a public social network: its
 # Tracked short links (links/): the redirect is public (an unknown code is a 404 page);
 # the pages are the workspace's, changes for owners and managers.
 LINKS_RULES: dict[str, Rule] = {
@@ -248,6 +247,7 @@ LINKS_RULES: dict[str, Rule] = {
 }
 RULES.update(LINKS_RULES)
 
+# The sandbox network (DEBUG/demo only) is a stand-in for a public social network: its
 # pages are public, its API answers bearer tokens of its own (401 without one).
 SANDBOX_RULES: dict[str, Rule] = {
     "sandbox:timeline": everyone(200),
