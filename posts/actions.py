@@ -120,7 +120,7 @@ def _options(options: dict | None, account) -> dict:
         given = (options or {}).get(str(account.pk))
     if given is None:
         given = account.post_options or {}
-    return adapter_class(account.network)().clean_options(given)
+    return adapter_class(account.network).clean_options(given)
 
 
 def _validate_content(post: Post) -> None:

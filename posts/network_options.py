@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django import forms
 
 from smm.models import SocialAccount, record_event
-from smm.platforms import get_adapter
+from smm.platforms import adapter_class
 from smm.platforms.options import DEFAULT_POLL_MINUTES, POLL_DURATIONS
 
 LANGUAGES = [
@@ -152,14 +152,14 @@ def options_for(form: forms.Form, account) -> dict:
             "duration_minutes": value("poll_duration") or DEFAULT_POLL_MINUTES,
             "multiple": bool(value("poll_multiple")),
         }
-    return get_adapter(account.network).clean_options(raw)
+    return adapter_class(account.network).clean_options(raw)
 
 
 def initial_for(account, options: dict | None) -> dict:
     """Field values showing ``options`` (a target's, or the account's defaults)."""
     if not has_options(account):
         return {}
-    options = get_adapter(account.network).clean_options(options or {})
+    options = adapter_class(account.network).clean_options(options or {})
     initial = {}
     for name, value in options.items():
         if name == "poll":
@@ -179,7 +179,7 @@ def wants_remembered(form: forms.Form, account) -> bool:
 def remember_defaults(account: SocialAccount, options: dict, actor) -> None:
     """Make ``options`` the ones new posts on ``account`` start with. A poll is never a
     default: it belongs to one post."""
-    defaults = {k: v for k, v in get_adapter(account.network).clean_options(options).items() if k != "poll"}
+    defaults = {k: v for k, v in adapter_class(account.network).clean_options(options).items() if k != "poll"}
     if defaults == account.post_options:
         return
     account.post_options = defaults

@@ -338,7 +338,8 @@ class Adapter:
     def validate(self, content: PostContent) -> list[Problem]:
         raise NotImplementedError
 
-    def clean_options(self, options: dict | None) -> dict[str, Any]:
+    @classmethod
+    def clean_options(cls, options: dict | None) -> dict[str, Any]:
         """The options this network takes, in the shape its ``publish`` sends: unknown
         keys and empty values are dropped, values are trimmed. Nothing is refused here:
         ``option_problems`` says what is wrong, in words."""

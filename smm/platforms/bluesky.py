@@ -129,7 +129,8 @@ class BlueskyAdapter(Adapter):
         problems.extend(self.option_problems(content))
         return problems
 
-    def clean_options(self, options: dict | None) -> dict[str, Any]:
+    @classmethod
+    def clean_options(cls, options: dict | None) -> dict[str, Any]:
         options = options if isinstance(options, dict) else {}
         cleaned: dict[str, Any] = {}
         langs = post_options.language_tags(options.get("langs"), most=MAX_LANGS)

@@ -165,7 +165,8 @@ class MastodonAdapter(Adapter):
         problems.extend(self.option_problems(content))
         return problems
 
-    def clean_options(self, options: dict | None) -> dict[str, Any]:
+    @classmethod
+    def clean_options(cls, options: dict | None) -> dict[str, Any]:
         options = options if isinstance(options, dict) else {}
         cleaned: dict[str, Any] = {}
         for name in ("visibility", "spoiler_text", "language"):

@@ -122,7 +122,8 @@ class XAdapter(Adapter):
         problems.extend(self.option_problems(content))
         return problems
 
-    def clean_options(self, options: dict | None) -> dict[str, Any]:
+    @classmethod
+    def clean_options(cls, options: dict | None) -> dict[str, Any]:
         options = options if isinstance(options, dict) else {}
         cleaned: dict[str, Any] = {}
         reply = post_options.text_value(options.get("reply_settings"))
