@@ -289,3 +289,91 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.text[:80]
+
+
+class BulkImport(models.Model):
+    """Posts imported from a CSV file (or the same rows sent to the API): checked row by
+    row with the composer's rules, then, unless a dry run, each valid row becomes a post.
+    posts/bulk.py does the work; this row holds the file, its progress and the counts."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Could not be read"
+
+    class Source(models.TextChoices):
+        CSV = "csv", "CSV file"
+        API = "api", "API"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="bulk_imports")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="bulk_imports")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=3, choices=Source.choices, default=Source.CSV)
+    file_name = models.CharField(max_length=255, blank=True)
+    # The file as uploaded, decoded to text (CSV), or the API's rows as JSON: kept in the
+    # database so any worker can read it, whatever disk it runs on.
+    content = models.TextField(blank=True)
+    dry_run = models.BooleanField(default=True)
+    # The dry run this import repeats for real ("Import the valid rows"), if any.
+    checked_by = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="imports")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    phase = models.CharField(max_length=12, blank=True)  # checking | importing
+    error = models.TextField(blank=True, help_text="Why the whole file could not be read")
+    notes = models.JSONField(default=list, blank=True, help_text="What was noticed about the file as a whole")
+    total_rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0, help_text="Progress of the current phase")
+    ok_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    imported_rows = models.PositiveIntegerField(default=0)
+    # Images fetched by address, stored once per import: {url: asset id} (a re-run reuses them).
+    media_map = models.JSONField(default=dict, blank=True)
+    # A worker's claim on the import: another delivery of the task leaves it alone meanwhile.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Import #{self.pk} ({self.file_name or self.get_source_display()})"
+
+    def get_absolute_url(self):
+        return reverse("posts:bulk_job", kwargs={"ws": self.workspace.slug, "job_id": self.pk})
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class BulkImportRow(models.Model):
+    """One row of an import: its cells as given, what the check found, and its post."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        ERROR = "error", "Error"
+        IMPORTED = "imported", "Imported"
+
+    job = models.ForeignKey(BulkImport, on_delete=models.CASCADE, related_name="rows")
+    number = models.PositiveIntegerField(help_text="The row's number in the spreadsheet (the header is row 1)")
+    cells = models.JSONField(default=dict, help_text="The row's cells by column, as given")
+    status = models.CharField(max_length=8, choices=Status.choices, db_index=True)
+    messages = models.JSONField(default=list, blank=True, help_text="Why the row cannot become a post")
+    warnings = models.JSONField(default=list, blank=True, help_text="Worth a second look; not a refusal")
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    from_slot = models.BooleanField(default=False, help_text="The time is the brand's next free posting slot")
+    post = models.OneToOneField(Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="bulk_row")
+
+    tenant_path = "job__workspace"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="bulk_row_once")]
+
+    def __str__(self):
+        return f"Row {self.number} of import {self.job_id}"
