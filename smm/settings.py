@@ -277,8 +277,8 @@ STATICFILES_DIRS = [
     ("vendor/fullcalendar", BASE_DIR / "node_modules" / "fullcalendar"),
     ("vendor/fullcalendar-luxon3", BASE_DIR / "node_modules" / "@fullcalendar" / "luxon3"),
     ("vendor/luxon", BASE_DIR / "node_modules" / "luxon" / "build" / "global"),
-    # plotly.js: npm's partial "cartesian" bundle (1.5 MB, 0.4 MB brotli) has every trace type
-    # analytics/charts.py draws (bar, scatter, heatmap); the full bundle is 4.8 MB.
+    # plotly.js: npm's partial "cartesian" bundle (1.5 MB, 0.5 MB gzip) has every trace type
+    # analytics/charts.py draws (bar, scatter, heatmap); the full bundle is 4.8 MB (1.5 MB gzip).
     ("vendor/plotly", BASE_DIR / "node_modules" / "plotly.js-cartesian-dist-min"),
 ]
 PLOTLY_JS = "vendor/plotly/plotly-cartesian.min.js"
@@ -296,10 +296,12 @@ STORAGES = {
     },
 }
 # Production (WhiteNoise, DEBUG off): collectstatic writes each file under a name with its
-# content's hash, plus .gz and .br copies (brotli from the `brotli` package); WhiteNoise
-# answers with the smallest the browser accepts, and with "Cache-Control: max-age=315360000,
-# public, immutable" for the hashed names (a new version is a new URL). Unhashed names:
-# 60 s. Under `make run` (DEBUG) runserver serves the source files uncompressed, uncached.
+# content's hash, plus a .gz copy; WhiteNoise answers gzip to a browser that accepts it,
+# with "Cache-Control: max-age=315360000, public, immutable" for the hashed names (a new
+# version is a new URL); unhashed names: 60 s. No brotli (.br) copies: with the `brotli`
+# package installed WhiteNoise compresses every collected file at brotli's slowest level,
+# minutes of collectstatic for 17 % less on the plotly bundle (bench/README.md, page weight).
+# Under `make run` (DEBUG) runserver serves the source files uncompressed, uncached.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Uploads: most pixels an image may decode to, all frames of an animation together, counted
