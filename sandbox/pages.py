@@ -48,7 +48,9 @@ def _threads(request, top_level, depth=3):
 
 
 def timeline(request):
-    statuses = _threads(request, _public().filter(in_reply_to__isnull=True).order_by("-created_at", "-id")[:PAGE_SIZE])
+    # As Mastodon's public timeline: "quiet public" (unlisted) statuses show on profiles only.
+    top = _public().filter(in_reply_to__isnull=True, visibility=SandboxStatus.Visibility.PUBLIC)
+    statuses = _threads(request, top.order_by("-created_at", "-id")[:PAGE_SIZE])
     context = {
         "statuses": statuses,
         "accounts": SandboxAccount.objects.filter(is_audience=False).order_by("username")[:20],

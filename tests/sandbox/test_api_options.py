@@ -192,3 +192,32 @@ def test_posting_and_reading_with_trailing_slashes(sandbox_account, api):
 
     assert posted.status_code == read.status_code == 200
     assert read.json()["content"] == "<p>Slash</p>"
+
+
+def test_the_sandbox_pages_show_the_warning_the_poll_and_keep_quiet_posts_off_the_timeline(
+    sandbox_account, api, client
+):
+    # given: a status with a content warning and a poll, and a quiet public one
+    sandbox_account("acmecoffee")
+    api_client = api("token-acmecoffee")
+    loud = api_client.post_json(
+        "/api/v1/statuses",
+        {
+            "status": "Which roast?",
+            "spoiler_text": "Roast talk",
+            "poll": {"options": ["Light", "Dark"], "expires_in": 86400},
+        },
+    ).json()
+    api_client.post_json("/api/v1/statuses", {"status": "Only on my profile", "visibility": "unlisted"})
+
+    # when
+    page = client.get(f"/sandbox/@acmecoffee/{loud['id']}").content.decode()
+    timeline = client.get("/sandbox/").content.decode()
+    profile = client.get("/sandbox/@acmecoffee").content.decode()
+
+    # then
+    assert 'data-testid="content-warning"' in page and "Roast talk" in page
+    assert 'data-testid="poll"' in page and "Light" in page and "Dark" in page
+    assert "Which roast?" in timeline
+    assert "Only on my profile" not in timeline
+    assert "Only on my profile" in profile
