@@ -14,7 +14,12 @@ class LinksConfig(AppConfig):
 
     @property
     def beat_schedule(self) -> dict:
-        """Buffered clicks into the database every few seconds (merged by smm/celery.py)."""
+        """Buffered clicks into the database every few seconds (merged by smm/celery.py);
+        nothing to drain without a buffer (the embedded run writes clicks directly)."""
+        from django.conf import settings
+
+        if not settings.CLICK_BUFFER_URL:
+            return {}
         return {
             "links.drain_clicks": {
                 "task": "links.tasks.drain_clicks",
