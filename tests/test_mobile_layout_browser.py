@@ -257,3 +257,21 @@ def check_desktop(page, live_server, screenshot, demo, width):
     page.goto(pages(live_server, demo)["calendar"])
     expect(page.locator(".fc-dayGridMonth-view")).to_be_visible()
     screenshot(f"desktop-{width}-calendar")
+
+
+def test_without_scripts_the_phone_menu_stays_open(browser, live_server, make_workspace, make_member):
+    # given a phone whose browser runs no scripts
+    workspace = make_workspace("Acme")
+    make_member(workspace, "owner", username="demo")
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        log_in(page, live_server, password="pw-for-tests-1")
+        page.goto(f"{live_server.url}/w/{workspace.slug}/posts/")
+        # then the menu's links are there to tap, and no button that would do nothing
+        expect(page.get_by_role("navigation", name="Workspace").get_by_role("link", name="Calendar")).to_be_visible()
+        expect(page.get_by_test_id("nav-toggle")).to_be_hidden()
+        assert sideways_overflow(page) <= 1
+    finally:
+        context.close()
