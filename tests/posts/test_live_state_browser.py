@@ -129,3 +129,23 @@ def test_the_calendar_card_follows_the_post_out(
     expect(card.locator(".pc-state")).to_have_text("Published", timeout=FOLLOWS_WITHIN_MS)
     not_reloaded(page)
     screenshot(f"live-calendar-{name}-2-published")
+
+
+def test_a_hidden_tab_does_not_ask_and_asks_again_once_shown(page, live_server, login, team, scheduled):
+    open_as(page, live_server, login, team.editor, scheduled.get_absolute_url(), 1366, 860)
+    asked = []
+    page.on("request", lambda request: "/live/" in request.url and asked.append(request.url))
+    # given the tab is hidden (the page believes it), and a counter of the poll's ticks
+    page.evaluate(
+        """() => {
+            window.ticks = 0;
+            document.addEventListener("htmx:beforeRequest", () => { window.ticks += 1; });
+            Object.defineProperty(document, "hidden", { configurable: true, get: () => true });
+        }"""
+    )
+    # when two ticks have passed, then neither asked the server
+    page.wait_for_function("() => window.ticks >= 2", timeout=10_000)
+    assert asked == []
+    # when the tab shows again, the next tick asks
+    with page.expect_request(lambda request: "/live/" in request.url, timeout=10_000):
+        page.evaluate('() => { Object.defineProperty(document, "hidden", { configurable: true, get: () => false }); }')
