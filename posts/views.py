@@ -71,14 +71,17 @@ def post_list(request, ws):
 
 
 def _list_live(posts) -> dict:
-    """The posts list's question for post_list_live: which rows, and a fingerprint of what
-    they show; no question ("") when none of them can change by itself."""
-    if not any(p.status in LIVE_STATUSES for p in posts):
-        return {"live_version": "", "live_ids": ""}
+    """The posts list's question for post_list_live: which rows, a fingerprint of what they
+    show, and how often to ask; no question ("") when none of them can change by itself."""
+    every = [_poll_every(p.targets.all(), p.brand.paused) for p in posts]
+    every = [seconds for seconds in every if seconds]
+    if not every:
+        return {"live_version": "", "live_ids": "", "live_every": 0}
     shown = [(p.pk, p.status, p.brand.paused, [t.state for t in p.targets.all()]) for p in posts]
     return {
-        "live_version": hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest(),
+        "live_version": _fingerprint((shown, min(every))),
         "live_ids": ",".join(str(p.pk) for p in posts),
+        "live_every": min(every),
     }
 
 
@@ -115,10 +118,32 @@ def _history(post):
     )
 
 
-# A target in one of these states moves by itself (the dispatcher, a worker, the sweeper);
-# any other state waits for a person, so a page showing none of them has nothing to poll.
-MOVING_STATES = (TargetState.SCHEDULED, TargetState.QUEUED, TargetState.PUBLISHING)
-LIVE_STATUSES = (PostStatus.SCHEDULED, PostStatus.PUBLISHING)
+# How often a page asks what changed: often while something on it is about to move by
+# itself (the dispatcher, a worker, the sweeper), rarely while it only waits for a time
+# further away than SOON or for its brand to be resumed (the interval is part of the
+# fingerprint, so the page is told to ask often once that changes), never when everything
+# on it waits for a person.
+POLL_SOON, POLL_LATER = 3, 30
+SOON = dt.timedelta(minutes=5)
+
+
+def _poll_every(targets, paused: bool) -> int:
+    """Seconds between a page's questions about these targets; 0: none can move by itself."""
+    every = 0
+    soon = timezone.now() + SOON
+    for target in targets:
+        if target.state in (TargetState.QUEUED, TargetState.PUBLISHING):
+            return POLL_SOON
+        if target.state == TargetState.SCHEDULED:
+            # held while its brand is paused: it moves once a person resumes the brand
+            if not paused and (target.due_at is None or target.due_at <= soon):
+                return POLL_SOON
+            every = POLL_LATER
+    return every
+
+
+def _fingerprint(shown) -> str:
+    return hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest()
 
 
 def _post_state(request, post, targets: list[PostTarget] | None = None) -> dict:
@@ -151,18 +176,21 @@ def _post_state(request, post, targets: list[PostTarget] | None = None) -> dict:
     }
 
 
-def _live_version(post, targets, last_event_id) -> str:
-    """A short fingerprint of what the live parts of the post page show, or "" when nothing
-    of it can change by itself (no target in a moving state): the page then stops asking."""
-    if not any(t.state in MOVING_STATES for t in targets):
-        return ""
+def _live(post, targets, last_event_id) -> dict:
+    """The post page's question for post_live: a short fingerprint of what its live parts
+    show and how often to ask, or no question ("") when nothing of it can change by itself
+    (no target in a moving state): the page then stops asking."""
+    every = _poll_every(targets, post.brand.paused)
+    if not every:
+        return {"live_version": "", "live_every": 0}
     shown = (
         post.status,
         post.brand.paused,
         last_event_id,
         [(t.pk, t.state, t.attempts, t.updated_at.isoformat()) for t in targets],
+        every,
     )
-    return hashlib.blake2b(repr(shown).encode(), digest_size=8).hexdigest()
+    return {"live_version": _fingerprint(shown), "live_every": every}
 
 
 def _last_event_id(post) -> int:
@@ -183,7 +211,7 @@ def post_detail(request, ws, post_id):
             "media": post.media.order_by("postmedia__order"),
             "comments": post.comments.select_related("author"),
             "comment_form": CommentForm(),
-            "live_version": _live_version(post, state["targets"], _last_event_id(post)),
+            **_live(post, state["targets"], _last_event_id(post)),
         },
     )
 
@@ -198,11 +226,11 @@ def post_live(request, ws, post_id):
     same right and the same template parts as the page: nothing the page would not show."""
     post = get_object_or_404(scoped(request, Post).select_related("brand", "campaign", "author"), pk=post_id)
     targets = list(post.targets.select_related("account"))
-    version = _live_version(post, targets, _last_event_id(post))
-    if version and version == request.GET.get("v"):
+    live = _live(post, targets, _last_event_id(post))
+    if live["live_version"] and live["live_version"] == request.GET.get("v"):
         return HttpResponse(status=204)
     state = _post_state(request, post, targets)
-    return _live_fragment(request, "posts/_post_live.html", {**state, "live_version": version})
+    return _live_fragment(request, "posts/_post_live.html", {**state, **live})
 
 
 def _live_fragment(request, template: str, context: dict) -> HttpResponse:

@@ -4,10 +4,12 @@ while nothing did, and the changed parts when something did."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from posts import actions, publishing
 from posts.models import PostTarget, TargetState
@@ -54,9 +56,41 @@ def test_the_page_of_a_scheduled_post_asks_and_the_answer_is_nothing_while_nothi
     page = client.get(url("detail", team, post_id=scheduled.pk)).content.decode()
     live = poller(page, "post-live")
     assert live.startswith(url("live", team, post_id=scheduled.pk) + "?v=")
-    assert 'hx-trigger="every 3s"' in page
     response = client.get(live)
     assert response.status_code == 204 and response.content == b""
+
+
+def trigger(html: str, element_id: str) -> str:
+    found = re.search(rf'<div id="{element_id}"[^>]*hx-trigger="([^"]+)"', html)
+    return found.group(1) if found else ""
+
+
+def test_a_post_due_tomorrow_is_asked_about_rarely_until_its_time_is_near(client, team, scheduled):
+    as_user(client, team.editor)
+    page = client.get(url("detail", team, post_id=scheduled.pk)).content.decode()
+    assert trigger(page, "post-live") == "every 30s"
+    live = poller(page, "post-live")
+    # when its time comes near (here: it is moved to in two minutes)
+    scheduled.targets.update(due_at=timezone.now() + dt.timedelta(minutes=2))
+    # then the next answer tells the page to ask often
+    html = client.get(live).content.decode()
+    assert trigger(html, "post-live") == "every 3s"
+    assert client.get(poller(html, "post-live")).status_code == 204
+
+
+def test_a_post_being_published_is_asked_about_often(client, team, scheduled):
+    target = scheduled.targets.first()
+    bulk_transition([target.pk], TargetState.SCHEDULED, TargetState.QUEUED)
+    page = as_user(client, team.editor).get(url("detail", team, post_id=scheduled.pk)).content.decode()
+    assert trigger(page, "post-live") == "every 3s"
+
+
+def test_a_held_post_is_asked_about_rarely(client, team, write_post):
+    team.brand.paused = True
+    team.brand.save()
+    soon = actions.schedule_post(write_post(), timezone.now() + dt.timedelta(minutes=2), team.editor)
+    page = as_user(client, team.editor).get(url("detail", team, post_id=soon.pk)).content.decode()
+    assert trigger(page, "post-live") == "every 30s"
 
 
 def test_once_published_the_answer_has_the_new_state_and_the_history_entry(client, team, scheduled, network):
