@@ -236,9 +236,13 @@ class PostWriteSerializer(_WorkspaceRefs, serializers.Serializer):
                 continue
             adapter = get_adapter(account.network)
             content = PostContent(text="", media=media_items(media or []), options=adapter.clean_options(given))
-            problems = adapter.option_problems(content)
-            if problems:
-                errors[str(account_id)] = [p.message for p in problems]
+            messages = [p.message for p in adapter.option_problems(content)]
+            unknown = sorted(set(given) - set(adapter.post_options))
+            if unknown:
+                takes = ", ".join(adapter.post_options) or "none"
+                messages.append(f"{adapter.label} does not take {', '.join(unknown)} (its options: {takes}).")
+            if messages:
+                errors[str(account_id)] = messages
         if errors:
             raise serializers.ValidationError({"options": errors})
         return data

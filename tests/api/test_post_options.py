@@ -101,3 +101,16 @@ def test_patch_changes_one_accounts_options(api, world):
         two.pk: {"visibility": "private"},
     }
     assert bad.status_code == 400 and str(two.pk) in bad.json()["options"]
+
+
+def test_options_a_network_does_not_take_are_named(api, world):
+    one = world["accounts"][0]
+
+    response = api().post(
+        url("posts/"), body(world, options={str(one.pk): {"reply": "nobody", "visibility": "private"}}), format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["options"][str(one.pk)] == [
+        "Mastodon does not take reply (its options: visibility, spoiler_text, sensitive, language, poll)."
+    ]
