@@ -161,3 +161,21 @@ def test_editing_changes_the_options(team, write_post):
 
     assert post.targets.get(account=team.mastodon).options == {"visibility": "public"}
     assert post.targets.get(account=team.x).options == {}
+
+
+def test_a_bluesky_accounts_languages_and_reply_rule(client, team, make_account):
+    bluesky = make_account(team.brand, "bluesky", "@acme.bsky.social", base_url="https://bsky.social")
+    as_user(client, team.editor)
+
+    html = client.get(url("new", team)).content.decode()
+    assert f'data-testid="options-{bluesky.pk}"' in html
+    client.post(
+        url("new", team),
+        composer_data(
+            team,
+            accounts=[bluesky.pk],
+            **{opt(bluesky, "langs"): ["en", "de"], opt(bluesky, "reply"): "mentioned"},
+        ),
+    )
+
+    assert PostTarget.objects.get(account=bluesky).options == {"langs": ["en", "de"], "reply": "mentioned"}
