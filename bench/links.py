@@ -7,7 +7,8 @@ An open-loop generator (threads, keep-alive connections) sends requests at a fix
 arrival rate; latency counts from the moment a request was due, so a stalled server is
 not hidden by a generator that waits for it. The mix of visitors: 90 % browsers (phone,
 desktop, tablet), 5 % crawlers (stored, flagged as bots), 5 % link previews (redirected,
-not stored). The click drain runs as in production (``links.tasks.drain_clicks``' code, in
+not stored), over 1,000 links made by the publish path (so their redirect entries are
+written ahead, as for a post just published). The click drain runs as in production (``links.tasks.drain_clicks``' code, in
 a loop of its own, every second). Phases: a quiet one (20 + 20 requests/s), the target
 (200 redirects/s + 20 floor requests/s), then as fast as N connections can go.
 
@@ -68,6 +69,7 @@ def seed() -> list[str]:
     from django.contrib.auth import get_user_model
 
     from links.models import TrackedLink, UtmPreset
+    from links.publishing import rewrite
     from posts.models import Post, PostTarget
     from smm.models import Brand, Membership, SocialAccount, Workspace
 
@@ -79,20 +81,12 @@ def seed() -> list[str]:
     account = SocialAccount.objects.create(
         brand=brand, network="mastodon", handle="@bench", remote_id="1", credentials={"access_token": "t"}
     )
-    links = []
+    # each link made by the publish path (links.publishing.rewrite), as a published post's
     for i in range(LINKS):
         post = Post.objects.create(workspace=ws, brand=brand, text=f"Post {i} https://shop.example.com/p/{i}")
         target = PostTarget.objects.create(post=post, account=account)
-        links.append(
-            TrackedLink(
-                workspace=ws,
-                brand=brand,
-                target=target,
-                original_url=f"https://shop.example.com/p/{i}",
-                destination=f"https://shop.example.com/p/{i}?utm_source=mastodon&utm_medium=social",
-            )
-        )
-    return [link.code for link in TrackedLink.objects.bulk_create(links)]
+        rewrite(target, post.text, None)
+    return list(TrackedLink.objects.values_list("code", flat=True))
 
 
 class Load:

@@ -16,13 +16,18 @@ def _forget_after_commit(codes: list[str]) -> None:
     transaction.on_commit(lambda: resolve.forget(codes))
 
 
+def _remember_after_commit(link: TrackedLink) -> None:
+    resolve.forget([link.code])
+    transaction.on_commit(lambda: resolve.remember(link))
+
+
 @transaction.atomic
 def set_paused(link: TrackedLink, paused: bool, *, actor) -> TrackedLink:
     link.paused = paused
     link.save(update_fields=["paused", "updated_at"])
     verb = "link.paused" if paused else "link.resumed"
     record_event(link.workspace, actor, verb, link, f"{'Paused' if paused else 'Resumed'} {link.short_url}")
-    _forget_after_commit([link.code])
+    _remember_after_commit(link)
     return link
 
 
@@ -34,7 +39,7 @@ def repoint(link: TrackedLink, destination: str, *, actor) -> TrackedLink:
     record_event(
         link.workspace, actor, "link.repointed", link, f"{link.short_url} now leads to {destination}", before=before
     )
-    _forget_after_commit([link.code])
+    _remember_after_commit(link)
     return link
 
 

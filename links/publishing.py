@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import IntegrityError, transaction
 
-from links import utm
+from links import resolve, utm
 from links.models import CODE_LENGTH, TrackedLink, short_url
 from smm.platforms.text import url_spans
 
@@ -43,8 +44,32 @@ def rewrite(target, text: str, link: str | None) -> tuple[str, str | None]:
     def shorten(original: str, destination: str) -> str:
         return _tracked_link(target, original, destination).short_url
 
-    text, link, _ = _apply(policy, context, text, link, shorten)
-    return text, link
+    new_text, new_link, _ = _apply(policy, context, text, link, shorten)
+    if _too_long_now(target.account, text, new_text):
+        logger.warning(
+            "Target %s: its text would pass %s's limit with the links rewritten; published as written",
+            target.pk,
+            target.account.network,
+        )
+        return text, link
+    return new_text, new_link
+
+
+def _too_long_now(account, before: str, after: str) -> bool:
+    """A post that fits as written must not fail at the network because of our links (UTM
+    parameters make a URL longer, and most networks count its characters)."""
+    if before == after:
+        return False
+    from smm.platforms import get_adapter
+
+    adapter = get_adapter(account.network).apply_limits(getattr(account, "limits", None))
+    limit = adapter.max_text_length
+    if not limit:
+        return False
+    try:
+        return adapter.text_length(after) > limit >= adapter.text_length(before)
+    except NotImplementedError:
+        return len(after) > limit >= len(before)
 
 
 def preview(account, *, brand, campaign, text: str, link: str | None, post=None) -> tuple[str, str | None, list]:
@@ -106,13 +131,15 @@ def _tracked_link(target, original: str, destination: str) -> TrackedLink:
     for _ in range(5):
         try:
             with transaction.atomic():
-                return TrackedLink.objects.create(
+                link = TrackedLink.objects.create(
                     workspace_id=post.workspace_id,
                     brand_id=post.brand_id,
                     target=target,
                     original_url=original,
                     destination=destination,
                 )
+            transaction.on_commit(partial(resolve.remember, link))
+            return link
         except IntegrityError:
             existing = TrackedLink.objects.filter(target=target, original_url=original).first()
             if existing:

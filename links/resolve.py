@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 logger = logging.getLogger(__name__)
 
-CACHE_TTL = 300
+CACHE_TTL = 3600  # changes replace or delete the entry themselves (see remember, forget)
 MISSING_TTL = 60  # an unknown code is asked of the database at most once a minute
 MISSING = {"missing": True}
 # Each process also keeps what it resolved for a few seconds: most visits then cost no round
@@ -63,11 +63,24 @@ def _shared(code: str) -> dict | None:
 
 def _from_database(code: str) -> dict | None:
     from links.models import TrackedLink
-    from links.utm import policy_for
 
     link = TrackedLink.objects.select_related("workspace", "brand").filter(code=code).first()
-    if link is None:
-        return None
+    return None if link is None else _entry(link)
+
+
+def remember(link) -> None:
+    """A new or changed link: its entry written ahead, so its first visit reads no row."""
+    _local.pop(link.code, None)
+    try:
+        cache.set(_key(link.code), _entry(link), CACHE_TTL)
+    except Exception:  # noqa: BLE001 - the first visit reads the database instead
+        logger.warning("Cache unreachable: short link %s is read from the database at its first visit", link.code)
+        forget([link.code])
+
+
+def _entry(link) -> dict:
+    from links.utm import policy_for
+
     return {
         "id": link.pk,
         "ws": link.workspace_id,
@@ -89,4 +102,8 @@ def forget(codes) -> None:
     try:
         cache.delete_many(keys)
     except Exception:  # noqa: BLE001
-        logger.warning("Cache unreachable: %d short link(s) may lead to their old place for up to 5 minutes", len(keys))
+        logger.error(
+            "Cache unreachable: %d short link(s) may lead to their old place (or count clicks after an opt-out) "
+            "for up to an hour",
+            len(keys),
+        )

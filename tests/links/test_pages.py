@@ -182,3 +182,15 @@ def test_composer_preview_says_when_links_are_published_as_written(world):
         {"brand": world["brand"].pk, "accounts": [x.pk], "text": "https://shop.example.com/"},
     )
     assert "Links are published as written" in response.content.decode()
+
+
+def test_composer_preview_warns_when_the_rewritten_text_is_too_long(world, make_account):
+    UtmPreset.objects.filter(workspace=world["ws"]).update(short_links=False)
+    bluesky = make_account(world["brand"], network="bluesky", handle="acme.bsky.social")
+    response = as_owner(world).post(
+        f"/w/{world['ws'].slug}/links/composer-preview/",
+        {"brand": world["brand"].pk, "accounts": [bluesky.pk], "text": "x" * 260 + " https://shop.example.com/beans"},
+    )
+    html = response.content.decode()
+    assert 'data-testid="final-too-long"' in html
+    assert "291/300" not in html and "as written: 291" in html

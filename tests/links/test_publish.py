@@ -98,3 +98,18 @@ def test_short_links_use_the_short_domain_when_set(world, settings):
     content = build_content(world["targets"]["x"])
     code = TrackedLink.objects.get().code
     assert content.link == f"https://go.acme.example/l/{code}"
+
+
+def test_a_post_that_fits_is_never_pushed_over_its_networks_limit_by_utm(world, make_account):
+    # given UTM on and short links off, and a Bluesky post of 290 characters with a link
+    UtmPreset.objects.filter(workspace=world["ws"]).update(short_links=False)
+    from posts.models import PostTarget
+
+    bluesky = make_account(world["brand"], network="bluesky", handle="acme.bsky.social")
+    text = "x" * 260 + " https://shop.example.com/beans"
+    target = PostTarget.objects.create(post=world["post"], account=bluesky, text=text)
+    # when it is built for publishing
+    content = build_content(target)
+    # then the links stay as written (UTM would make it 300+ graphemes), and X still gets UTM
+    assert content.text == text
+    assert "utm_source=x" in build_content(world["targets"]["x"]).text

@@ -262,3 +262,22 @@ def test_with_the_buffer_down_the_click_goes_straight_to_the_database(link, sett
     response = visit(link)
     assert response.status_code == 302
     assert Click.objects.count() == 1
+
+
+def test_a_published_links_first_visit_reads_no_row(world, monkeypatch, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from posts.content import build_content
+
+    # given a link just published (its entry written ahead) and a click store that answers
+    with django_capture_on_commit_callbacks(execute=True):
+        build_content(world["targets"]["x"])
+    link = TrackedLink.objects.get()
+    kept = []
+    monkeypatch.setattr(clicks, "record", kept.append)
+    # when its first visitor follows it, no query is made
+    with CaptureQueriesContext(connection) as queries:
+        response = visit(link)
+    assert response.status_code == 302 and len(kept) == 1
+    assert len(queries) == 0
