@@ -7,10 +7,11 @@ An open-loop generator (threads, keep-alive connections) sends requests at a fix
 arrival rate; latency counts from the moment a request was due, so a stalled server is
 not hidden by a generator that waits for it. The mix of visitors: 90 % browsers (phone,
 desktop, tablet), 5 % crawlers (stored, flagged as bots), 5 % link previews (redirected,
-not stored), over 1,000 links made by the publish path (so their redirect entries are
-written ahead, as for a post just published). The click drain runs as in production (``links.tasks.drain_clicks``' code, in
-a loop of its own, every second). Phases: a quiet one (20 + 20 requests/s), the target
-(200 redirects/s + 20 floor requests/s), then as fast as N connections can go.
+not stored), over 1,000 links made by the publish path (their redirect entries written
+ahead, as for posts just published). The click drain runs as in production
+(``links.tasks.drain_clicks``' code, in a loop of its own, every second). Phases: a quiet
+one (20 + 20 requests/s), the target (200 redirects/s + 20 floor requests/s), then as
+fast as N connections can go.
 
 Needs DATABASE_URL (PostgreSQL: the database ``bench_links`` is (re)created there) and
 REDIS_URL (default redis://127.0.0.1:6379/11; that database is flushed). Every process it
