@@ -127,7 +127,7 @@ def _status_for_key(account, key) -> SandboxStatus | None:
 
 
 def _check(account: SandboxAccount, new: NewStatus) -> None:
-    if not new.text.strip() and not new.media_ids and not new.poll:
+    if not new.text.strip() and not new.media_ids:  # a poll alone is not enough, as in Mastodon
         raise ValidationFailed("Text can't be blank")
     # As Mastodon's StatusLengthValidator: the content warning counts with the text.
     if len(new.spoiler_text) + mastodon_length(new.text) > MAX_CHARACTERS:

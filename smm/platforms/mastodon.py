@@ -131,8 +131,8 @@ class MastodonAdapter(Adapter):
         problems = []
         status = _status_text(content)
         options = self.clean_options(content.options)
-        poll = options.get("poll")
-        if not status.strip() and not content.media and not poll:
+        # A poll needs a question: Mastodon refuses a status without text unless it has media.
+        if not status.strip() and not content.media:
             problems.append(self.empty_post_problem())
         too_long = self.too_long_problem(status)
         warning = options.get("spoiler_text", "")

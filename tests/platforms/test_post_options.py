@@ -412,3 +412,9 @@ def test_mastodon_reads_the_instances_poll_limits(mastodon, network):
 
     assert (limits["max_poll_options"], limits["max_poll_option_length"]) == (8, 100)
     assert limits["max_text_length"] == 1000
+
+
+def test_mastodon_a_poll_needs_its_question(mastodon):
+    problems = mastodon.validate(PostContent(text="", options={"poll": {"options": ["A", "B"]}}))
+
+    assert codes(problems) == ["empty"]

@@ -221,3 +221,14 @@ def test_the_sandbox_pages_show_the_warning_the_poll_and_keep_quiet_posts_off_th
     assert "Which roast?" in timeline
     assert "Only on my profile" not in timeline
     assert "Only on my profile" in profile
+
+
+def test_a_poll_without_text_is_refused_as_mastodon_does(sandbox_account, api):
+    sandbox_account("acmecoffee")
+
+    response = api("token-acmecoffee").post_json(
+        "/api/v1/statuses", {"status": "", "poll": {"options": ["a", "b"], "expires_in": 3600}}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"] == "Validation failed: Text can't be blank"
