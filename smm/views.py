@@ -169,6 +169,12 @@ def account_set_status(request, ws, account_id):
     if action == "resume" and account.status not in (SocialAccount.Status.PAUSED,):
         messages.error(request, "Only a paused account can be resumed; reconnect it instead.")
         return redirect(account.brand.get_absolute_url())
+    if action == "resume" and not account.credentials:
+        # A paused account without sign-in (the demo's history-only accounts) would say
+        # "Connected" and still refuse every post: it needs connecting, not resuming.
+        why = f" ({account.status_reason})" if account.status_reason else ""
+        messages.error(request, f"{account} has nothing to publish with{why}: connect it instead of resuming it.")
+        return redirect(account.brand.get_absolute_url())
     account.status = transitions[action]
     update = ["status"]
     if action == "disconnect":

@@ -151,3 +151,22 @@ def test_admin_works_for_staff(client, make_user, two_workspaces):
     assert client.get("/admin/").status_code == 200
     page = client.get(f"/admin/smm/socialaccount/{two_workspaces['account_a'].pk}/change/").content.decode()
     assert "secret-token-value" not in page
+
+
+def test_an_account_without_sign_in_cannot_be_resumed(client, two_workspaces):
+    """The demo's history-only accounts are paused with no credentials: resuming would make
+    them say "Connected" while every post to them is refused."""
+    data = two_workspaces
+    account = data["account_a"]
+    account.status, account.credentials = "paused", {}
+    account.status_reason = "Demo account: shows history only; the sandbox cannot publish to Mastodon."
+    account.save()
+    client.force_login(data["owner_a"])
+    brand_page = client.get(account.brand.get_absolute_url()).content.decode()
+    assert 'value="resume"' not in brand_page
+    url = reverse("account_set_status", kwargs={"ws": data["a"].slug, "account_id": account.pk})
+    page = client.post(url, {"action": "resume"}, follow=True).content.decode()
+    assert "has nothing to publish with" in page
+    assert "connect it instead of resuming it" in page
+    account.refresh_from_db()
+    assert account.status == "paused"
