@@ -394,6 +394,93 @@ posts_schedule = _action_schema(
 posts_unschedule = _action_schema("Unschedule (back to draft)", request=None)
 
 
+# --- bulk import -------------------------------------------------------------------------------
+
+EX_BULK = {
+    "id": 31,
+    "brand": 3,
+    "dry_run": True,
+    "status": "done",
+    "phase": "",
+    "error": "",
+    "notes": [],
+    "total_rows": 2,
+    "done_rows": 2,
+    "ok_rows": 1,
+    "error_rows": 1,
+    "imported_rows": 0,
+    "created_at": "2026-02-27T10:00:00Z",
+    "finished_at": "2026-02-27T10:00:01Z",
+    "rows": [
+        {
+            "row": 1,
+            "status": "ok",
+            "errors": {},
+            "warnings": [],
+            "scheduled_at": "2026-03-02T08:00:00Z",
+            "next_free_slot": True,
+            "post": None,
+        },
+        {
+            "row": 2,
+            "status": "error",
+            "errors": {
+                "accounts": ["Acme Coffee has no account “@acme_old”. Its accounts: mastodon:@acme@social.example."],
+                "scheduled_at": [
+                    "Mon 02 Feb 2026 09:00 Europe/Paris has already passed: pick a later time, or leave "
+                    "it blank for the next free slot."
+                ],
+            },
+            "warnings": [],
+            "scheduled_at": None,
+            "next_free_slot": False,
+            "post": None,
+        },
+    ],
+}
+
+posts_bulk = extend_schema(
+    summary="Import many posts (the CSV import's rows as JSON)",
+    description="Each row has the CSV template's columns: `accounts` (handles, `network:handle` or a network "
+    "name; a list or one string separated by |), `text`, `text_<network>` (e.g. `text_x`), `media` (library "
+    "image names or https:// addresses), `alt_text`, `scheduled_at` (ISO 8601 with offset, or local time in the "
+    "brand's zone, blank = the brand's next free posting slot), `link`, `campaign` (an existing campaign's name). "
+    "Every row is checked with the composer's rules. `dry_run` (default true) creates nothing. A row becomes a "
+    "post or is reported with its errors keyed by column, never half. Up to 100 rows are answered at once "
+    "(200, or 201 when posts were created); more are accepted as a job (202): read its results at "
+    "…/posts/bulk/<id>/. Send `Idempotency-Key` so a retried request never imports twice.",
+    request=s.BulkImportWriteSerializer,
+    responses={200: s.BulkImportSerializer, 201: s.BulkImportSerializer, 202: s.BulkImportSerializer, **ERRORS},
+    examples=[
+        example(
+            "Two rows, a dry run",
+            {
+                "brand": 3,
+                "dry_run": True,
+                "rows": [
+                    {
+                        "accounts": ["@acme@social.example", "x:@acme"],
+                        "text": "Spring blend is here",
+                        "text_x": "Spring ☕",
+                    },
+                    {"accounts": "@acme_old", "text": "Tasting", "scheduled_at": "2026-02-02 09:00"},
+                ],
+            },
+            request_only=True,
+        ),
+        example("Checked", EX_BULK, response_only=True, status_codes=["200"]),
+    ],
+)
+
+posts_bulk_detail = extend_schema(
+    summary="A bulk import's progress and per-row results",
+    description="`rows` (all, errors or none) chooses which rows come back once the import is finished.",
+    parameters=[OpenApiParameter("rows", str, enum=["all", "errors", "none"])],
+    responses={200: s.BulkImportSerializer, **READ_ERRORS},
+    examples=[example("Finished", EX_BULK)],
+)
+
+
 posts_approve = _action_schema(
     "Approve a post waiting for approval",
     request=s.CommentSerializer,

@@ -428,3 +428,36 @@ class InboxReplySerializer(serializers.Serializer):
 
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+
+
+class BulkImportWriteSerializer(_WorkspaceRefs, serializers.Serializer):
+    brand = serializers.PrimaryKeyRelatedField(queryset=Brand.objects.none())
+    dry_run = serializers.BooleanField(default=True, help_text="Check every row and create nothing (the default)")
+    rows = serializers.ListField(
+        child=serializers.DictField(), min_length=1, help_text="Each row an object with the CSV template's columns"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "request" in self.context:
+            self.fields["brand"].queryset = self._scoped(Brand)
+
+
+class BulkImportSerializer(serializers.Serializer):
+    """An import's progress and counts; ``rows`` once it is finished."""
+
+    id = serializers.IntegerField()
+    brand = serializers.IntegerField()
+    dry_run = serializers.BooleanField()
+    status = serializers.ChoiceField(choices=["queued", "running", "done", "failed"])
+    phase = serializers.CharField()
+    error = serializers.CharField()
+    notes = serializers.ListField(child=serializers.CharField())
+    total_rows = serializers.IntegerField()
+    done_rows = serializers.IntegerField()
+    ok_rows = serializers.IntegerField()
+    error_rows = serializers.IntegerField()
+    imported_rows = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    rows = serializers.ListField(child=serializers.DictField(), required=False)

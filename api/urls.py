@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
-from api.views import accounts, analytics, base, brands, calendar, campaigns, inbox, media, posts, workspaces
+from api.views import accounts, analytics, base, brands, bulk, calendar, campaigns, inbox, media, posts, workspaces
 
 WS = r"workspaces/(?P<ws>[-a-zA-Z0-9_]+)"
 
@@ -29,6 +29,13 @@ v1 = [
         "workspaces/<slug:ws>/brands/<int:brand_id>/next-free-slot/",
         brands.NextFreeSlotView.as_view(),
         name="api-next-free-slot",
+    ),
+    # before the router: "bulk" is not a post id
+    path("workspaces/<slug:ws>/posts/bulk/", bulk.BulkImportView.as_view(), name="api-post-bulk"),
+    path(
+        "workspaces/<slug:ws>/posts/bulk/<int:job_id>/",
+        bulk.BulkImportDetailView.as_view(),
+        name="api-post-bulk-detail",
     ),
     *router.urls,
     re_path(r"^.*$", base.not_found),  # unknown /api/v1/ URLs answer JSON, like the rest

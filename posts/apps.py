@@ -11,7 +11,12 @@ class PostsConfig(AppConfig):
     ]
     # queue of each task (merged into Celery's task_routes by smm/celery.py)
     # (emails wait on a mail server: they go to the general worker, not the publishing pool)
-    task_routes = {"posts.tasks.*": "publish", "posts.tasks.email_notices": "default"}
+    task_routes = {
+        "posts.tasks.*": "publish",
+        "posts.tasks.email_notices": "default",
+        # a bulk import is long work for a person waiting on a page, not publishing
+        "posts.tasks.run_bulk_import": "default",
+    }
     # Publishing's health on the operations page, its JSON, monitoring and alert emails
     # (called by smm.operations, which knows no post)
     operations_report = "posts.health.report"

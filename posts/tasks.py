@@ -107,3 +107,12 @@ def email_notices(notice_ids: list[int]) -> int:
     from posts import notifications
 
     return notifications.email_notices(notice_ids)
+
+
+@shared_task(name="posts.tasks.run_bulk_import", ignore_result=True, soft_time_limit=1800, time_limit=1860)
+def run_bulk_import(job_id: int) -> None:
+    """Check (and unless a dry run, import) the rows of a bulk import (posts/bulk.py). Safe
+    to run twice: a job another worker holds is left alone, and a row's post is made once."""
+    from posts import bulk
+
+    bulk.run(job_id)

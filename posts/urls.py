@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from posts import views
+from posts import bulk_views, views
 
 app_name = "posts"
 urlpatterns = [
@@ -13,6 +13,13 @@ urlpatterns = [
     path("media/", views.media_library, name="media"),
     path("campaigns/", views.campaigns, name="campaigns"),
     path("slots/<int:brand_id>/", views.slots, name="slots"),
+    path("import/", bulk_views.upload, name="bulk_upload"),
+    path("import/template.csv", bulk_views.template, name="bulk_template"),
+    path("import/<int:job_id>/", bulk_views.job_page, name="bulk_job"),
+    path("import/<int:job_id>/live/", bulk_views.job_live, name="bulk_job_live"),
+    path("import/<int:job_id>/errors.csv", bulk_views.job_errors, name="bulk_job_errors"),
+    path("import/<int:job_id>/import/", bulk_views.job_import, name="bulk_job_import"),
+    path("import/<int:job_id>/restart/", bulk_views.job_restart, name="bulk_job_restart"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:notification_id>/", views.notification_open, name="notification_open"),

@@ -14,6 +14,7 @@ EXPECTED = {
     "posts.tasks.sweep_leases": "publish",
     "posts.tasks.publish_target": "publish",
     "posts.tasks.email_notices": "default",
+    "posts.tasks.run_bulk_import": "default",
     "analytics.tasks.schedule_post_metric_pulls": "metrics",
     "analytics.tasks.schedule_account_metric_pulls": "metrics",
     "analytics.tasks.pull_post_metrics": "metrics",

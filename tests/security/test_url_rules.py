@@ -92,6 +92,11 @@ def _app_objects(workspace, brand, account, owner) -> dict:
         ids["notification_id"] = Notification.objects.create(
             workspace=workspace, user=owner, text="A post could not be published", url=post.get_absolute_url()
         ).pk
+        from posts.models import BulkImport
+
+        ids["job_id"] = BulkImport.objects.create(
+            workspace=workspace, brand=brand, uploaded_by=owner, file_name="a.csv", content="accounts,text\n@alpha,Hi\n"
+        ).pk
     except ImportError:
         pass
     try:

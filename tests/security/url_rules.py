@@ -137,6 +137,14 @@ RULES: dict[str, Rule] = {
     # settling a target of unknown outcome (a draft here: refused with a message, a redirect)
     "posts:target_on_network": ws("resolve_outcomes", method="post"),
     "posts:target_send_again": ws("resolve_outcomes", method="post"),
+    # bulk import (a dry run still waiting for a worker: "import" refuses it with a message, a redirect)
+    "posts:bulk_upload": ws("write_posts"),
+    "posts:bulk_template": ws("write_posts"),
+    "posts:bulk_job": ws("write_posts"),
+    "posts:bulk_job_live": ws("write_posts"),
+    "posts:bulk_job_errors": ws("write_posts"),
+    "posts:bulk_job_import": ws("write_posts", method="post"),
+    "posts:bulk_job_restart": ws("write_posts", method="post"),
     # calendar
     "calendar:view": ws("view"),
     "calendar:events": ws("view"),
@@ -223,6 +231,8 @@ API_RULES: dict[str, Rule] = {
     "api-post-send-target-again": api("resolve_outcomes", method="post", pk="post_id"),
     "api-post-schedule": api("schedule_posts", method="post", pk="post_id"),
     "api-post-unschedule": api("schedule_posts", method="post", pk="post_id"),
+    "api-post-bulk": api("write_posts", method="post"),
+    "api-post-bulk-detail": api("write_posts"),
     "api-inbox-list": api("view"),
     "api-inbox-detail": api("view", pk="item_id"),
     "api-inbox-assign": api("manage_inbox", method="post", pk="item_id"),
