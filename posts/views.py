@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -65,22 +66,27 @@ def post_list(request, ws):
             "filters": filters,
             "pending": pending,
             "brands": scoped(request, Brand),
-            **_list_live(list(page)),
+            **_list_live(_list_rows(page)),
         },
     )
 
 
-def _list_live(posts) -> dict:
+def _list_rows(posts) -> list[tuple]:
+    """What the posts list shows of each post that can change by itself: (id, status,
+    paused brand, [(target state, due), ...])."""
+    return [(p.pk, p.status, p.brand.paused, [(t.state, t.due_at) for t in p.targets.all()]) for p in posts]
+
+
+def _list_live(rows: list[tuple]) -> dict:
     """The posts list's question for post_list_live: which rows, a fingerprint of what they
     show, and how often to ask; no question ("") when none of them can change by itself."""
-    every = [_poll_every(p.targets.all(), p.brand.paused) for p in posts]
-    every = [seconds for seconds in every if seconds]
+    every = [seconds for _, _, paused, targets in rows if (seconds := _poll_every(targets, paused))]
     if not every:
         return {"live_version": "", "live_ids": "", "live_every": 0}
-    shown = [(p.pk, p.status, p.brand.paused, [t.state for t in p.targets.all()]) for p in posts]
+    shown = [(pk, status, paused, sorted(state for state, _ in targets)) for pk, status, paused, targets in rows]
     return {
         "live_version": _fingerprint((shown, min(every))),
-        "live_ids": ",".join(str(p.pk) for p in posts),
+        "live_ids": ",".join(str(row[0]) for row in rows),
         "live_every": min(every),
     }
 
@@ -91,29 +97,42 @@ def _list_live(posts) -> dict:
 def post_list_live(request, ws):
     """The posts list asks here every few seconds while a post on it can move by itself:
     ``ids`` are its rows (at most a page), ``v`` the fingerprint of what they show. 204 when
-    nothing changed, else each row's accounts and status cells, swapped in by their ids.
-    Another workspace's ids are simply not found."""
+    nothing changed (two narrow queries), else each row's accounts and status cells,
+    swapped in by their ids. Another workspace's ids are simply not found."""
     raw = [part for part in request.GET.get("ids", "").split(",") if part]
     if len(raw) > POSTS_PER_PAGE or not all(part.isdigit() and len(part) < 19 for part in raw):
         return HttpResponseBadRequest("ids: at most one page of post numbers, separated by commas.")
     if not raw:
         return HttpResponse(status=204)
     order = {int(part): index for index, part in enumerate(raw)}
-    posts = sorted(
-        scoped(request, Post).filter(pk__in=order).select_related("brand").prefetch_related("targets__account"),
-        key=lambda p: order[p.pk],
+    found = scoped(request, Post).filter(pk__in=order).order_by()
+    targets = defaultdict(list)
+    for post_id, state, due_at in (
+        PostTarget.objects.filter(post__in=found.values("pk")).order_by().values_list("post_id", "state", "due_at")
+    ):
+        targets[post_id].append((state, due_at))
+    rows = sorted(
+        (
+            (pk, status, paused, targets[pk])
+            for pk, status, paused in found.values_list("pk", "status", "brand__paused")
+        ),
+        key=lambda row: order[row[0]],
     )
-    live = _list_live(posts)
+    live = _list_live(rows)
     if live["live_version"] and live["live_version"] == request.GET.get("v"):
         return HttpResponse(status=204)
-    return _live_fragment(request, "posts/_post_list_live.html", {"posts": posts, **live})
+    posts = sorted(found.select_related("brand").prefetch_related("targets__account"), key=lambda p: order[p.pk])
+    return _live_fragment(request, "posts/_post_list_live.html", {"posts": posts, **_list_live(_list_rows(posts))})
 
 
 def _history(post):
+    return _history_of(post.workspace_id, post.pk).select_related("actor")
+
+
+def _history_of(workspace_id: int, post_id: int):
     return (
-        AuditEvent.objects.for_workspace(post.workspace_id)  # the id: no read of the workspace
-        .filter(subject_type="posts.post", subject_id=str(post.pk))
-        .select_related("actor")
+        AuditEvent.objects.for_workspace(workspace_id)  # the id: no read of the workspace
+        .filter(subject_type="posts.post", subject_id=str(post_id))
         .order_by("-created_at", "-id")
     )
 
@@ -128,15 +147,16 @@ SOON = dt.timedelta(minutes=5)
 
 
 def _poll_every(targets, paused: bool) -> int:
-    """Seconds between a page's questions about these targets; 0: none can move by itself."""
+    """Seconds between a page's questions about these targets ((state, due) pairs); 0: none
+    can move by itself."""
     every = 0
     soon = timezone.now() + SOON
-    for target in targets:
-        if target.state in (TargetState.QUEUED, TargetState.PUBLISHING):
+    for state, due_at in targets:
+        if state in (TargetState.QUEUED, TargetState.PUBLISHING):
             return POLL_SOON
-        if target.state == TargetState.SCHEDULED:
+        if state == TargetState.SCHEDULED:
             # held while its brand is paused: it moves once a person resumes the brand
-            if not paused and (target.due_at is None or target.due_at <= soon):
+            if not paused and (due_at is None or due_at <= soon):
                 return POLL_SOON
             every = POLL_LATER
     return every
@@ -176,25 +196,24 @@ def _post_state(request, post, targets: list[PostTarget] | None = None) -> dict:
     }
 
 
-def _live(post, targets, last_event_id) -> dict:
+def _live(status: str, paused: bool, targets, last_event_id: int) -> dict:
     """The post page's question for post_live: a short fingerprint of what its live parts
-    show and how often to ask, or no question ("") when nothing of it can change by itself
-    (no target in a moving state): the page then stops asking."""
-    every = _poll_every(targets, post.brand.paused)
+    show (the post's status, its brand paused, its targets as (id, state, attempts, updated,
+    due), the last history entry) and how often to ask; no question ("") when nothing of it
+    can change by itself: the page then stops asking."""
+    every = _poll_every([(state, due_at) for _, state, _, _, due_at in targets], paused)
     if not every:
         return {"live_version": "", "live_every": 0}
-    shown = (
-        post.status,
-        post.brand.paused,
-        last_event_id,
-        [(t.pk, t.state, t.attempts, t.updated_at.isoformat()) for t in targets],
-        every,
-    )
+    shown = (status, paused, last_event_id, sorted(targets), every)
     return {"live_version": _fingerprint(shown), "live_every": every}
 
 
-def _last_event_id(post) -> int:
-    return _history(post).values_list("id", flat=True).first() or 0
+def _target_rows(targets) -> list[tuple]:
+    return [(t.pk, t.state, t.attempts, t.updated_at, t.due_at) for t in targets]
+
+
+def _last_event_id(workspace_id: int, post_id: int) -> int:
+    return _history_of(workspace_id, post_id).values_list("id", flat=True).first() or 0
 
 
 @workspace_view()
@@ -211,7 +230,12 @@ def post_detail(request, ws, post_id):
             "media": post.media.order_by("postmedia__order"),
             "comments": post.comments.select_related("author"),
             "comment_form": CommentForm(),
-            **_live(post, state["targets"], _last_event_id(post)),
+            **_live(
+                post.status,
+                post.brand.paused,
+                _target_rows(state["targets"]),
+                _last_event_id(post.workspace_id, post.pk),
+            ),
         },
     )
 
@@ -224,12 +248,24 @@ def post_live(request, ws, post_id):
     nothing it shows changed (``v``, the page's fingerprint), else the changed parts
     (status, buttons and banners, targets, history), which htmx swaps in by their ids. The
     same right and the same template parts as the page: nothing the page would not show."""
-    post = get_object_or_404(scoped(request, Post).select_related("brand", "campaign", "author"), pk=post_id)
-    targets = list(post.targets.select_related("account"))
-    live = _live(post, targets, _last_event_id(post))
+    found = scoped(request, Post).filter(pk=post_id).values_list("workspace_id", "status", "brand__paused").first()
+    if found is None:
+        raise Http404("No such post")
+    workspace_id, status, paused = found
+    rows = (
+        PostTarget.objects.filter(post_id=post_id)
+        .order_by()
+        .values_list("pk", "state", "attempts", "updated_at", "due_at")
+    )
+    live = _live(status, paused, list(rows), _last_event_id(workspace_id, post_id))
     if live["live_version"] and live["live_version"] == request.GET.get("v"):
         return HttpResponse(status=204)
-    state = _post_state(request, post, targets)
+    # Changed: read it all, as the page does (and the fingerprint of what is shown).
+    post = get_object_or_404(scoped(request, Post).select_related("brand", "campaign", "author"), pk=post_id)
+    state = _post_state(request, post)
+    live = _live(
+        post.status, post.brand.paused, _target_rows(state["targets"]), _last_event_id(post.workspace_id, post.pk)
+    )
     return _live_fragment(request, "posts/_post_live.html", {**state, **live})
 
 

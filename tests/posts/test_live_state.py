@@ -157,13 +157,15 @@ def test_the_answer_costs_a_few_queries(client, team, scheduled, network, django
     live = poller(client.get(url("detail", team, post_id=scheduled.pk)).content.decode(), "post-live")
     client.get(live)  # the session and the user are warm, as for a page that keeps asking
     # nothing changed: what every page costs (session, user, profile twice, membership), then
-    # the post with its brand, its targets with their accounts, the last history entry's id
+    # three narrow reads: the post's status and brand's pause, its targets' states, the
+    # last history entry's id
     with django_assert_max_num_queries(8):
         assert client.get(live).status_code == 204
     for target in scheduled.targets.all():
         go_out(target)
-    # changed: whether it may still be edited, and the history list, on top
-    with django_assert_max_num_queries(10):
+    # changed: then the post and its targets as the page reads them, whether it may still be
+    # edited, the fingerprint of that, and the history list
+    with django_assert_max_num_queries(13):
         assert client.get(live).status_code == 200
 
 
@@ -207,9 +209,15 @@ def test_the_list_answer_refuses_bad_ids(client, team, ids):
 def test_the_list_answer_costs_a_few_queries(client, team, write_post, tomorrow, django_assert_max_num_queries):
     posts = [actions.schedule_post(write_post(text=f"Post {n}"), tomorrow, team.editor) for n in range(20)]
     as_user(client, team.editor)
-    live = url("list_live", team) + "?ids=" + ",".join(str(p.pk) for p in posts) + "&v=old"
+    page = client.get(url("list", team)).content.decode()
+    live = poller(page, "posts-live")
+    assert live.count(",") == 19
     client.get(live)
-    # what every page costs (5), then posts with brands, targets, their accounts: not one per row
-    with django_assert_max_num_queries(8):
-        response = client.get(live)
+    # nothing changed: what every page costs (5), then the rows' statuses and their targets'
+    # states, in two narrow reads, not one per row
+    with django_assert_max_num_queries(7):
+        assert client.get(live).status_code == 204
+    # changed (another fingerprint): then the posts with brands, targets, their accounts
+    with django_assert_max_num_queries(10):
+        response = client.get(live.replace("&v=", "&v=old"))
     assert response.content.decode().count("post-row-status-") == 20
