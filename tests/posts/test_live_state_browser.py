@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import requests
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 from posts import actions, publishing
 from posts.models import PostTarget, TargetState
 from posts.states import bulk_transition, refresh_post_status
-from smm.platforms.base import Permanent
+from smm.platforms.base import OutcomeUnknown, Permanent
 from tests.engine.conftest import ScriptedAdapter
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -154,3 +155,32 @@ def test_a_hidden_tab_does_not_ask_and_asks_again_once_shown(page, live_server, 
     # when the tab shows again, the next tick asks
     with page.expect_request(lambda request: "/live/" in request.url, timeout=10_000):
         page.evaluate('() => { Object.defineProperty(document, "hidden", { configurable: true, get: () => false }); }')
+
+
+def test_what_a_person_types_survives_an_update_of_the_accounts(page, live_server, login, team, scheduled, network):
+    # given Mastodon's outcome is unknown (its answer was lost, and looking it up said nothing)
+    try:
+        raise requests.ConnectionError("Connection aborted")
+    except requests.ConnectionError as cause:
+        dropped = OutcomeUnknown("The connection dropped before it answered")
+        dropped.__cause__ = cause
+    network.publish_script = [dropped]
+    network.lookup_script = [OutcomeUnknown("The idempotency key has expired")]
+    assert go_out(scheduled.targets.get(account=team.mastodon)) == "unknown"
+    network.publish_script, network.lookup_script = [], []
+    # and the owner is typing the post's link into the form that settles it
+    open_as(page, live_server, login, team.owner, scheduled.get_absolute_url(), 1366, 860)
+    link = page.get_by_label("Link to the post on Mastodon (optional)")
+    link.fill("https://social.example/@acme/1234")
+    link.focus()
+    # when X goes out meanwhile and the accounts are redrawn
+    assert go_out(scheduled.targets.get(account=team.x)) == "published"
+    x = page.get_by_test_id("target").filter(has_text="@acmecoffee")
+    expect(x.get_by_test_id("target-state")).to_have_text("Published", timeout=FOLLOWS_WITHIN_MS)
+    # then what was typed is still there, still focused, and the form still sends it
+    expect(link).to_have_value("https://social.example/@acme/1234")
+    expect(link).to_be_focused()
+    page.get_by_test_id("on-network").click()
+    expect(page.get_by_role("status").filter(has_text="Marked published on Mastodon")).to_be_visible()
+    mastodon = page.get_by_test_id("target").filter(has_text="@acme@social.example")
+    expect(mastodon.get_by_test_id("target-state")).to_have_text("Published")
