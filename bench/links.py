@@ -244,6 +244,9 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
     parser.add_argument("--max-connections", type=int, default=16, help="closed-loop phase (0: skip)")
+    parser.add_argument("--faults", action=argparse.BooleanOptionalAction, default=True, help="database, buffer down")
+    parser.add_argument("--fault-rate", type=float, default=100, help="redirects per second while a store is down")
+    parser.add_argument("--fault-seconds", type=float, default=10)
     args = parser.parse_args()
 
     base_url = os.environ.get("DATABASE_URL", "")
@@ -301,12 +304,18 @@ def main():
         "phases": {},
     }
     load = None
-    try:
+
+    def start_gunicorn(**overrides):
+        procs.env = {**env, **overrides}
         procs.start(
             "gunicorn",
             [PY, "-m", "gunicorn", "smm.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread", "-w", str(args.workers),
              "--threads", str(args.threads), "--log-level", "warning"],
         )  # fmt: skip
+        procs.env = env
+        wait_for(up, 60, "gunicorn")
+
+    try:
         procs.start("drain", [PY, "-c", DRAIN_LOOP])
 
         def up():
@@ -317,7 +326,7 @@ def main():
             except OSError:
                 return False
 
-        wait_for(up, 60, "gunicorn")
+        start_gunicorn()
         load = Load(port, codes)
         load.run({"redirect": 50, "floor": 20}, 4)  # warm-up: imports, connections, regex caches
         for name, rates, seconds in (
@@ -343,6 +352,25 @@ def main():
                 "connections": args.max_connections,
                 **load.closed_loop(args.max_connections, 10),
             }
+        # Faults: the web processes cannot reach the database (links resolve from the cache,
+        # clicks go to the buffer), then cannot reach the buffer (clicks go to the database)
+        for name, overrides in (
+            (
+                "database_down",
+                {"DATABASE_URL": urlunsplit(parts._replace(path=f"/{db_name}", netloc="postgres@127.0.0.1:1"))},
+            ),
+            ("buffer_down", {"CLICK_BUFFER_URL": "redis://127.0.0.1:1/0"}),
+        ):
+            if not args.faults:
+                break
+            procs.stop("gunicorn")
+            start_gunicorn(**overrides)
+            phase = load.run({"redirect": args.fault_rate, "floor": 10}, args.fault_seconds)
+            redirect, floor = (
+                summary(phase, "redirect", args.fault_seconds),
+                summary(phase, "floor", args.fault_seconds),
+            )
+            results["phases"][name] = {"redirect": redirect, "floor": floor}
         # every visit that was not a preview must be a row once the drain has caught up
         all_results = load.results
         sent_clicks = sum(1 for r in all_results if r["kind"] == "redirect" and r["status"] == 302 and not r["preview"])
@@ -374,6 +402,12 @@ def main():
     results["goals"] = {
         "redirect_p50_within_1_5x_floor": target.get("p50_ratio_redirect_to_floor", 99) <= 1.5,
         "redirect_p99_under_50ms_at_rate": target.get("redirect", {}).get("p99_ms", 999) < 50,
+        "redirected_with_a_store_down": all(
+            results["phases"].get(name, {}).get("redirect", {}).get("errors", 1) == 0
+            for name in ("database_down", "buffer_down")
+        )
+        if args.faults
+        else None,
         "no_click_lost": results.get("clicks", {}).get("missing") == 0,
     }
     print(json.dumps(results, indent=2))

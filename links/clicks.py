@@ -143,6 +143,10 @@ def country(address: str) -> str:
 # --- the store ------------------------------------------------------------------------------
 
 _buffer_client: tuple = ("", None)  # (url, client)
+# After a failure the buffer is left alone this long (clicks go to the database): during an
+# outage a visitor does not wait for a connection attempt each time.
+BUFFER_RETRY_AFTER = 5.0
+_buffer_down_until = 0.0
 _losses: Counter = Counter()  # (workspace id, day) -> clicks not yet written to ClickLoss
 _losses_lock = threading.Lock()
 
@@ -155,22 +159,31 @@ def buffer():
         return None
     if _buffer_client[0] != url:
         import redis
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
 
-        client = redis.Redis.from_url(url, socket_timeout=BUFFER_TIMEOUT, socket_connect_timeout=BUFFER_TIMEOUT)
+        # No retry with back-off (redis-py's default sleeps): a visitor is waiting.
+        client = redis.Redis.from_url(
+            url, socket_timeout=BUFFER_TIMEOUT, socket_connect_timeout=BUFFER_TIMEOUT, retry=Retry(NoBackoff(), 0)
+        )
         _buffer_client = (url, client)
     return _buffer_client[1]
 
 
 def record(event: dict) -> str:
     """Keep one click: "buffered", "stored", or "lost" (counted). Never raises."""
+    global _buffer_down_until
     client = buffer()
-    if client is not None:
+    if client is not None and time.monotonic() >= _buffer_down_until:
         try:
             client.rpush(BUFFER_KEY, json.dumps(event, separators=(",", ":")))
             _flush_losses(client)
             return "buffered"
         except Exception as error:  # noqa: BLE001
-            logger.warning("Click buffer unreachable (%s); writing the click to the database", type(error).__name__)
+            _buffer_down_until = time.monotonic() + BUFFER_RETRY_AFTER
+            _say_now_and_then(
+                "buffer", "Click buffer unreachable (%s); writing clicks to the database", type(error).__name__
+            )
     try:
         _store_direct(event)
     except Exception as error:  # noqa: BLE001
@@ -193,13 +206,25 @@ def _note_loss(event: dict, error: Exception) -> None:
     with _losses_lock:
         _losses[(event["ws"], day)] += 1
         waiting = sum(_losses.values())
-    logger.warning(
+    _say_now_and_then(
+        "lost",
         "Click on link %s lost: neither the click buffer nor the database answered (%s); "
         "%d lost click(s) not yet counted in the database",
         event["link"],
         type(error).__name__,
         waiting,
     )
+
+
+_said: dict[str, float] = {}
+SAY_EVERY = 10.0  # seconds: an outage is one line now and then, not one per visitor
+
+
+def _say_now_and_then(topic: str, message: str, *args) -> None:
+    now = time.monotonic()
+    if now - _said.get(topic, -SAY_EVERY) >= SAY_EVERY:
+        _said[topic] = now
+        logger.warning(message, *args)
 
 
 def _flush_losses(client) -> None:

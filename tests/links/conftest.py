@@ -2,9 +2,12 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _links_without_buffer(settings):
+def _links_without_buffer(settings, monkeypatch):
     """Clicks go straight to the database unless a test gives a buffer."""
+    from links import clicks
+
     settings.CLICK_BUFFER_URL = ""
+    monkeypatch.setattr(clicks, "_buffer_down_until", 0.0)
     settings.SHORT_LINK_DOMAIN = ""
     settings.SITE_URL = "https://smm.example.com"
 

@@ -172,6 +172,7 @@ def test_the_redirect_survives_a_failing_click_store_and_counts_the_loss(link, w
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(clicks, "store", down)
+    monkeypatch.setattr(clicks, "_said", {})  # the log line is said at most every 10 s
     # when a visitor follows the link
     response = visit(link)
     # then the visitor is redirected with a click id all the same
@@ -257,11 +258,16 @@ def test_a_drain_that_died_is_taken_over_and_nothing_is_written_twice(link, buff
     assert not buffer.exists(orphan)
 
 
-def test_with_the_buffer_down_the_click_goes_straight_to_the_database(link, settings):
+def test_with_the_buffer_down_the_click_goes_straight_to_the_database(link, settings, monkeypatch):
     settings.CLICK_BUFFER_URL = "redis://127.0.0.1:1/0"  # closed port
     response = visit(link)
     assert response.status_code == 302
     assert Click.objects.count() == 1
+    # and for a while the next visitors do not wait for another connection attempt
+    attempts = []
+    monkeypatch.setattr(clicks.buffer(), "rpush", lambda *args: attempts.append(args))
+    visit(link)
+    assert attempts == [] and Click.objects.count() == 2
 
 
 def test_a_published_links_first_visit_reads_no_row(world, monkeypatch, django_capture_on_commit_callbacks):
