@@ -2,7 +2,8 @@
  *
  * The post page and the posts list poll with htmx (hx-trigger="every 3s" on an element
  * marked data-live, see templates/posts/_post_live_poll.html): here those requests are
- * skipped while the tab is hidden; the next tick after it shows again asks at once.
+ * skipped while the tab is hidden (the next tick after it shows again asks), and the
+ * polling stops when its answers can no longer come.
  *
  * The calendar (window.smmCalendar, made by static/js/calendar.js) asks the calendar's
  * "changes" endpoint (content_calendar.views.changes) for a fingerprint of its visible
@@ -16,6 +17,18 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     const elt = event.detail && event.detail.elt;
     if (document.hidden && elt && elt.hasAttribute("data-live")) event.preventDefault();
+  });
+
+  // Stop asking when the answer can no longer come: the post is gone or out of reach (404,
+  // 403), or the session ended (the question was sent to the login page). htmx stops
+  // polling an element that has left the page.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const elt = event.detail && event.detail.elt;
+    const xhr = event.detail && event.detail.xhr;
+    if (!elt || !xhr || !elt.hasAttribute("data-live")) return;
+    const asked = new URL(elt.getAttribute("hx-get"), window.location.href).pathname;
+    const answered = xhr.responseURL ? new URL(xhr.responseURL).pathname : asked;
+    if (xhr.status === 403 || xhr.status === 404 || answered !== asked) elt.remove();
   });
 
   const CALENDAR_EVERY_MS = 4000;

@@ -111,6 +111,8 @@ def test_once_published_the_answer_has_the_new_state_and_the_history_entry(clien
     assert "Unschedule" not in html and ">Edit<" not in html
     # and nothing can change by itself any more: the new poller does not poll
     assert poller(html, "post-live") == ""
+    # screen readers hear the news in the page's live region
+    assert re.search(r'<p id="post-news" hx-swap-oob="innerHTML">Published\. Published on (Mastodon|X) \(', html)
 
 
 def test_a_failure_shows_the_reason_and_its_history_entry(client, team, scheduled, network):
@@ -207,7 +209,8 @@ def test_the_list_answer_refuses_bad_ids(client, team, ids):
 
 
 def test_the_list_answer_costs_a_few_queries(client, team, write_post, tomorrow, django_assert_max_num_queries):
-    posts = [actions.schedule_post(write_post(text=f"Post {n}"), tomorrow, team.editor) for n in range(20)]
+    for n in range(20):
+        actions.schedule_post(write_post(text=f"Post {n}"), tomorrow, team.editor)
     as_user(client, team.editor)
     page = client.get(url("list", team)).content.decode()
     live = poller(page, "posts-live")

@@ -93,6 +93,10 @@ def test_the_post_page_follows_the_post_out(
     # the buttons of a waiting post are gone; nothing can move any more, so the page stops asking
     expect(page.get_by_role("button", name="Unschedule")).to_have_count(0)
     expect(page.locator("#post-live[hx-get]")).to_have_count(0)
+    # and screen readers were told, in the page's polite live region
+    expect(page.get_by_test_id("post-news")).to_have_text(
+        "Partially published. Failed on X (@acmecoffee): The text is too long for X."
+    )
     not_reloaded(page)
     screenshot(f"live-post-{name}-3-settled")
 
@@ -184,3 +188,14 @@ def test_what_a_person_types_survives_an_update_of_the_accounts(page, live_serve
     expect(page.get_by_role("status").filter(has_text="Marked published on Mastodon")).to_be_visible()
     mastodon = page.get_by_test_id("target").filter(has_text="@acme@social.example")
     expect(mastodon.get_by_test_id("target-state")).to_have_text("Published")
+
+
+def test_the_page_stops_asking_once_the_session_ended(page, live_server, login, team, scheduled):
+    open_as(page, live_server, login, team.editor, scheduled.get_absolute_url(), 1366, 860)
+    expect(page.locator("#post-live[hx-get]")).to_have_count(1)
+    # when the session ends (logged out elsewhere, expired), the next question lands on the login page
+    page.context.clear_cookies()
+    # then the page stops asking, and stays as it was
+    expect(page.locator("#post-live")).to_have_count(0, timeout=FOLLOWS_WITHIN_MS)
+    expect(page.get_by_test_id("post-status")).to_have_text("Scheduled")
+    not_reloaded(page)
