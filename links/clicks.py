@@ -136,7 +136,7 @@ def country(address: str) -> str:
         found = _geo_reader.get(address) or {}
         return str((found.get("country") or found.get("registered_country") or {}).get("iso_code") or "")[:2]
     except Exception:  # noqa: BLE001 - no country is better than no redirect
-        logger.warning("GeoIP lookup failed (GEOIP_COUNTRY_DB=%s)", path, exc_info=True)
+        _say_now_and_then("geoip", "GeoIP lookup failed (GEOIP_COUNTRY_DB=%s): clicks have no country", path)
         return ""
 
 

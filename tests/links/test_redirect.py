@@ -287,3 +287,22 @@ def test_a_published_links_first_visit_reads_no_row(world, monkeypatch, django_c
         response = visit(link)
     assert response.status_code == 302 and len(kept) == 1
     assert len(queries) == 0
+
+
+def test_country_from_a_local_geoip_database_when_one_is_configured(link, settings, monkeypatch):
+    class Reader:  # what maxminddb's reader answers for an address
+        def get(self, address):
+            return {"country": {"iso_code": "FR"}} if address == ADDRESS else None
+
+    settings.GEOIP_COUNTRY_DB = "/var/lib/geoip/GeoLite2-Country.mmdb"
+    monkeypatch.setattr(clicks, "_geo_reader", Reader())
+    visit(link)
+    visit(link, address="198.51.100.9")
+    assert sorted(Click.objects.values_list("country", flat=True)) == ["", "FR"]
+
+
+def test_a_missing_geoip_database_costs_the_country_not_the_click(link, settings, monkeypatch):
+    settings.GEOIP_COUNTRY_DB = "/nonexistent/GeoLite2-Country.mmdb"
+    monkeypatch.setattr(clicks, "_geo_reader", None)
+    assert visit(link).status_code == 302
+    assert Click.objects.get().country == ""
