@@ -167,6 +167,7 @@ INSTALLED_APPS = [
     "analytics",
     "inbox",
     "links",  # tracked short links, UTM presets, the click log
+    "listening",  # monitors, the Jetstream consumer, mentions, spike alerts
     "api",  # above the feature apps: the REST API over all of them
     "rest_framework",
     "django_filters",
@@ -309,6 +310,11 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # 1000 x 1000, 430 of 480 x 480) is past what the networks take for a GIF, and 1 to 3 s of
 # a web worker's CPU to re-encode; memory follows one frame, whatever the count.
 MEDIA_MAX_DECODED_PIXELS = env_int("MEDIA_MAX_DECODED_PIXELS", 100_000_000)
+# Bulk import (posts/bulk.py): the largest file and the most rows at a time, and how many
+# images one file may have fetched by address (each one a download and a re-encode).
+BULK_IMPORT_MAX_BYTES = env_int("BULK_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
+BULK_IMPORT_MAX_ROWS = env_int("BULK_IMPORT_MAX_ROWS", 10_000)
+BULK_IMPORT_MAX_MEDIA_URLS = env_int("BULK_IMPORT_MAX_MEDIA_URLS", 200)
 
 # Secrets at rest: comma-separated Fernet keys, newest first (MultiFernet rotation).
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
@@ -585,3 +591,16 @@ CLICK_BUFFER_URL = env_str("CLICK_BUFFER_URL", REDIS_URL)
 LINKS_VISITOR_SECRET = env_str("LINKS_VISITOR_SECRET", "")
 # A local MaxMind country (or city) database for the click's country; empty: no country.
 GEOIP_COUNTRY_DB = env_str("GEOIP_COUNTRY_DB", "")
+
+# --- Listening (listening/) --------------------------------------------------------------------------
+# The Jetstream endpoint the listen_jetstream consumer reads (Bluesky's public one in
+# production; with the sandbox, the sandbox's own stream served by `manage.py sandbox_jetstream`).
+SANDBOX_JETSTREAM_PORT = env_int("SANDBOX_JETSTREAM_PORT", 8765)
+JETSTREAM_URL = env_str(
+    "JETSTREAM_URL",
+    f"ws://127.0.0.1:{SANDBOX_JETSTREAM_PORT}/subscribe"
+    if SANDBOX_ENABLED
+    else "wss://jetstream2.us-east.bsky.network/subscribe",
+)
+# Spike alerts: how far back the baseline reaches, per window (minutes -> baseline hours).
+LISTENING_BASELINE_HOURS = {10: 24, 60: 24 * 7}

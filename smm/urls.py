@@ -32,6 +32,7 @@ workspace_patterns = [
     path("analytics/", include("analytics.urls")),
     path("inbox/", include("inbox.urls")),
     path("links/", include("links.urls")),
+    path("listening/", include("listening.urls")),
     path("api/", include("api.ui_urls")),
 ]
 

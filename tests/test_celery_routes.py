@@ -36,13 +36,22 @@ EXPECTED = {
     "smm.api.tasks.deliver_webhook": "webhooks",
     "smm.api.tasks.send_due_webhooks": "webhooks",
     "links.tasks.drain_clicks": "default",
+    "listening.tasks.check_spikes": "default",
 }
 
 
 @pytest.fixture(autouse=True, scope="module")
 def _tasks_loaded():
     # what the worker does at start: import every app's tasks module
-    for module in ("posts.tasks", "analytics.tasks", "inbox.tasks", "links.tasks", "sandbox.tasks", "smm.tasks"):
+    for module in (
+        "posts.tasks",
+        "analytics.tasks",
+        "inbox.tasks",
+        "links.tasks",
+        "listening.tasks",
+        "sandbox.tasks",
+        "smm.tasks",
+    ):
         importlib.import_module(module)
     celery_app.finalize(auto=True)
 
@@ -59,7 +68,7 @@ def test_each_task_routes_to_its_queue(name, queue):
 
 def test_every_project_task_is_in_the_table():
     # a new task must be given a queue on purpose (and added above)
-    apps = {"posts", "analytics", "inbox", "links", "sandbox", "smm"}
+    apps = {"posts", "analytics", "inbox", "links", "listening", "sandbox", "smm"}
     ours = {n for n in celery_app.tasks if n.split(".")[0] in apps}
     assert ours - {"smm.tasks.heartbeat"} == set(EXPECTED)
 

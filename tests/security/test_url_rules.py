@@ -132,6 +132,33 @@ def _app_objects(workspace, brand, account, owner) -> dict:
     except ImportError:
         pass
     try:
+        from listening.models import Mention, Monitor, SpikeAlert
+
+        monitor = Monitor.objects.create(workspace=workspace, brand=brand, name="Alpha", terms=["alpha"])
+        ids["monitor_id"] = monitor.pk
+        ids["mention_id"] = Mention.objects.create(
+            workspace=workspace,
+            monitor=monitor,
+            source="bluesky",
+            remote_id="at://did:plc:a/app.bsky.feed.post/1",
+            text="alpha",
+            created_at=now,
+            seen_at=now,
+        ).pk
+        ids["alert_id"] = SpikeAlert.objects.create(
+            workspace=workspace,
+            monitor=monitor,
+            series="volume",
+            window_minutes=10,
+            bucket_start=now,
+            count=9,
+            baseline_mean=1,
+            baseline_stddev=1,
+            threshold=4,
+        ).pk
+    except ImportError:
+        pass
+    try:
         from smm.models_api import ApiToken, WebhookEndpoint
 
         ids["token_id"] = ApiToken.objects.create(

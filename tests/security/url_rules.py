@@ -254,6 +254,12 @@ LINKS_RULES: dict[str, Rule] = {
     "links:preset_brand": ws("manage_brands"),
     "links:preset_campaign": ws("manage_brands"),
     "links:composer_preview": ws("write_posts", method="post"),
+    # Listening (listening/): the dashboard and alerts are analytics; monitors are a brand's settings.
+    "listening:dashboard": ws("view_analytics"),
+    "listening:monitor_create": ws("manage_brands"),
+    "listening:monitor_edit": ws("manage_brands"),
+    "listening:mention_to_inbox": ws("manage_inbox", method="post"),
+    "listening:alert": ws("view_analytics"),
 }
 RULES.update(LINKS_RULES)
 
