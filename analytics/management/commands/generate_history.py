@@ -19,7 +19,7 @@ import zlib
 import numpy as np
 import pandas as pd
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from analytics import history
@@ -81,6 +81,13 @@ class Command(BaseCommand):
                     )
                 for key in totals:
                     totals[key] += counts[key]
+        if totals["posts"] and connection.vendor == "postgresql":
+            # Statistics for the planner now: until autovacuum gets to the freshly filled
+            # tables PostgreSQL plans the dashboards' KPI statement as if they were empty
+            # (the demo's agency overview took 11 s instead of 0.16 s).
+            models = (Post, PostTarget, PostMetricSnapshot, PostMetricLatest, AccountDailySnapshot)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
         self.stdout.write(
             self.style.SUCCESS(
                 "History: {posts} posts, {targets} targets, {snapshots} snapshots, {daily} daily account rows "
