@@ -179,3 +179,17 @@ def test_a_bluesky_accounts_languages_and_reply_rule(client, team, make_account)
     )
 
     assert PostTarget.objects.get(account=bluesky).options == {"langs": ["en", "de"], "reply": "mentioned"}
+
+
+def test_accounts_of_one_network_share_their_option_fields(team, make_account):
+    # The composer carries every account's options: each network's fields are built once
+    # per form (the card rendered 30 accounts in 0.8 s with one set of fields per account).
+    from posts.forms import ComposerForm
+
+    second = make_account(team.brand, "mastodon", "@second@social.example", base_url="https://social.example")
+    form = ComposerForm(workspace=team.workspace)
+
+    assert form.fields[opt(team.mastodon, "visibility")] is form.fields[opt(second, "visibility")]
+    html = str(form[opt(second, "visibility")])
+    assert html.startswith(f'<select name="{opt(second, "visibility")}" id="id_{opt(second, "visibility")}">')
+    assert '<option value="private">Followers only</option>' in html
