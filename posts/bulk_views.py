@@ -77,8 +77,8 @@ def upload(request, ws):
             "form": form,
             "jobs": jobs,
             "guide": bulk.COLUMN_GUIDE,
-            "max_rows": bulk.max_rows(),
-            "max_mb": bulk.max_bytes() / 1048576,
+            "max_rows": f"{bulk.max_rows():,}",
+            "max_mb": f"{bulk.max_bytes() / 1048576:g}",
         },
         status=status,
     )

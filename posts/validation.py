@@ -67,12 +67,20 @@ def media_items(assets) -> list[MediaItem]:
 
 
 def check_target(
-    account, text: str, media: list[MediaItem], link: str = "", *, main_text: str = "", options: dict | None = None
+    account,
+    text: str,
+    media: list[MediaItem],
+    link: str = "",
+    *,
+    main_text: str = "",
+    options: dict | None = None,
+    adapter=None,
 ) -> TargetCheck:
     """Run the account's network adapter over one variant and its post options (poll,
     visibility, who may reply...), with the limits of the account's own server where it
-    announced them (a Mastodon instance may allow 5,000)."""
-    adapter = get_adapter(account.network).apply_limits(getattr(account, "limits", None))
+    announced them (a Mastodon instance may allow 5,000). ``adapter``: one made by
+    ``limited_adapter(account)`` already, for callers that check many rows (bulk import)."""
+    adapter = adapter or limited_adapter(account)
     content = PostContent(text=text, media=list(media), link=link or None, options=dict(options or {}))
     try:
         problems = list(adapter.validate(content))
@@ -92,6 +100,11 @@ def check_target(
         follows_main_text=text == main_text,
         notes=_conversion_notes(adapter, media),
     )
+
+
+def limited_adapter(account):
+    """The account's network adapter with its server's announced limits."""
+    return get_adapter(account.network).apply_limits(getattr(account, "limits", None))
 
 
 def _conversion_notes(adapter, media: list[MediaItem]) -> list[str]:

@@ -300,3 +300,21 @@ def test_accounts_and_media_of_another_workspace_are_not_found(
     job = run_import("accounts,text,media\n@theirs,Hi,\nx,Hi,theirs.png\n")
     assert messages_of(job, 2)[0].startswith("Northwind Coffee has no account “@theirs”.")
     assert "No image called “theirs.png”" in messages_of(job, 3)[0]
+
+
+def test_an_import_that_stops_half_way_says_which_rows_are_posts(world, run_import, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    real_write_all = bulk._write_all
+
+    def stops_after_the_first_row(checker, job, plans, rows, progress):
+        real_write_all(checker, job, plans[:1], rows, progress)
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(bulk, "_write_all", stops_after_the_first_row)
+    job = run_import(f"accounts,text,scheduled_at\n@northwind,One,{future()}\n@northwind,Two,{future(4)}\n")
+    assert job.status == BulkImport.Status.FAILED and "stopped before the end" in job.error
+    assert (job.imported_rows, job.error_rows) == (1, 1)
+    assert messages_of(job, 3) == ["Not imported: the import stopped before this row. Upload it again."]
+    assert "@northwind,Two," in bulk.errors_csv(job)
+    assert list(Post.objects.values_list("text", flat=True)) == ["One"]
