@@ -163,6 +163,7 @@ class Consumer:
         stop: threading.Event | None = None,
         on_event: Callable[[int], None] | None = None,
         flush_seconds: float = FLUSH_SECONDS,
+        backoff_first: float = BACKOFF_FIRST,
         backoff_max: float = BACKOFF_MAX,
     ):
         self.url = url
@@ -170,6 +171,7 @@ class Consumer:
         self.stop = stop or threading.Event()
         self.on_event = on_event
         self.flush_seconds = flush_seconds
+        self.backoff_first = backoff_first
         self.backoff_max = backoff_max
         self.counts = Counts()
         self.total = Counts()  # since start, for the command's log and the tests
@@ -288,7 +290,7 @@ class Consumer:
         from websockets.sync.client import connect
 
         self.load()
-        backoff = BACKOFF_FIRST
+        backoff = self.backoff_first
         while not self.stop.is_set():
             url = subscribe_url(self.url, self.cursor)
             received = False
@@ -307,7 +309,7 @@ class Consumer:
             self.total.disconnects += 1
             self.flush(connected=False)
             if received:
-                backoff = BACKOFF_FIRST
+                backoff = self.backoff_first
             delay = min(backoff, self.backoff_max) * random.uniform(0.8, 1.2)
             backoff = min(backoff * 2, self.backoff_max)
             self.stop.wait(delay)

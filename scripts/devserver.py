@@ -1,6 +1,7 @@
-"""Start web + Celery worker + Celery beat together for the embedded default (make run).
+"""Start web + Celery worker + Celery beat + the listening consumer (and the sandbox's stream)
+together for the embedded default (make run).
 
-Stops all three when any of them exits or on Ctrl-C; each child is stopped by its pid.
+Stops them all when any of them exits or on Ctrl-C; each child is stopped by its pid.
 """
 
 from __future__ import annotations
@@ -60,11 +61,16 @@ def main() -> int:
             str(Path(settings.CELERY_BEAT_SCHEDULE_FILENAME)),
         ],
     }
+    # Listening: the Jetstream consumer, and with the sandbox its Jetstream-like stream to read.
+    commands["listen"] = [PY, "manage.py", "listen_jetstream"]
+    if settings.SANDBOX_ENABLED:
+        port = str(settings.SANDBOX_JETSTREAM_PORT)
+        commands["stream"] = [PY, "manage.py", "sandbox_jetstream", "--port", port, "--chatter-per-minute", "4"]
     children = {name: subprocess.Popen(cmd, cwd=ROOT) for name, cmd in commands.items()}
     print(
         f"\n  SMM is running at http://{HOST}:{PORT}/\n"
         f"  Log in as demo / demo-smm-2026 (client view: acme-client / demo-smm-2026)\n"
-        f"  Sandbox network: http://{HOST}:{PORT}/sandbox/\n  Ctrl-C stops web, worker and beat.\n",
+        f"  Sandbox network: http://{HOST}:{PORT}/sandbox/\n  Ctrl-C stops web, worker, beat and listening.\n",
         flush=True,
     )
 
