@@ -155,6 +155,7 @@ def email(alert: SpikeAlert) -> None:
         "",
         f"See them all, and pause {monitor.brand.name}'s publishing in one click: {site}{alert.get_absolute_url()}",
     ]
-    subject = f"{'Crisis' if alert.series == SpikeAlert.Series.NEGATIVE else 'Spike'} alert: {monitor.name}"
+    kind = "Crisis" if alert.series == SpikeAlert.Series.NEGATIVE else "Spike"
+    subject = f"{kind} alert: {monitor.name} ({alert.count} {what} in {alert.window_minutes} min)"
     operations.send_alert(subject, "\n".join(lines), recipients)
     SpikeAlert.objects.filter(pk=alert.pk).update(emailed_at=timezone.now())
