@@ -207,6 +207,14 @@ def format_value(raw, kind: str) -> str:
     return f"{int(round(raw)):,}"
 
 
+def _signed(number: float, places: int) -> str:
+    """``+1.25`` / ``-0.40``, and ``±0.00`` for what rounds to nothing (never "-0.00")."""
+    rounded = round(number, places)
+    if rounded == 0:
+        return f"±{0:.{places}f}"
+    return f"{rounded:+.{places}f}"
+
+
 def delta(cur, prev, kind: str, lower_is_better: bool = False) -> dict:
     """Change against the previous period: for rates in percentage points, otherwise in %."""
     if cur is None or prev is None:
@@ -214,13 +222,13 @@ def delta(cur, prev, kind: str, lower_is_better: bool = False) -> dict:
     diff = cur - prev
     pct = None if prev == 0 else diff / abs(prev)
     if kind == "rate":
-        text = f"{diff * 100:+.2f} pp"
+        text = _signed(diff * 100, 2) + " pp"
     elif kind == "duration":
         text = ("+" if diff >= 0 else "−") + format_value(abs(diff), "duration")
     elif pct is None:
         text = "new" if diff else "±0"
     else:
-        text = f"{pct * 100:+.1f}%"
+        text = _signed(pct * 100, 1) + "%"
     if abs(diff) < 1e-12:
         trend = "flat"
     else:
