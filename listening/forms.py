@@ -59,7 +59,7 @@ class MonitorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.workspace = workspace
         self.fields["brand"].queryset = Brand.objects.for_workspace(workspace)
-        if self.instance.pk and not self.is_bound:
+        if not self.is_bound:  # the lists as lines (a new monitor's are empty, not "[]")
             for name in LIST_FIELDS:
                 self.initial[name] = "\n".join(getattr(self.instance, name) or [])
 
