@@ -1194,6 +1194,7 @@ def _has_webhooks(workspace) -> bool:
 
 
 def _finish(job: BulkImport, error: str = "") -> None:
+    job.refresh_from_db(fields=["total_rows", "notes", "media_map"])  # (written by updates meanwhile)
     counts = dict(BulkImportRow.objects.filter(job=job).order_by().values_list("status").annotate(n=Count("id")))
     imported = counts.get(BulkImportRow.Status.IMPORTED, 0)
     job.status = BulkImport.Status.FAILED if error else BulkImport.Status.DONE

@@ -318,3 +318,29 @@ def test_an_import_that_stops_half_way_says_which_rows_are_posts(world, run_impo
     assert messages_of(job, 3) == ["Not imported: the import stopped before this row. Upload it again."]
     assert "@northwind,Two," in bulk.errors_csv(job)
     assert list(Post.objects.values_list("text", flat=True)) == ["One"]
+
+
+def test_posts_waiting_for_approval_are_told_to_webhooks_one_event_each(world, run_import, monkeypatch):
+    from smm.models_api import WebhookDelivery, WebhookEndpoint
+
+    monkeypatch.setattr("smm.tasks.deliver_webhook.delay", lambda pk: None)  # no broker here
+    world["ws"].approval_policy = "contributors"
+    world["ws"].save()
+    WebhookEndpoint.objects.create(
+        workspace=world["ws"], url="https://hooks.example/smm", events=["post.needs_approval"], secret={"key": "k"}
+    )
+    job = run_import(
+        f"accounts,text,scheduled_at\n@northwind,One,{future()}\n@northwind,Two,{future(4)}\n",
+        user=world["contributor"],
+    )
+    deliveries = WebhookDelivery.objects.filter(event="post.needs_approval")
+    assert sorted(d.payload["post"]["id"] for d in deliveries) == sorted(job.rows.values_list("post_id", flat=True))
+    assert {d.payload["post"]["status"] for d in deliveries} == {"pending_approval"}
+
+
+def test_the_import_itself_is_in_the_audit_log(world, run_import):
+    job = run_import(f"accounts,text,scheduled_at\n@northwind,One,{future()}\n@ghost,Two,\n")
+    event = AuditEvent.objects.get(verb="posts.imported")
+    assert event.subject_id == str(job.pk) and event.actor == world["owner"]
+    assert event.message == "Imported 1 post for Northwind Coffee from “posts.csv”"
+    assert event.data == {"rows": 2, "errors": 1}

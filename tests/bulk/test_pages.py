@@ -4,6 +4,7 @@ and template downloads, importing a checked file; rights and tenancy."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 
 import pytest
@@ -127,3 +128,38 @@ def test_the_brand_must_be_of_this_workspace(client, world, make_workspace, make
         {"brand": theirs.pk, "file": SimpleUploadedFile("a.csv", b"accounts,text\n@a,b\n"), "dry_run": "on"},
     )
     assert response.status_code == 400 and BulkImport.objects.count() == 0
+
+
+def test_an_import_that_waits_too_long_can_be_handed_to_a_worker_again(client, world, monkeypatch):
+    handed = []
+    monkeypatch.setattr(bulk, "enqueue", handed.append)
+    client.force_login(world["editor"])
+    upload(client, world, "accounts,text\n@northwind,Hi\n")
+    job = BulkImport.objects.get()
+    assert "Hand it to a worker again" not in client.get(job.get_absolute_url()).content.decode()
+    BulkImport.objects.filter(pk=job.pk).update(created_at=job.created_at - dt.timedelta(minutes=5))
+    assert "Hand it to a worker again" in client.get(job.get_absolute_url()).content.decode()
+    client.post(url(world, "bulk_job_restart", job_id=job.pk))
+    assert handed == [job.pk]
+
+
+def test_a_long_import_pages_its_rows_and_filters_the_errors(client, world):
+    from smm.models import Membership
+
+    rows = "".join(f"@northwind,Post {i},{future(days=2 + i // 10, hour=8 + i % 10)}\n" for i in range(130))
+    membership = Membership.objects.get(workspace=world["ws"], user=world["editor"])
+    job = bulk.start(
+        world["ws"],
+        world["brand"],
+        membership,
+        content="accounts,text,scheduled_at\n" + rows + "@ghost,x,\n",
+        file_name="long.csv",
+        dry_run=True,
+        in_background=False,
+    )
+    bulk.run(job.pk)
+    client.force_login(world["editor"])
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert page.count('data-testid="row"') == 100 and "Page 1 of 2" in page
+    errors = client.get(job.get_absolute_url() + "?show=errors").content.decode()
+    assert errors.count('data-testid="row"') == 1 and "no account “@ghost”" in errors
