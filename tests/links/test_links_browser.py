@@ -58,3 +58,33 @@ def test_composer_preview_links_list_and_pause(page, live_server, login, screens
     page.goto(f"{live_server.url}/w/{world['ws'].slug}/links/settings/")
     expect(page.get_by_test_id("preset-workspace")).to_contain_text("utm_medium=social")
     screenshot("links-settings")
+
+
+def test_links_pages_fit_a_phone(browser, live_server, world):
+    import os
+
+    from tests.conftest import ARTIFACTS
+
+    TrackedLink.objects.create(
+        workspace=world["ws"],
+        brand=world["brand"],
+        target=world["targets"]["x"],
+        original_url="https://shop.example.com/beans",
+        destination="https://shop.example.com/beans?utm_source=x&utm_medium=social&utm_campaign=spring-sale-2026",
+    )
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", "olive")
+        page.fill("input[name=password]", "pw-for-tests-1")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        for name, path in (("list", "links/"), ("settings", "links/settings/")):
+            page.goto(f"{live_server.url}/w/{world['ws'].slug}/{path}")
+            os.makedirs(ARTIFACTS, exist_ok=True)
+            page.screenshot(path=os.path.join(ARTIFACTS, f"links-phone-{name}.png"), full_page=True)
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 1, name
+    finally:
+        context.close()
