@@ -377,3 +377,32 @@ class BulkImportRow(models.Model):
 
     def __str__(self):
         return f"Row {self.number} of import {self.job_id}"
+
+
+class Snippet(models.Model):
+    """A brand's saved text the composer inserts at the caret: a hashtag group or a
+    snippet (a sign-off, a disclaimer, a call to action). Names are unique per brand,
+    whatever their case, so the composer's Insert menu never shows two of one name."""
+
+    class Kind(models.TextChoices):
+        HASHTAGS = "hashtags", "Hashtag group"
+        TEXT = "text", "Snippet"
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="snippets")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.HASHTAGS)
+    name = models.CharField(max_length=80)
+    body = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_path = "brand__workspace"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(models.functions.Lower("name"), "brand", name="snippet_name_unique_per_brand")
+        ]
+
+    def __str__(self):
+        return self.name

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from posts import bulk_views, views
+from posts import bulk_views, snippet_views, views
 
 app_name = "posts"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("media/", views.media_library, name="media"),
     path("campaigns/", views.campaigns, name="campaigns"),
     path("slots/<int:brand_id>/", views.slots, name="slots"),
+    path("snippets/<int:brand_id>/", snippet_views.snippets, name="snippets"),
     path("import/", bulk_views.upload, name="bulk_upload"),
     path("import/template.csv", bulk_views.template, name="bulk_template"),
     path("import/<int:job_id>/", bulk_views.job_page, name="bulk_job"),

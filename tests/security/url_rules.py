@@ -123,6 +123,7 @@ RULES: dict[str, Rule] = {
     "posts:media": ws("view"),
     "posts:campaigns": ws("view"),
     "posts:slots": ws("view"),
+    "posts:snippets": ws("write_posts"),
     "posts:notifications": ws("view"),
     "posts:notifications_read_all": ws("view", method="post"),
     # a notice is its member's own (the owner's here): anyone else's is not found

@@ -28,7 +28,7 @@ from django.utils import timezone
 from analytics.management.commands.generate_history import EXTRA_NETWORKS, history_only_reason
 from inbox.models import SavedReply
 from posts import actions as post_actions
-from posts.models import Post, PostingSlot, PostStatus
+from posts.models import Post, PostingSlot, PostStatus, Snippet
 from sandbox.actions import NewStatus, post_status
 from sandbox.models import SandboxAccount, SandboxStatus, SandboxToken
 from sandbox.simulator import audience, simulate
@@ -101,6 +101,10 @@ class Command(BaseCommand):
                 brand, _ = Brand.objects.update_or_create(
                     workspace=workspace, name=name, defaults={"time_zone": tz, "colour": colour}
                 )
+                for kind, snippet_name, body in SNIPPETS:
+                    Snippet.objects.get_or_create(
+                        brand=brand, name=snippet_name, defaults={"kind": kind, "body": body.format(brand=name)}
+                    )
                 for handle in handles:
                     account = self._account(brand, handle, sandbox_url)
                     if not options["no_history"]:
@@ -260,6 +264,14 @@ SAVED_REPLIES = [
         "Thanks for flagging this, {first_name}. We're looking into it now and will come back to you here today.",
     ),
 ]
+# Every demo brand's hashtag groups and snippets (the composer's Insert menu).
+SNIPPETS = [
+    ("hashtags", "Everyday", "#smallbusiness #community #behindthescenes"),
+    ("hashtags", "Launches", "#new #launch #comingsoon"),
+    ("text", "Sign-off", "Thanks for reading! The {brand} team"),
+    ("text", "Visit us", "Find out more at https://example.com and tell us what you think."),
+]
+
 # Weekly posting slots of every demo brand (weekday, hour, minute in the brand's zone).
 SLOTS = [(0, 9, 0), (1, 12, 30), (2, 9, 0), (3, 12, 30), (4, 9, 0), (5, 11, 0)]
 # The coming days' posts (local hour, text).
