@@ -1154,9 +1154,10 @@ def _check_and_write(job: BulkImport, membership, parsed: Parsed, progress) -> N
     parsed_todo = Parsed(
         header=parsed.header, columns=parsed.columns, rows=todo, notes=parsed.notes, problems=parsed.problems
     )
-    BulkImport.objects.filter(pk=job.pk).update(
-        total_rows=len(parsed.rows), notes=parsed.notes, phase="checking", done_rows=0
-    )
+    notes = list(parsed.notes)
+    if job.brand.paused:
+        notes.append(f"{job.brand} is paused: its posts are held, and go out only once it is resumed.")
+    BulkImport.objects.filter(pk=job.pk).update(total_rows=len(parsed.rows), notes=notes, phase="checking", done_rows=0)
     checker = Checker(job.workspace, job.brand, membership, store_media=not job.dry_run, job=job)
     checker.webhooks = _has_webhooks(job.workspace)
     results = check_all(checker, parsed_todo, progress=lambda n: progress(n))

@@ -94,3 +94,19 @@ def test_upload_dry_run_fix_the_errors_and_import(world, page, live_server, logi
     ]
     page.get_by_test_id("post-link").click()
     expect(page.locator("body")).to_contain_text("Tasting on Tuesday")
+
+
+def test_the_import_pages_fit_a_phone(world, page, live_server, login, screenshot, run_import):
+    job = run_import(
+        "accounts,text\n@northwind,Hello from a phone\n@ghost_account_with_a_long_name,Not this one\n", dry_run=True
+    )
+    login("eddie")
+    page.set_viewport_size({"width": 390, "height": 844})
+    for name, path in (
+        ("bulk-phone-upload", f"/w/{world['ws'].slug}/posts/import/"),
+        ("bulk-phone-job", job.get_absolute_url()),
+    ):
+        page.goto(f"{live_server.url}{path}")
+        screenshot(name)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{path} scrolls sideways ({width} px)"
