@@ -344,3 +344,19 @@ def test_the_import_itself_is_in_the_audit_log(world, run_import):
     assert event.subject_id == str(job.pk) and event.actor == world["owner"]
     assert event.message == "Imported 1 post for Northwind Coffee from “posts.csv”"
     assert event.data == {"rows": 2, "errors": 1}
+
+
+def test_a_network_text_too_long_is_said_under_its_own_column(world, run_import):
+    job = run_import("accounts,text,text_x\n@northwind@social.example|x,Short for Mastodon," + "y" * 300 + "\n")
+    (message,) = job.rows.get(number=2).messages
+    assert message["field"] == "text_x"
+    assert message["message"].startswith("X @northwind: ")
+    assert Post.objects.count() == 0
+
+
+def test_a_paused_brand_is_said_and_its_posts_are_held(world, run_import):
+    world["brand"].paused = True
+    world["brand"].save()
+    job = run_import(f"accounts,text,scheduled_at\n@northwind,Hi,{future()}\n")
+    assert job.notes == ["Northwind Coffee is paused: its posts are held, and go out only once it is resumed."]
+    assert job.rows.get(number=2).post.is_held
