@@ -168,6 +168,7 @@ INSTALLED_APPS = [
     "inbox",
     "links",  # tracked short links, UTM presets, the click log
     "listening",  # monitors, the Jetstream consumer, mentions, spike alerts
+    "recurring",  # repeating series and evergreen categories (over posts)
     "api",  # above the feature apps: the REST API over all of them
     "rest_framework",
     "django_filters",

@@ -33,6 +33,7 @@ workspace_patterns = [
     path("inbox/", include("inbox.urls")),
     path("links/", include("links.urls")),
     path("listening/", include("listening.urls")),
+    path("recurring/", include("recurring.urls")),
     path("api/", include("api.ui_urls")),
 ]
 

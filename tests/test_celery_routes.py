@@ -37,6 +37,8 @@ EXPECTED = {
     "smm.api.tasks.send_due_webhooks": "webhooks",
     "links.tasks.drain_clicks": "default",
     "listening.tasks.check_spikes": "default",
+    "recurring.tasks.materialise_all": "default",
+    "recurring.tasks.recycle_evergreen": "default",
 }
 
 
@@ -49,6 +51,7 @@ def _tasks_loaded():
         "inbox.tasks",
         "links.tasks",
         "listening.tasks",
+        "recurring.tasks",
         "sandbox.tasks",
         "smm.tasks",
     ):
@@ -68,7 +71,7 @@ def test_each_task_routes_to_its_queue(name, queue):
 
 def test_every_project_task_is_in_the_table():
     # a new task must be given a queue on purpose (and added above)
-    apps = {"posts", "analytics", "inbox", "links", "listening", "sandbox", "smm"}
+    apps = {"posts", "analytics", "inbox", "links", "listening", "recurring", "sandbox", "smm"}
     ours = {n for n in celery_app.tasks if n.split(".")[0] in apps}
     assert ours - {"smm.tasks.heartbeat"} == set(EXPECTED)
 

@@ -124,6 +124,20 @@ def _app_objects(workspace, brand, account, owner) -> dict:
     except ImportError:
         pass
     try:
+        from recurring.models import Series
+
+        ids["series_id"] = Series.objects.create(
+            workspace=workspace,
+            brand=brand,
+            rule="FREQ=DAILY",
+            starts_on=dt.date(2099, 1, 1),
+            at=dt.time(9, 0),
+            time_zone="UTC",
+            window_start=now,
+        ).pk
+    except ImportError:
+        pass
+    try:
         from links.models import TrackedLink
 
         ids["link_id"] = TrackedLink.objects.create(

@@ -264,6 +264,19 @@ LINKS_RULES: dict[str, Rule] = {
 }
 RULES.update(LINKS_RULES)
 
+# Repeating series and evergreen categories (recurring/): reading is "view", changing is writing posts.
+RECURRING_RULES: dict[str, Rule] = {
+    "recurring:list": ws("view"),
+    "recurring:detail": ws("view"),
+    "recurring:new": ws("write_posts", method="post"),  # no body: the composer again with its errors (422)
+    "recurring:preview": ws("write_posts"),
+    "recurring:edit": ws("write_posts"),
+    "recurring:action": ws("write_posts", method="post"),  # an unknown name: back to the series
+    "recurring:categories": ws("view"),
+    "recurring:add_to_category": ws("write_posts"),
+}
+RULES.update(RECURRING_RULES)
+
 # The sandbox network (DEBUG/demo only) is a stand-in for a public social network: its
 # pages are public, its API answers bearer tokens of its own (401 without one).
 SANDBOX_RULES: dict[str, Rule] = {
