@@ -141,6 +141,26 @@ class PostTargetSerializer(serializers.Serializer):
         help_text="The network's own post options, as sent: Mastodon visibility, spoiler_text, sensitive, "
         "language, poll; Bluesky langs, reply; X reply_settings, poll"
     )
+    parts = serializers.ListField(
+        child=serializers.CharField(), help_text="A thread's parts after the first (X, Bluesky, Mastodon, Threads)"
+    )
+    thread = serializers.SerializerMethodField(
+        help_text="The thread's parts on the network so far, in order: [{number, state, remote_id, url}]"
+    )
+    first_comment = serializers.CharField(
+        help_text="Posted under the post once it is out (Instagram, Facebook, LinkedIn)"
+    )
+    first_comment_status = serializers.CharField(help_text="'', pending, sending, published, failed or unknown")
+    first_comment_remote_id = serializers.CharField()
+    first_comment_error = serializers.CharField(help_text="Why the first comment failed (the post stays published)")
+
+    def get_thread(self, target) -> list[dict]:
+        from posts.threads import part_rows
+
+        return [
+            {"number": row.number, "state": row.state, "remote_id": row.remote_id, "url": row.url}
+            for row in part_rows(target)
+        ]
 
 
 class PostSerializer(serializers.Serializer):
@@ -202,6 +222,21 @@ class PostWriteSerializer(_WorkspaceRefs, serializers.Serializer):
     link = serializers.URLField(required=False, allow_blank=True, default="", max_length=1000)
     media = serializers.PrimaryKeyRelatedField(queryset=MediaAsset.objects.none(), many=True, required=False)
     campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.none(), required=False, allow_null=True)
+    parts = serializers.ListField(
+        child=serializers.CharField(allow_blank=True, max_length=100_000),
+        required=False,
+        max_length=25,
+        help_text="A thread: the parts after the first (the text), each published as a reply to the one before "
+        "on X, Bluesky, Mastodon and Threads; each is checked with the network's own counting. Empty parts are "
+        "left out",
+    )
+    first_comment = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=8000,
+        help_text="Posted under the post right after it is published on Instagram, Facebook and LinkedIn; "
+        "its failure never fails the post",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -245,7 +280,23 @@ class PostWriteSerializer(_WorkspaceRefs, serializers.Serializer):
                 errors[str(account_id)] = messages
         if errors:
             raise serializers.ValidationError({"options": errors})
+        self._check_thread(data, accounts)
         return data
+
+    def _check_thread(self, data, accounts) -> None:
+        """Parts or a first comment for accounts none of which takes them: refused in words."""
+        from posts import threads
+
+        problems = {}
+        networks = {a.network for a in accounts.values()}
+        if threads.clean_parts(data.get("parts")) and not networks & set(threads.thread_networks()):
+            problems["parts"] = ["None of the post's accounts publishes threads (X, Bluesky, Mastodon, Threads)."]
+        if (data.get("first_comment") or "").strip() and not networks & set(threads.comment_networks()):
+            problems["first_comment"] = [
+                "None of the post's accounts takes a first comment (Instagram, Facebook, LinkedIn)."
+            ]
+        if problems:
+            raise serializers.ValidationError(problems)
 
     def validate_variants(self, value):
         for key in value:

@@ -144,6 +144,14 @@ class TargetState(models.TextChoices):
     UNKNOWN = "unknown", "Outcome unknown"
 
 
+class FirstCommentStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the post"
+    SENDING = "sending", "Sending"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    UNKNOWN = "unknown", "Outcome unknown"
+
+
 class PostTargetQuerySet(TenantQuerySet):
     def due(self, now=None):
         """Targets the dispatcher may claim: scheduled, due, brand not paused, account usable."""
@@ -186,6 +194,18 @@ class PostTarget(models.Model):
     error_kind = models.CharField(max_length=20, blank=True)  # rate_limited | transient | auth | permanent | unknown
     error_message = models.TextField(blank=True, help_text="The network's own words")
     error_user_message = models.TextField(blank=True, help_text="The same, in a marketer's words")
+    # A thread (X, Bluesky, Mastodon, Threads): the parts after the first (the first is
+    # ``text``), each published as a reply to the one before; progress is in publish_state.
+    parts = models.JSONField(default=list, blank=True, help_text="The thread's further parts, in order")
+    # A first comment (Instagram, Facebook, LinkedIn): published after the post, on its own.
+    first_comment = models.TextField(blank=True)
+    first_comment_status = models.CharField(max_length=10, choices=FirstCommentStatus.choices, blank=True)
+    first_comment_due = models.DateTimeField(null=True, blank=True, help_text="Next try, or the end of the lease")
+    first_comment_attempts = models.PositiveSmallIntegerField(default=0)
+    first_comment_sent_at = models.DateTimeField(null=True, blank=True, help_text="First time it was sent")
+    first_comment_remote_id = models.CharField(max_length=255, blank=True)
+    first_comment_url = models.URLField(max_length=1000, blank=True)
+    first_comment_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -199,6 +219,11 @@ class PostTarget(models.Model):
             models.Index(fields=["state", "due_at"], name="target_dispatch_idx"),
             models.Index(fields=["state", "locked_until"], name="target_lease_idx"),
             models.Index(fields=["account", "published_at"], name="target_account_published_idx"),
+            models.Index(
+                fields=["first_comment_due"],
+                name="target_first_comment_due_idx",
+                condition=models.Q(first_comment_status__in=["pending", "sending"]),
+            ),
         ]
 
     def __str__(self):

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from posts import events
-from posts.models import PostStatus, PostTarget, TargetState
+from posts.models import FirstCommentStatus, PostStatus, PostTarget, TargetState
 from posts.states import bulk_transition, refresh_post_status, refresh_posts_status, transition_if
 from smm.celery import app as celery_app
 from smm.models import AuditEvent, SocialAccount
@@ -40,6 +40,7 @@ from smm.platforms.base import (
     OutcomeUnknown,
     Permanent,
     PlatformError,
+    PostContent,
     PublishAttempt,
     PublishResult,
     RateLimited,
@@ -209,12 +210,16 @@ def _perform(target: PostTarget) -> str:
     except Exception as exc:  # nothing was sent yet: safe to retry
         logger.exception("Could not prepare target %s", target.pk)
         return _retry_or_fail(target, Transient(f"Could not prepare the post: {exc}"), "transient")
-    account = target.account.context()
-    attempt = _attempt(target)
+    return _send(target, adapter, target.account.context(), content, _attempt(target))
+
+
+def _send(target: PostTarget, adapter, account, content: PostContent, attempt: PublishAttempt) -> str:
+    """Send the target (every part of a thread still to go), then record it; errors are
+    classified here. Called again by ``resolve`` when a lookup found a part and more remain."""
     refreshed = False
     while True:
         try:
-            result = adapter.publish(account, content, attempt)
+            result = publish_thread(adapter, account, content, attempt, thread_parts(target, adapter))
         except AuthExpired as exc:
             if adapter.supports_refresh and not refreshed:
                 refreshed = True
@@ -264,7 +269,21 @@ def record_published(target: PostTarget, result: PublishResult) -> str:
         refresh_post_status(target.post)
         events.target_published(target)
         _write_history(target, "post.published", f"Published on {_where(target)}", url=target.remote_url)
+        if target.first_comment.strip() and not target.first_comment_status:
+            # Its own step, after the post: its failure never fails the post.
+            PostTarget.objects.filter(pk=target.pk).update(
+                first_comment_status=FirstCommentStatus.PENDING, first_comment_due=timezone.now()
+            )
+            target.first_comment_status = FirstCommentStatus.PENDING
+            transaction.on_commit(lambda: _first_comment_soon(target.pk))
     return "published"
+
+
+def _first_comment_soon(target_id: int) -> None:
+    try:
+        publish_first_comment(target_id)
+    except Exception:  # the sweeper tries again; the post itself is recorded
+        logger.exception("First comment of target %s could not be sent now", target_id)
 
 
 def _where(target: PostTarget) -> str:
@@ -411,7 +430,7 @@ def resolve(target, adapter, account, content, attempt: PublishAttempt, *, evide
     """Decide an unknown outcome through the network: published, certainly not sent
     (back to scheduled), or unknown for a person with the evidence kept."""
     try:
-        result = adapter.lookup_published(account, content, attempt)
+        result = lookup_thread(adapter, account, content, attempt, thread_parts(target, adapter))
     except OutcomeUnknown as exc:
         if isinstance(exc.__cause__, requests.RequestException):
             # The lookup's own answer was lost: try again shortly.
@@ -422,6 +441,9 @@ def resolve(target, adapter, account, content, attempt: PublishAttempt, *, evide
     except Exception as exc:
         logger.exception("Lookup failed for target %s", target.pk)
         return _mark_unknown(target, f"{evidence}. Lookup failed: {exc}")
+    if result is MORE_PARTS:
+        # The part whose answer was lost is on the network: send the rest now.
+        return _send(target, adapter, account, content, attempt)
     if result is not None:
         return record_published(target, result)
     not_sent = Transient(
@@ -436,7 +458,7 @@ def resolve(target, adapter, account, content, attempt: PublishAttempt, *, evide
 
 def sweep() -> dict[str, int]:
     """Recover targets whose lease expired. Returns counts for the logs."""
-    return {"requeued": requeue_expired(), "resolved": resolve_expired()}
+    return {"requeued": requeue_expired(), "resolved": resolve_expired(), "first_comments": first_comments_due()}
 
 
 def requeue_expired() -> int:
@@ -507,6 +529,239 @@ def resolve_expired() -> int:
             retry_now=True,
         )
     return count
+
+
+# --- threads: a post of several parts, each its own exactly-once step ------------------------
+#
+# Part 1 is the target's text, sent with the target's own attempt (idempotency key, record
+# key, container: whatever the adapter keeps). Part n > 1 is a reply to part n-1 with an
+# attempt of its own: the key "<target key>:<n>" and its adapter state kept under
+# publish_state["parts"]["<n>"]. Each part sent is recorded in publish_state["thread"]
+# (remote id, URL, time) before the next one starts, so a retry resumes at the first part
+# not recorded, and a lost answer is resolved by looking up that part alone.
+
+# Options that belong to the thread's first post only (a poll, who may reply).
+ROOT_ONLY_OPTIONS = ("poll", "reply", "reply_settings")
+MORE_PARTS = object()  # lookup_thread: the part was found and more remain to be sent
+
+
+def thread_parts(target: PostTarget, adapter) -> list[str]:
+    """The parts after the first, for a network that publishes threads; else none."""
+    if not getattr(adapter, "supports_threads", False):
+        return []
+    return [part for part in (target.parts or []) if isinstance(part, str) and part.strip()]
+
+
+def thread_progress(state: dict | None) -> list[dict]:
+    """The parts already on the network, in order: [{"id", "url", "at"}, ...]."""
+    done = (state or {}).get("thread")
+    return list(done) if isinstance(done, list) else []
+
+
+def _part_content(content: PostContent, text: str, parent_id: str) -> PostContent:
+    options = {key: value for key, value in (content.options or {}).items() if key not in ROOT_ONLY_OPTIONS}
+    return PostContent(text=text, in_reply_to=parent_id, options=options)
+
+
+def _part_attempt(attempt: PublishAttempt, number: int) -> PublishAttempt:
+    key = str(number)
+
+    def save(state: dict) -> None:
+        parts = dict(attempt.state.get("parts") or {})
+        parts[key] = state
+        attempt.remember(parts=parts)
+
+    own = (attempt.state.get("parts") or {}).get(key) or {}
+    return PublishAttempt(idempotency_key=f"{attempt.idempotency_key}:{number}", state=dict(own), save_state=save)
+
+
+def _record_part(attempt: PublishAttempt, result: PublishResult) -> list[dict]:
+    at = result.published_at or timezone.now()
+    done = [
+        *thread_progress(attempt.state),
+        {"id": str(result.remote_id), "url": result.url or "", "at": at.isoformat()},
+    ]
+    attempt.remember(thread=done)
+    return done
+
+
+def _first_result(done: list[dict]) -> PublishResult:
+    first = done[0]
+    return PublishResult(
+        remote_id=first["id"], url=first.get("url") or "", published_at=dt.datetime.fromisoformat(first["at"])
+    )
+
+
+def publish_thread(adapter, account, content: PostContent, attempt: PublishAttempt, parts: list[str]) -> PublishResult:
+    """Publish the post, then each further part as a reply to the one before; the result
+    is the first part (the post's remote id and link). Parts already recorded are skipped."""
+    if not parts:
+        return adapter.publish(account, content, attempt)
+    total = len(parts) + 1
+    done = thread_progress(attempt.state)
+    if not done:
+        done = _record_part(attempt, adapter.publish(account, content, attempt))
+    while len(done) < total:
+        number = len(done) + 1
+        try:
+            result = adapter.publish(
+                account, _part_content(content, parts[number - 2], done[-1]["id"]), _part_attempt(attempt, number)
+            )
+        except PlatformError as exc:
+            if not isinstance(exc, OutcomeUnknown):
+                before = "Part 1" if number == 2 else f"Parts 1–{number - 1}"
+                exc.user_message = (
+                    f"{before} of the thread {'is' if number == 2 else 'are'} on {adapter.label}; "
+                    f"part {number} of {total}: {exc.user_message}"
+                )
+            raise
+        done = _record_part(attempt, result)
+    return _first_result(done)
+
+
+def lookup_thread(adapter, account, content: PostContent, attempt: PublishAttempt, parts: list[str]):
+    """After a lost answer: look up only the part that was being sent. None: it is not
+    there (a retry resumes with it); MORE_PARTS: it is there and more remain; else the
+    thread's first part (all are out)."""
+    if not parts:
+        return adapter.lookup_published(account, content, attempt)
+    total = len(parts) + 1
+    done = thread_progress(attempt.state)
+    if len(done) >= total:
+        return _first_result(done)
+    if not done:
+        found = adapter.lookup_published(account, content, attempt)
+    else:
+        number = len(done) + 1
+        part = _part_content(content, parts[number - 2], done[-1]["id"])
+        found = adapter.lookup_published(account, part, _part_attempt(attempt, number))
+    if found is None:
+        return None
+    done = _record_part(attempt, found)
+    return _first_result(done) if len(done) >= total else MORE_PARTS
+
+
+# --- the first comment: after the post, its own step -------------------------------------------
+
+FIRST_COMMENT_MAX_ATTEMPTS = 5
+
+
+def first_comments_due(limit: int = SWEEP_BATCH) -> int:
+    """First comments waiting (or whose sender died mid-call): each tried once now."""
+    now = timezone.now()
+    ids = list(
+        PostTarget.objects.filter(
+            first_comment_status__in=[FirstCommentStatus.PENDING, FirstCommentStatus.SENDING],
+            first_comment_due__lte=now,
+            state=TargetState.PUBLISHED,
+        )
+        .order_by("first_comment_due")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        try:
+            publish_first_comment(pk)
+        except Exception:
+            logger.exception("First comment of target %s failed unexpectedly", pk)
+    return len(ids)
+
+
+def publish_first_comment(target_id: int) -> str:
+    """Send the target's first comment once. Before any re-send after an attempt that may
+    have reached the network, the post's comments are searched for ours (never twice)."""
+    now = timezone.now()
+    with transaction.atomic():
+        target = (
+            PostTarget.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("post__workspace", "account")
+            .filter(pk=target_id, state=TargetState.PUBLISHED)
+            .order_by()
+            .first()
+        )
+        if target is None or not target.first_comment.strip() or not target.remote_id:
+            return "skipped"
+        due = target.first_comment_due
+        waiting = target.first_comment_status == FirstCommentStatus.PENDING and (due is None or due <= now)
+        stale = target.first_comment_status == FirstCommentStatus.SENDING and due is not None and due < now
+        if not (waiting or stale):
+            return "skipped"
+        earlier = target.first_comment_sent_at  # an attempt before may have reached the network
+        changes = {
+            "first_comment_status": FirstCommentStatus.SENDING,
+            "first_comment_due": now + dt.timedelta(seconds=timing("lease")),
+            "first_comment_attempts": target.first_comment_attempts + 1,
+            "first_comment_sent_at": earlier or now,
+        }
+        PostTarget.objects.filter(pk=target.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(target, name, value)
+    adapter = target.account.adapter()
+    account = target.account.context()
+    text = target.first_comment
+    try:
+        if earlier is not None:
+            found = adapter.find_comment(account, target.remote_id, text, since=earlier)
+            if found is not None:
+                return _comment_done(target, found)
+        result = adapter.comment_on_post(account, target.remote_id, text)
+    except RateLimited as exc:
+        # Refused before it was processed: the next try need not look for it first.
+        return _comment_retry(target, exc, rate_limit_delay(exc.retry_after, target.first_comment_attempts), earlier)
+    except OutcomeUnknown as exc:
+        return _comment_retry(target, exc, retry_delay(target.first_comment_attempts), target.first_comment_sent_at)
+    except Transient as exc:
+        return _comment_retry(target, exc, retry_delay(target.first_comment_attempts), target.first_comment_sent_at)
+    except PlatformError as exc:
+        return _comment_end(target, FirstCommentStatus.FAILED, exc.user_message)
+    except Exception as exc:
+        logger.exception("Unexpected error sending the first comment of target %s", target.pk)
+        error = OutcomeUnknown(f"Unexpected error: {exc!r}")
+        return _comment_retry(target, error, retry_delay(target.first_comment_attempts), target.first_comment_sent_at)
+    return _comment_done(target, result)
+
+
+def _comment_done(target: PostTarget, result: PublishResult) -> str:
+    with transaction.atomic():
+        updated = PostTarget.objects.filter(pk=target.pk, first_comment_status=FirstCommentStatus.SENDING).update(
+            first_comment_status=FirstCommentStatus.PUBLISHED,
+            first_comment_due=None,
+            first_comment_remote_id=str(result.remote_id)[:255],
+            first_comment_url=http_url(result.url, max_length=1000),
+            first_comment_error="",
+        )
+        if updated:
+            _write_history(target, "post.first_comment", f"First comment published on {_where(target)}")
+    return "published" if updated else "lost-lease"
+
+
+def _comment_retry(target: PostTarget, exc: PlatformError, delay: float, sent_at) -> str:
+    if target.first_comment_attempts >= FIRST_COMMENT_MAX_ATTEMPTS:
+        status = FirstCommentStatus.UNKNOWN if isinstance(exc, OutcomeUnknown) else FirstCommentStatus.FAILED
+        note = f" (after {target.first_comment_attempts} tries)"
+        if status == FirstCommentStatus.UNKNOWN:
+            note += f"; look under the post on {target.account.network_label}"
+        return _comment_end(target, status, exc.user_message + note)
+    PostTarget.objects.filter(pk=target.pk, first_comment_status=FirstCommentStatus.SENDING).update(
+        first_comment_status=FirstCommentStatus.PENDING,
+        first_comment_due=timezone.now() + dt.timedelta(seconds=delay),
+        first_comment_sent_at=sent_at,
+        first_comment_error=f"{exc.user_message} We will try again."[:1000],
+    )
+    return "retry"
+
+
+def _comment_end(target: PostTarget, status: str, reason: str) -> str:
+    with transaction.atomic():
+        updated = PostTarget.objects.filter(pk=target.pk, first_comment_status=FirstCommentStatus.SENDING).update(
+            first_comment_status=status, first_comment_due=None, first_comment_error=reason[:1000]
+        )
+        if updated:
+            _write_history(
+                target,
+                "post.first_comment_failed",
+                f"The post is live on {_where(target)}; its first comment failed: {reason}",
+            )
+    return str(status) if updated else "lost-lease"
 
 
 __all__ = [

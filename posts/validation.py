@@ -24,6 +24,8 @@ class TargetCheck:
     problems: list[Problem] = field(default_factory=list)
     follows_main_text: bool = True
     notes: list[str] = field(default_factory=list)  # what happens to the post there, not a problem
+    # a thread's further parts, each counted as the network counts (part 2 first)
+    part_lengths: list[int] = field(default_factory=list)
 
     @property
     def remaining(self) -> int:
@@ -75,6 +77,8 @@ def check_target(
     main_text: str = "",
     options: dict | None = None,
     adapter=None,
+    parts: list[str] | None = None,
+    first_comment: str = "",
 ) -> TargetCheck:
     """Run the account's network adapter over one variant and its post options (poll,
     visibility, who may reply...), with the limits of the account's own server where it
@@ -90,6 +94,27 @@ def check_target(
         length = adapter.text_length(text)
     except NotImplementedError:
         length = len(text)
+    part_lengths = []
+    if parts and getattr(adapter, "supports_threads", False):
+        part_options = {k: v for k, v in (options or {}).items() if k not in ("poll", "reply", "reply_settings")}
+        for number, part in enumerate(parts, start=2):
+            part_lengths.append(_length(adapter, part))
+            try:
+                found = adapter.validate(PostContent(text=part, in_reply_to="(thread)", options=part_options))
+            except NotImplementedError:
+                found = []
+            problems.extend(Problem("parts", f"Part {number}: {p.message}", p.code) for p in found)
+    limit = COMMENT_LIMITS.get(account.network)
+    if first_comment and limit and getattr(adapter, "supports_first_comment", False) and len(first_comment) > limit:
+        over = len(first_comment) - limit
+        problems.append(
+            Problem(
+                "first_comment",
+                f"The first comment is {over:,} character{'s' if over != 1 else ''} over "
+                f"{adapter.possessive()} {limit:,}-character limit for comments.",
+                "too_long",
+            )
+        )
     return TargetCheck(
         account=account,
         text=text,
@@ -99,7 +124,19 @@ def check_target(
         problems=problems,
         follows_main_text=text == main_text,
         notes=_conversion_notes(adapter, media),
+        part_lengths=part_lengths,
     )
+
+
+# Comment lengths (characters): Instagram 2,200, Facebook 8,000, LinkedIn 1,250.
+COMMENT_LIMITS = {"instagram": 2200, "facebook": 8000, "linkedin": 1250}
+
+
+def _length(adapter, text: str) -> int:
+    try:
+        return adapter.text_length(text)
+    except NotImplementedError:
+        return len(text)
 
 
 def limited_adapter(account):
@@ -122,7 +159,16 @@ def check_post(post) -> list[TargetCheck]:
 
     media = media_items(post.media.order_by("postmedia__order"))
     return [
-        check_target(target.account, target.text, media, post.link, main_text=post.text, options=target.options)
+        check_target(
+            target.account,
+            target.text,
+            media,
+            post.link,
+            main_text=post.text,
+            options=target.options,
+            parts=list(target.parts or []),
+            first_comment=target.first_comment,
+        )
         for target in post.targets.select_related("account").exclude(state=TargetState.CANCELLED)
     ]
 
@@ -141,6 +187,8 @@ def problem_messages(checks: list[TargetCheck]) -> dict[str, list[str]]:
                 key = problem.field
             elif problem.field == "options":
                 key = f"options_{check.account.pk}"
+            elif problem.field in ("parts", "first_comment"):
+                key = problem.field
             else:
                 key = "text"
             messages.setdefault(key, []).append(f"{check.label}: {problem.message}")

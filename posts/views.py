@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from posts import actions, network_options
+from posts import actions, network_options, threads
 from posts import notifications as notices
 from posts.forms import CampaignForm, CommentForm, ComposerForm, FilterForm, PostLinkForm, SlotForm, UploadForm
 from posts.media import store_upload
@@ -503,6 +503,7 @@ def _composer_context(request, form, post):
         "brands": brands,
         "media_library": [(a, str(a.pk) in chosen_media) for a in scoped(request, MediaAsset)[:60]],
         "variant_rows": form.variant_rows(),
+        "thread": threads.editor_context(form, post),
         "can_set_option_defaults": request.membership.can("connect_accounts"),
         "user_zone": timezone.get_current_timezone_name(),
         **_buttons(request),
@@ -542,6 +543,7 @@ def _save_and_act(request, form, post, action):
                 # "Save draft" on a waiting post: the edits are kept, the post stops waiting.
                 post = actions.unschedule(post, request.user, request.membership)
                 action = "saved"
+        threads.save_from_composer(post, request.POST)  # thread parts, first comment
         note = ""
         if action in ("schedule", "submit"):
             if not data.get("date") or not data.get("time"):
@@ -625,6 +627,8 @@ def composer_check(request, ws):
                 link,
                 main_text=text,
                 options=network_options.options_for(form, account),
+                parts=threads.parts_from(request.POST),
+                first_comment=request.POST.get("first_comment", "").strip(),
             )
         )
     queue_slot = next_free_slot(brand) if brand is not None else None

@@ -15,7 +15,7 @@ from api import serializers as s
 from api.filters import PostFilter
 from api.idempotency import idempotent
 from api.views.base import WorkspaceScoped
-from posts import actions
+from posts import actions, threads
 from posts.models import Post, PostMedia, PostTarget
 
 
@@ -95,6 +95,8 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
             campaign=data.get("campaign"),
             membership=request.membership,
         )
+        if data.get("parts") or data.get("first_comment"):
+            threads.set_thread(post, threads.clean_parts(data.get("parts")), data.get("first_comment", ""))
         return self._answer(post, status.HTTP_201_CREATED)
 
     def partial_update(self, request, ws, pk):
@@ -109,6 +111,13 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
         if "campaign" in data:
             changes["campaign"] = data["campaign"]
         post = actions.update_post(post, request.user, membership=request.membership, **changes)
+        if "parts" in data or "first_comment" in data or "accounts" in data:
+            parts, comment = threads.post_thread(post)
+            threads.set_thread(
+                post,
+                threads.clean_parts(data["parts"]) if "parts" in data else parts,
+                data.get("first_comment", comment),
+            )
         return self._answer(post)
 
     def update(self, request, *args, **kwargs):  # PUT is not offered; PATCH changes what it names

@@ -279,6 +279,10 @@ class Adapter:
     supports_inbox: ClassVar[bool] = True
     supports_reply: ClassVar[bool] = True
     supports_refresh: ClassVar[bool] = False
+    # a post of several parts, each a reply to the one before (``PostContent.in_reply_to``)
+    supports_threads: ClassVar[bool] = False
+    # a comment of our own under the post, once it is out (``comment_on_post``)
+    supports_first_comment: ClassVar[bool] = False
     # pushes inbox items to us (``parse_webhook``); ``webhook_object`` is what its deliveries
     # say they are about (Meta's "object": "page", "instagram")
     supports_webhooks: ClassVar[bool] = False
@@ -404,6 +408,19 @@ class Adapter:
         or after ``since``, if the network shows it; None if it lists the answers to
         ``item`` and ours is not among them. Raise ``OutcomeUnknown`` when it cannot tell."""
         raise OutcomeUnknown(f"{self.label} offers no way to look for our reply")
+
+    def comment_on_post(self, account: AccountContext, post_id: str, text: str) -> PublishResult:
+        """Our own comment ``text`` under our post ``post_id`` (the first comment). A 2xx
+        answer without the comment's id raises ``UnreadableAnswer`` (see ``find_comment``)."""
+        raise NotSupported(f"{self.label} does not take a first comment from here")
+
+    def find_comment(
+        self, account: AccountContext, post_id: str, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        """After an unknown comment outcome: our comment with ``text`` under ``post_id``,
+        written at or after ``since``; None if the network lists the post's comments and
+        ours is not among them. Raise ``OutcomeUnknown`` when it cannot tell."""
+        raise OutcomeUnknown(f"{self.label} offers no way to look for our comment")
 
     @classmethod
     def parse_webhook(cls, payload: dict, received_at: dt.datetime | None = None) -> list[WebhookItem]:

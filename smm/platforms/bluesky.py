@@ -82,6 +82,7 @@ class BlueskyAdapter(Adapter):
     connect_kind = "app_password"
     idempotency = "record_key"
     supports_refresh = True
+    supports_threads = True
 
     max_text_length = 300  # graphemes; also at most 3,000 UTF-8 bytes
     max_images = 4

@@ -60,6 +60,7 @@ class FacebookAdapter(MetaGraphAdapter):
     # Page tokens obtained from a long-lived user token do not expire, so there is
     # nothing to refresh; a revoked one (code 190) means reconnecting.
     supports_refresh = False
+    supports_first_comment = True
     supports_webhooks = True
     webhook_object = "page"
     idempotency = "recent_posts"
@@ -352,6 +353,17 @@ class FacebookAdapter(MetaGraphAdapter):
     def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
         comment_id = self.created_id(f"{item.remote_id}/comments", self.token(account), data={"message": text})
         return PublishResult(remote_id=comment_id, url=post_url(comment_id), published_at=now())
+
+    def comment_on_post(self, account: AccountContext, post_id: str, text: str) -> PublishResult:
+        """The first comment: ``POST /{post-id}/comments`` as the Page."""
+        comment_id = self.created_id(f"{post_id}/comments", self.token(account), data={"message": text})
+        return PublishResult(remote_id=comment_id, url=post_url(comment_id), published_at=now())
+
+    def find_comment(
+        self, account: AccountContext, post_id: str, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        item = InboxItem(remote_id=post_id, kind="comment", text="", created_at=since, author_handle="")
+        return self.find_reply(account, item, text, since=since)
 
     def find_reply(
         self, account: AccountContext, item: InboxItem, text: str, *, since: dt.datetime

@@ -51,6 +51,7 @@ class InstagramAdapter(ContainerGraphAdapter):
     label = "Instagram"
     supports_links = False  # links in captions are not clickable; nothing to attach
     supports_refresh = True
+    supports_first_comment = True
     supports_webhooks = True
     webhook_object = "instagram"
     graph_base = f"{GRAPH}/{GRAPH_VERSION}"
@@ -233,6 +234,30 @@ class InstagramAdapter(ContainerGraphAdapter):
     def reply(self, account: AccountContext, item: InboxItem, text: str) -> PublishResult:
         reply_id = self.created_id(f"{item.remote_id}/replies", self.token(account), data={"message": text})
         return PublishResult(remote_id=reply_id, url=item.url, published_at=now())
+
+    def comment_on_post(self, account: AccountContext, post_id: str, text: str) -> PublishResult:
+        """The first comment: ``POST /{ig-media-id}/comments`` with ``message``."""
+        comment_id = self.created_id(f"{post_id}/comments", self.token(account), data={"message": text})
+        return PublishResult(remote_id=comment_id, url="", published_at=now())
+
+    def find_comment(
+        self, account: AccountContext, post_id: str, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        """Among the media's comments: the one by our username with our text."""
+        ours = account.handle.lstrip("@").lower()
+        if not ours:
+            raise OutcomeUnknown("The account's username is unknown, so its comments cannot be told apart")
+        data = self.graph(
+            "GET", f"{post_id}/comments", self.token(account), params={"fields": "id,text,username,timestamp"}
+        )
+        for comment in data.get("data") or []:
+            if (comment.get("username") or "").lower() != ours or not matches_text(comment.get("text"), text):
+                continue
+            written = parse_time(comment.get("timestamp"))
+            if written is not None and written < since - REPLY_CLOCK_SKEW:
+                continue
+            return PublishResult(remote_id=str(comment["id"]), url="", published_at=written or now())
+        return None
 
     def find_reply(
         self, account: AccountContext, item: InboxItem, text: str, *, since: dt.datetime

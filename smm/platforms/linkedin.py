@@ -81,6 +81,7 @@ class LinkedInAdapter(Adapter):
     # Refresh tokens exist only for LinkedIn's approved partners; refresh() uses one
     # when the connection got it and otherwise reports that reconnecting is needed.
     supports_refresh = True
+    supports_first_comment = True
     idempotency = "recent_posts"
 
     max_text_length = 3000
@@ -424,6 +425,30 @@ class LinkedInAdapter(Adapter):
             # Created (a 2xx), but we cannot tell which comment is ours: looked up, not re-sent.
             raise UnreadableAnswer("LinkedIn accepted the reply but did not say its id", label=self.label)
         return PublishResult(remote_id=comment_id, url=post_url(item.post_remote_id), published_at=_now())
+
+    def comment_on_post(self, account: AccountContext, post_id: str, text: str) -> PublishResult:
+        """The first comment: a top-level comment under our post (no ``parentComment``)."""
+        body = {"actor": self._author(account), "object": post_id, "message": {"text": text}}
+        response = self.call(account, "POST", f"/rest/socialActions/{quote(post_id, safe='')}/comments", json=body)
+        comment_id = response.headers.get("x-restli-id") or ""
+        if not comment_id:
+            try:
+                payload = response.json()
+            except ValueError:
+                payload = {}
+            if isinstance(payload, dict):
+                comment_id = str(payload.get("commentUrn") or payload.get("$URN") or payload.get("id") or "")
+        if not comment_id:
+            raise UnreadableAnswer("LinkedIn accepted the comment but did not say its id", label=self.label)
+        return PublishResult(remote_id=comment_id, url=post_url(post_id), published_at=_now())
+
+    def find_comment(
+        self, account: AccountContext, post_id: str, text: str, *, since: dt.datetime
+    ) -> PublishResult | None:
+        item = InboxItem(
+            remote_id=post_id, kind="comment", text="", created_at=since, author_handle="", post_remote_id=post_id
+        )
+        return self.find_reply(account, item, text, since=since)
 
     def find_reply(
         self, account: AccountContext, item: InboxItem, text: str, *, since: dt.datetime

@@ -72,6 +72,7 @@ class MastodonAdapter(Adapter):
     connect_kind = "oauth2_instance"
     idempotency = "idempotency_key"
     supports_refresh = False
+    supports_threads = True
 
     # Defaults of a stock instance; ``instance_limits`` reads an instance's own (stored per account).
     max_text_length = 500

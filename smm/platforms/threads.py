@@ -65,6 +65,7 @@ class ThreadsAdapter(ContainerGraphAdapter):
     name = "threads"
     label = "Threads"
     supports_refresh = True
+    supports_threads = True
     graph_base = f"{GRAPH}/v1.0"
     media_edge = "threads"
     publish_edge = "threads_publish"
@@ -127,6 +128,8 @@ class ThreadsAdapter(ContainerGraphAdapter):
     # --- publishing ------------------------------------------------------------------------
 
     def create_container(self, token: str, user_id: str, content: PostContent, **extra: str) -> str:
+        if content.in_reply_to and "reply_to_id" not in extra:
+            extra["reply_to_id"] = content.in_reply_to  # a thread's next part answers the one before
         if len(content.media) > 1:
             return self.create_carousel(
                 token, user_id, content.media, child={"media_type": "IMAGE"}, parent={"text": content.text, **extra}

@@ -79,6 +79,7 @@ class XAdapter(Adapter):
     connect_kind = "oauth2"
     idempotency = "recent_posts"
     supports_refresh = True
+    supports_threads = True
 
     max_text_length = 280  # weighted
     max_images = 4

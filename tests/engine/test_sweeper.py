@@ -38,7 +38,7 @@ def test_a_queued_target_whose_message_was_lost_is_sent_again(make_target, sweep
     # when the sweeper runs
     counts = sweep()
     # then only the lost one is sent again, with a new lease, still queued
-    assert counts == {"requeued": 1, "resolved": 0}
+    assert counts == {"requeued": 1, "resolved": 0, "first_comments": 0}
     assert sweep.sent == [lost.pk]
     row = PostTarget.objects.get(pk=lost.pk)
     assert row.state == TargetState.QUEUED and row.locked_until > timezone.now()
@@ -79,7 +79,7 @@ def test_an_undecidable_publish_goes_to_a_person(make_target, fake_adapter, swee
 
 def test_a_publish_in_flight_is_left_alone(make_target, fake_adapter, sweep):
     target = make_target(state=TargetState.PUBLISHING, locked_until=timezone.now() + dt.timedelta(seconds=30))
-    assert sweep() == {"requeued": 0, "resolved": 0}
+    assert sweep() == {"requeued": 0, "resolved": 0, "first_comments": 0}
     assert PostTarget.objects.get(pk=target.pk).state == TargetState.PUBLISHING
     assert fake_adapter.calls == []
 
