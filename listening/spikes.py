@@ -29,7 +29,6 @@ from listening.models import NEGATIVE_BELOW, Mention, Monitor, SpikeAlert
 
 log = logging.getLogger(__name__)
 
-WINDOWS = (10, 60)
 MIN_STDDEV = 1.0
 
 
@@ -78,14 +77,15 @@ def series(moments: list[tuple[dt.datetime, float]], start: dt.datetime, minutes
 def check_monitor(monitor: Monitor, now: dt.datetime) -> list[SpikeAlert]:
     """New alerts for the buckets of ``monitor`` that closed last (none twice)."""
     found = []
-    longest = max(settings.LISTENING_BASELINE_HOURS.get(m, 24) * 60 + m for m in WINDOWS)
-    latest_end = bucket_start(now, min(WINDOWS))
+    windows = settings.LISTENING_SPIKE_WINDOWS
+    longest = max(settings.LISTENING_BASELINE_HOURS.get(m, 24) * 60 + m for m in windows)
+    latest_end = bucket_start(now, min(windows))
     moments = list(
         Mention.objects.filter(
             monitor=monitor, seen_at__gte=latest_end - dt.timedelta(minutes=longest), seen_at__lt=latest_end
         ).values_list("seen_at", "sentiment")
     )
-    for minutes in WINDOWS:
+    for minutes in windows:
         end = bucket_start(now, minutes)
         baseline_buckets = settings.LISTENING_BASELINE_HOURS.get(minutes, 24) * 60 // minutes
         start = end - dt.timedelta(minutes=minutes * (baseline_buckets + 1))

@@ -603,5 +603,7 @@ JETSTREAM_URL = env_str(
     if SANDBOX_ENABLED
     else "wss://jetstream2.us-east.bsky.network/subscribe",
 )
-# Spike alerts: how far back the baseline reaches, per window (minutes -> baseline hours).
+# Spike alerts: the windows checked (minutes), and how far back each one's baseline reaches
+# (minutes -> hours; 24 h where not named). bench/listening.py may shorten the first window.
+LISTENING_SPIKE_WINDOWS = [int(m) for m in env_list("LISTENING_SPIKE_WINDOWS", ["10", "60"])]
 LISTENING_BASELINE_HOURS = {10: 24, 60: 24 * 7}

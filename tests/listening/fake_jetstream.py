@@ -4,6 +4,7 @@ replays its events from the cursor the client asks for, as Jetstream does."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from urllib.parse import parse_qs, urlsplit
 
@@ -64,7 +65,7 @@ class FakeJetstream:
                 websocket.send(raw)
                 sent += 1
                 if first and self.drop_after and sent >= self.drop_after:
-                    websocket.socket.close()  # an abrupt cut, no closing handshake
+                    websocket.socket.shutdown(socket.SHUT_RDWR)  # an abrupt cut, no closing handshake
                     return
             websocket.recv()  # stay open (live tail) until the client leaves
         except ConnectionClosed:
