@@ -39,8 +39,10 @@
     }
 
     function insert(area, text) {
-      var start = area.selectionStart;
-      var end = area.selectionEnd;
+      // a text never written in has no cursor yet: add at its end
+      var fresh = area !== lastField;
+      var start = fresh ? area.value.length : area.selectionStart;
+      var end = fresh ? area.value.length : area.selectionEnd;
       var before = area.value.slice(0, start);
       var after = area.value.slice(end);
       if (before && !/\s$/.test(before)) text = " " + text;
@@ -57,6 +59,11 @@
       if (!area) return;
       details.open = false;
       insert(area, item.dataset.insert);
+      lastField = area;
+    });
+
+    document.addEventListener("click", function (event) {
+      if (details.open && !menu.contains(event.target)) details.open = false;
     });
 
     document.addEventListener("keydown", function (event) {

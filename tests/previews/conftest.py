@@ -44,18 +44,23 @@ def shop(make_workspace, make_member, make_brand, make_account):
     return shop
 
 
+def picture_upload(width: int, height: int) -> SimpleUploadedFile:
+    """A striped picture with a dark disc in its middle: the stripes show where a network crops."""
+    picture = Image.new("RGB", (width, height), (245, 236, 222))
+    draw = ImageDraw.Draw(picture)
+    band = max(height // 20, 1)
+    for n in range(10):
+        draw.rectangle((0, n * 2 * band, width, n * 2 * band + band), fill=(200 - n * 8, 130 - n * 6, 70))
+    side = min(width, height) // 5
+    draw.ellipse((width // 2 - side, height // 2 - side, width // 2 + side, height // 2 + side), fill=(60, 35, 20))
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return SimpleUploadedFile(f"picture-{width}x{height}.png", out.getvalue())
+
+
 @pytest.fixture
 def tall_image(shop, media_root):
     """A 400 x 1000 portrait (2:5): taller than any network shows in its feed."""
     from posts.media import store_upload
 
-    picture = Image.new("RGB", (400, 1000), (245, 236, 222))
-    draw = ImageDraw.Draw(picture)
-    for band in range(10):  # bands show where a network crops
-        draw.rectangle((0, band * 100, 400, band * 100 + 50), fill=(200 - band * 8, 130 - band * 6, 70))
-    draw.ellipse((100, 400, 300, 600), fill=(60, 35, 20))
-    out = io.BytesIO()
-    picture.save(out, format="PNG")
-    return store_upload(
-        shop.workspace, SimpleUploadedFile("portrait.png", out.getvalue()), alt_text="A tall cup", user=shop.editor
-    )
+    return store_upload(shop.workspace, picture_upload(400, 1000), alt_text="A tall cup", user=shop.editor)

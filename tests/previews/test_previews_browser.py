@@ -63,9 +63,7 @@ def test_previews_follow_the_text_and_each_network_cuts_and_crops_its_way(
     expect(x.get_by_test_id("preview-text")).to_contain_text("this weekend!")
     shown_ig, _ = cut("instagram", TEXT)
     shown_li, _ = cut("linkedin", TEXT)
-    assert instagram.get_by_test_id("preview-text").inner_text() == f"acme.coffee {shown_ig}… more".replace(
-        "https://", "https://"
-    )
+    assert instagram.get_by_test_id("preview-text").inner_text() == f"acme.coffee {shown_ig}… more"
     assert linkedin.get_by_test_id("preview-text").inner_text().startswith(shown_li[:60])
     assert "this weekend" not in linkedin.get_by_test_id("preview-text").inner_text()
 
@@ -115,11 +113,10 @@ def test_previews_follow_the_text_and_each_network_cuts_and_crops_its_way(
 
     # and at phone width the previews sit below the editor
     page.set_viewport_size({"width": 390, "height": 844})
-    editor_box = page.locator("#id_text").bounding_box() or variant.bounding_box()
     previews_box = previews.bounding_box()
     assert previews_box["y"] > (variant.bounding_box()["y"] + variant.bounding_box()["height"])
     assert previews_box["width"] <= 390
-    assert editor_box is not None
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing scrolls sideways
     full = screenshot("previews-phone")
     previews.screenshot(path=full.replace("previews-phone.png", "previews-phone-cards.png"))
 
@@ -145,3 +142,46 @@ def test_the_script_cuts_where_the_server_rule_cuts(page, live_server, login, sh
             shown = page.evaluate("([rule, text]) => window.smmPreviewCut(rule, text)", [rule, text])
             # then: it shows what the Python rule shows
             assert (shown["shown"], shown["cut"]) == cut(network, text), (network, text)
+
+
+def test_the_other_networks_cards_and_a_first_insert_at_the_end(
+    page, live_server, login, screenshot, shop, tall_image, make_account
+):
+    # given: the brand also posts to Facebook, Bluesky and Threads, and two images are picked
+    from posts.media import store_upload
+    from tests.previews.conftest import picture_upload
+
+    wide = store_upload(shop.workspace, picture_upload(1200, 500), alt_text="A wide shop", user=shop.editor)
+    extra = {
+        "facebook": make_account(shop.brand, "facebook", "Acme Coffee Page", display_name="Acme Coffee"),
+        "bluesky": make_account(shop.brand, "bluesky", "@acme.bsky.social", display_name="Acme Coffee"),
+        "threads": make_account(shop.brand, "threads", "@acme.coffee"),
+    }
+    login("editor")
+    page.goto(f"{live_server.url}/w/{shop.workspace.slug}/posts/new/")
+    for account in shop.accounts.values():
+        page.locator(f'input[name=accounts][value="{account.pk}"]').uncheck()
+    expect(page.get_by_test_id("preview")).to_have_count(3)
+    page.locator(f'input[name=media][value="{tall_image.pk}"]').check()
+    page.locator(f'input[name=media][value="{wide.pk}"]').check()
+
+    # when: she inserts the sign-off without having clicked into the text, then types above it
+    page.get_by_test_id("insert-button").click()
+    page.get_by_test_id("insert-item").filter(has_text="Sign-off").click()
+    main = page.locator("#id_text")
+    expect(main).to_have_value("See you at the shop!")
+    main.press("Control+Home")
+    page.keyboard.type(("Big news from the roastery. " * 20) + "\n")
+
+    # then: Facebook folds after about 480 characters with "See more"; Bluesky and Threads
+    # show the images their way (a grid of two, a sideways strip)
+    facebook = page.locator(f'[data-testid=preview][data-account="{extra["facebook"].pk}"]')
+    bluesky = page.locator(f'[data-testid=preview][data-account="{extra["bluesky"].pk}"]')
+    threads = page.locator(f'[data-testid=preview][data-account="{extra["threads"].pk}"]')
+    expect(facebook.get_by_test_id("preview-more")).to_have_text("… See more")
+    expect(bluesky.locator(".pv-grid-2 img")).to_have_count(2)
+    expect(threads.locator(".pv-strip img")).to_have_count(2)
+    expect(threads.get_by_test_id("preview-text")).to_contain_text("See you at the shop!")
+    expect(page.locator(".insert-list")).to_be_hidden()
+    path = screenshot("previews-other-networks")
+    page.get_by_test_id("previews").screenshot(path=path.replace(".png", "-cards.png"))

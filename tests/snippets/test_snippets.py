@@ -134,3 +134,17 @@ def test_names_are_unique_per_brand_not_per_workspace(brand_team, make_brand):
     second = make_brand(ws, "Second")
     form = SnippetForm({"kind": "hashtags", "name": "Coffee tags", "body": "#x"}, brand=second)
     assert form.is_valid(), form.errors
+
+
+def test_the_demo_seed_gives_every_brand_two_groups_and_two_snippets_once():
+    from django.core.management import call_command
+
+    from smm.models import Brand
+
+    call_command("seed_demo", "--no-history", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)
+    brands = Brand.objects.all()
+    assert brands.count() >= 3
+    for brand in brands:
+        kinds = sorted(brand.snippets.values_list("kind", flat=True))
+        assert kinds == ["hashtags", "hashtags", "text", "text"], brand.name
