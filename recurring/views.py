@@ -58,7 +58,7 @@ def series_detail(request, ws, series_id):
             "upcoming": upcoming,
             "past": past,
             "other": other,
-            "later": [r.local for _, r in later],
+            "later": [f"{r.local:%a %d %b %Y, %H:%M} in {series.time_zone}" for _, r in later],
             "can_change": request.membership.can("schedule_posts") and series.stopped_at is None,
             "accounts": list(series.accounts.all()),
         },

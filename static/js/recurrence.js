@@ -30,12 +30,13 @@
       return ["SU", "MO", "TU", "WE", "TH", "FR", "SA"][d.getDay()];
     }
 
-    function layout() {
+    function layout(presetChanged) {
       var kind = preset.value;
       details.hidden = !kind;
       days.hidden = kind !== "weekly";
       unit.textContent = { daily: "day(s)", weekdays: "week(s)", weekly: "week(s)" }[kind] || "month(s)";
-      if (kind === "weekly" && !days.querySelector("input:checked")) {
+      // picking "weekly" starts from the first date's weekday; unticking every day later is the person's choice
+      if (presetChanged && kind === "weekly" && !days.querySelector("input:checked")) {
         var code = weekdayOfStart();
         var box = code && days.querySelector("input[value=" + code + "]");
         if (box) box.checked = true;
@@ -82,7 +83,7 @@
     function changed(event) {
       var name = event.target && event.target.name;
       if (!name || !(name.indexOf("repeat") === 0 || name === "date" || name === "time" || name === "brand")) return;
-      layout();
+      layout(name === "repeat");
       clearTimeout(timer);
       timer = setTimeout(ask, 200);
     }
