@@ -324,10 +324,12 @@
         actions.appendChild(el("span", "", label));
       });
 
+      var comment = firstComment(id, rule, info, name);
       if (rule.layout === "caption") {
         if (mediaNode) body.appendChild(mediaNode);
         body.appendChild(actions);
         body.appendChild(textBlock(id, rule, text, info.handle.replace(/^@/, "")));
+        if (comment) body.appendChild(comment);
         article.appendChild(body);
         return article;
       }
@@ -337,8 +339,25 @@
         else if (link) body.appendChild(linkCard(link));
       }
       body.appendChild(actions);
+      if (comment) body.appendChild(comment);
       article.appendChild(body);
       return article;
+    }
+
+    // The first comment (the thread editor's field), under the post on the networks that
+    // take one: the thread editor lists those accounts in data-comment-accounts.
+    function firstComment(id, rule, info, name) {
+      var area = field("first_comment");
+      var editor = document.getElementById("thread-editor");
+      if (!area || !area.value.trim() || !editor) return null;
+      var takers = (editor.dataset.commentAccounts || "").split(",");
+      if (takers.indexOf(String(id)) === -1) return null;
+      var row = el("div", "pv-comment");
+      row.dataset.testid = "preview-comment";
+      var who = rule.layout === "caption" ? info.handle.replace(/^@/, "") : name;
+      row.appendChild(el("strong", "pv-comment-name", who + " "));
+      row.appendChild(styledText(rule, area.value.trim()));
+      return row;
     }
 
     function render() {

@@ -1,5 +1,6 @@
 // The composer's Insert menu: the chosen brand's hashtag groups and snippets, inserted at
-// the cursor of the text last written in (the main text or an account's own tab). Only
+// the cursor of the text last written in (the main text, an account's own tab, a thread's
+// part or the first comment). Only
 // the snippet goes in: an empty account tab gets the snippet, never the main text too.
 (function () {
   "use strict";
@@ -13,11 +14,12 @@
     var lastField = null;
 
     form.addEventListener("focusin", function (event) {
-      if (event.target.matches(".tab-panel textarea")) lastField = event.target;
+      // the main text, an account's tab, a thread's part, the first comment
+      if (event.target.matches("textarea")) lastField = event.target;
     });
 
     function visibleField() {
-      if (lastField && !lastField.closest(".tab-panel").hidden) return lastField;
+      if (lastField && lastField.isConnected && lastField.getClientRects().length) return lastField;
       var panel = form.querySelector(".tab-panel:not([hidden])");
       return panel ? panel.querySelector("textarea") : form.querySelector("#id_text");
     }

@@ -111,6 +111,18 @@ def test_previews_follow_the_text_and_each_network_cuts_and_crops_its_way(
     expect(x.locator("[data-kind=tag]")).to_have_count(2)
     expect(linkedin.get_by_test_id("preview-text")).to_contain_text("Autumn blend is in with")
 
+    # when: she writes the first comment and puts the sign-off and the group in it
+    first_comment = page.locator("#id_first_comment")
+    first_comment.fill("Thanks for reading!")
+    page.get_by_test_id("insert-button").click()
+    items.filter(has_text="Coffee tags").click()
+    # then: it goes into the first comment, at its end, and shows under the Instagram post
+    expect(first_comment).to_have_value("Thanks for reading! #coffee #beans")
+    expect(variant).to_have_value("Autumn blend #coffee #beans is in!")
+    expect(instagram.get_by_test_id("preview-comment")).to_have_text("acme.coffee Thanks for reading! #coffee #beans")
+    expect(instagram.get_by_test_id("preview-comment").locator("[data-kind=tag]")).to_have_count(2)
+    expect(x.get_by_test_id("preview-comment")).to_have_count(0)  # X takes no first comment
+
     # and at phone width the previews sit below the editor
     page.set_viewport_size({"width": 390, "height": 844})
     previews_box = previews.bounding_box()
