@@ -3,11 +3,11 @@ worker's own function (``posts.bulk.run``, in-process: no broker in the way).
 
 The file: four accounts on four networks (Mastodon, Bluesky, X, Threads), one to three per
 row; a third of the rows with their own X text; a tenth without a time (they fill the
-brand's posting slots, 12 a day); a third with a library image by name, a fifth with a
+brand's posting slots, 32 a day); a third with a library image by name, a fifth with a
 link, a tenth with a campaign; 2 % of the rows with a mistake (an unknown account, a time
 in the past), reported, not imported. Beside it in the same run, the baselines: reading
 the file alone (decode + parse), and the composer's path (``posts.actions.create_post`` +
-``schedule_post``, one post at a time, as the composer and the posts API do) on 500 rows,
+``schedule_post``, one post at a time, as the composer and the posts API do) on 200 rows,
 extrapolated to the file's size. Prints JSON: seconds, rows/s, queries, peak memory
 (the process's maximum resident size after each phase, and the Python heap peak of the
 import itself, measured in a second, traced run of the dry run). Target: 10,000 rows
@@ -95,7 +95,12 @@ def build_world():
             credentials={"access_token": "bench"},
         )
     PostingSlot.objects.bulk_create(
-        [PostingSlot(brand=brand, weekday=d, time=dt.time(h, 0)) for d in range(7) for h in range(8, 20)]
+        [
+            PostingSlot(brand=brand, weekday=d, time=dt.time(h, m))
+            for d in range(7)
+            for h in range(7, 23)
+            for m in (0, 30)
+        ]
     )
     MediaAsset.objects.bulk_create(
         [
@@ -234,7 +239,7 @@ def composer_path(workspace, brand, membership, text: str, sample: int, total: i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--composer-sample", type=int, default=500)
+    parser.add_argument("--composer-sample", type=int, default=200)
     args = parser.parse_args()
 
     database_url, vendor = choose_database()
