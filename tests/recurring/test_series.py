@@ -92,7 +92,9 @@ def test_two_runs_at_the_same_time_create_each_post_once(world, settings):
         t.join(timeout=30)
     assert not errors
     posts = series_posts(series)
-    assert sum(results) == posts.count() >= 8
+    # Mondays and Thursdays from the next Monday within 30 days: 7 or 8 of them, each once
+    assert sum(results) == posts.count() >= 7
+    assert sorted(results)[:2] == [0, 0]  # the two runs that waited on the lock found the work done
     assert len({p.scheduled_at for p in posts}) == posts.count()
 
 
