@@ -644,9 +644,12 @@ def lookup_thread(adapter, account, content: PostContent, attempt: PublishAttemp
 # --- the first comment: after the post, its own step -------------------------------------------
 
 FIRST_COMMENT_MAX_ATTEMPTS = 5
+# First comments one sweep sends (each a network call): the rest wait for the next sweep,
+# so a backlog never holds up the sweeper's own work (expired leases).
+FIRST_COMMENT_BATCH = 20
 
 
-def first_comments_due(limit: int = SWEEP_BATCH) -> int:
+def first_comments_due(limit: int = FIRST_COMMENT_BATCH) -> int:
     """First comments waiting (or whose sender died mid-call): each tried once now."""
     now = timezone.now()
     ids = list(
