@@ -20,6 +20,11 @@ from smm.models import Brand
 from smm.request_input import get_id
 from smm.tenancy import require, scoped, scoped_or_404, workspace_view
 
+X_DUPLICATES = (
+    "X refuses a post whose text it has already seen: the same text every time may be refused there. "
+    "Vary the text on X (edit a coming post by hand: the series keeps it), or leave X out."
+)
+
 
 def _summary(series: Series) -> str:
     return rules.summary(rules.recurrence_of(series.rule, series.starts_on, series.at, series.time_zone))
@@ -61,6 +66,7 @@ def series_detail(request, ws, series_id):
             "later": [f"{r.local:%a %d %b %Y, %H:%M} in {series.time_zone}" for _, r in later],
             "can_change": request.membership.can("schedule_posts") and series.stopped_at is None,
             "accounts": list(series.accounts.all()),
+            "x_warning": X_DUPLICATES if series.accounts.filter(network="x").exists() else "",
         },
     )
 
@@ -117,6 +123,8 @@ def series_new(request, ws):
                 _split_errors(form, repeat_form, error)
             else:
                 messages.success(request, f"Repeating series saved: {rules.summary(rec)}.")
+                if any(a.network == "x" for a in form.cleaned_data["accounts"]):
+                    messages.warning(request, X_DUPLICATES)
                 return redirect(series.get_absolute_url())
     context = _composer_context(request, form, None)
     context["repeat_form"] = repeat_form

@@ -70,7 +70,14 @@ def test_saving_from_the_composer_makes_a_series_and_its_posts(world):
     assert list(series.accounts.all()) == [world["mastodon"]]
     page = client_for(world["owner"]).get(answer["Location"]).content.decode()
     assert "Every Monday and Thursday at 09:00 Europe/Paris" in page
+    assert "X refuses a post whose text it has already seen" not in page  # Mastodon only
     assert page.count('data-testid="occurrence"') == Post.objects.filter(status=PostStatus.SCHEDULED).count() >= 3
+
+
+def test_a_series_to_x_warns_that_x_refuses_the_same_text_twice(world):
+    data = composer_data(world, accounts=[str(world["x"].pk)])
+    page = client_for(world["owner"]).post(base(world) + "new/", data, follow=True).content.decode()
+    assert page.count("X refuses a post whose text it has already seen") == 2  # the message and the series page
 
 
 def test_a_form_error_comes_back_with_everything_typed(world):
