@@ -77,3 +77,33 @@ def test_weekly_monday_thursday_at_nine(page, live_server, login, screenshot, wo
     page.goto(f"{live_server.url}/w/{ws}/posts/")
     page.get_by_test_id("repeating-posts").click()
     expect(page.get_by_test_id("series-row")).to_have_count(1)
+
+
+def test_edit_a_series_from_now_on_and_set_up_an_evergreen_category(page, live_server, login, screenshot, world):
+    from recurring import actions
+    from recurring.rules import Recurrence
+
+    start = next_weekday(0)
+    rec = Recurrence("weekly", start, dt.time(9, 0), "Europe/Paris", days=["MO", "TH"])
+    series = actions.create_series(
+        world["ws"], world["brand"], world["owner"], {"text": "Beans", "accounts": [world["mastodon"]]}, rec
+    )
+    login("olive")
+    page.goto(f"{live_server.url}{series.get_absolute_url()}edit/")
+    expect(page.get_by_test_id("repeat-summary")).to_contain_text("Every Monday and Thursday at 09:00")
+    page.fill("input[name=time]", "10:30")
+    expect(page.get_by_test_id("repeat-summary")).to_contain_text("Every Monday and Thursday at 10:30")
+    expect(page.get_by_test_id("repeat-next").locator("li").first).to_contain_text(f"{start:%a %d %b %Y}, 10:30")
+    screenshot("recurrence-edit")
+    page.get_by_test_id("save-series-edit").click()
+    expect(page.locator(".flash, [role=status], .messages").first).to_contain_text("Series changed from now on")
+    expect(page.get_by_test_id("occurrence").first).to_contain_text("10:30 in Europe/Paris")
+
+    page.goto(f"{live_server.url}/w/{world['ws'].slug}/recurring/evergreen/")
+    form = page.get_by_test_id("category-form")
+    form.locator("select[name=brand]").select_option(str(world["brand"].pk))
+    form.locator("input[name=name]").fill("Brewing tips")
+    form.locator("button[type=submit]").click()
+    expect(page.get_by_test_id("category")).to_contain_text("Brewing tips")
+    expect(page.get_by_test_id("category")).to_contain_text("gap 48 h · duplicate window 30 days")
+    screenshot("evergreen-categories")
