@@ -20,6 +20,11 @@ cannot drift apart:
   engagement figures above stay per target (each post-on-a-network is measured on its own).
 
 The response rate (answered / received) is the inbox's figure, defined in ``inbox.kpis``.
+
+The campaign money and click figures (own clicks, unique clicks, CTR on own clicks,
+conversions, conversion rate, revenue, spend, CPC, CPA, ROAS, ROI = (revenue - spend) /
+spend) are defined in ``posts.roi_definitions`` (the links app computes them too, and may not
+import analytics) and listed here as MONEY_FIGURES with their definitions.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ from django.db.models import Count, ExpressionWrapper, F, FloatField, Min, Outer
 from django.db.models.functions import Coalesce
 
 from posts.models import PostTarget, TargetState
+from posts.roi_definitions import DEFINITIONS as MONEY_DEFINITIONS  # noqa: F401 - listed here
+from posts.roi_definitions import FIGURES as MONEY_FIGURES  # noqa: F401
+from posts.roi_definitions import LABELS as MONEY_LABELS  # noqa: F401
+from posts.roi_definitions import display as money_display  # noqa: F401
+from posts.roi_definitions import plain as money_plain  # noqa: F401
 
 ENGAGEMENT_PARTS = ("likes", "comments", "shares", "saves", "clicks")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.http import HttpResponse
 
@@ -22,11 +23,12 @@ from smm.platforms import registry
 #            ISO 8601 form with a space, which spreadsheets parse; with a "T" or an offset
 #            Excel keeps it as text
 #   date     "YYYY-MM-DD"
+#   decimal  two decimals, a dot, no thousands separator or currency sign (money, ROAS)
 #   text     as is, but a text a spreadsheet would run as a formula gets a leading "'":
 #            one starting with "=", or with + - @ and holding a call or a link ("(", "|",
 #            "!"); a handle ("@acme") or a "- list item" stays as typed
 # A figure that was not reported is an empty cell, never "None", "nan" or 0.
-KINDS = ("integer", "percent", "seconds", "datetime", "date", "text")
+KINDS = ("integer", "percent", "seconds", "datetime", "date", "decimal", "text")
 FORMULA_START = ("=", "\t", "\r")
 FORMULA_SIGN = ("+", "-", "@")
 FORMULA_CALL = ("(", "|", "!")
@@ -67,6 +69,8 @@ def cell(value, kind: str, tz) -> str:
         return value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     if kind == "date":
         return value.isoformat()
+    if kind == "decimal":
+        return f"{Decimal(value).quantize(Decimal('0.01'), ROUND_HALF_UP)}"
     text = str(value)
     runs = text.startswith(FORMULA_START) or (
         text.startswith(FORMULA_SIGN) and any(mark in text for mark in FORMULA_CALL)
@@ -190,3 +194,44 @@ POST_FIELDS = (
     "captured_at",
     *POST_FIGURES,
 )
+
+
+MONEY_COLUMNS = [
+    Column("campaign", "text", "The campaign's name"),
+    Column("currency", "text", "The workspace's currency (ISO 4217); every amount of the line is in it"),
+    Column("budget", "decimal", "The campaign's budget; empty when none is set"),
+    Column("impressions", "integer", "Impressions reported for the campaign's posts published in the period"),
+    Column("clicks", "integer", definitions.MONEY_DEFINITIONS["clicks"]),
+    Column("unique_clicks", "integer", definitions.MONEY_DEFINITIONS["unique_clicks"]),
+    Column("ctr_own_pct", "percent", "Own clicks ÷ impressions in percent; empty without impressions"),
+    Column("conversions", "integer", definitions.MONEY_DEFINITIONS["conversions"]),
+    Column("conversion_rate_pct", "percent", "Conversions ÷ own clicks in percent; empty without clicks"),
+    Column("revenue", "decimal", definitions.MONEY_DEFINITIONS["revenue"]),
+    Column("spend", "decimal", "Spend entries dated in the period; empty when none"),
+    Column("cpc", "decimal", "Spend ÷ own clicks; empty without spend or clicks"),
+    Column("cpa", "decimal", "Spend ÷ conversions; empty without spend or conversions"),
+    Column("roas", "decimal", "Revenue ÷ spend (2.50 means 2.5 times the spend); empty without spend"),
+    Column("roi_pct", "percent", "(Revenue − spend) ÷ spend in percent; empty without spend"),
+]
+
+
+def money_rows(rows):
+    """The campaign rows of ``analytics.money.campaign_money`` as lines of the campaigns CSV."""
+    for row in rows:
+        yield {
+            "campaign": row["campaign"].name,
+            "currency": row["currency"],
+            "budget": row["budget"],
+            "impressions": row["impressions"],
+            "clicks": row["clicks"],
+            "unique_clicks": row["unique_clicks"],
+            "ctr_own_pct": row["own_ctr"],
+            "conversions": row["conversions"],
+            "conversion_rate_pct": row["conversion_rate"],
+            "revenue": row["revenue"],
+            "spend": row["cost"],
+            "cpc": row["cpc"],
+            "cpa": row["cpa"],
+            "roas": row["roas"],
+            "roi_pct": row["roi"],
+        }

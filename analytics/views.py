@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from analytics import charts, definitions, exports, filters, frames, kpis, pdf, reports
+from analytics import charts, definitions, exports, filters, frames, kpis, money, pdf, reports
 from analytics.models import ReportSubscription
 from analytics.periods import PERIOD_KINDS, PeriodError, parse_period
 from posts.models import PostMedia
@@ -134,6 +134,12 @@ def dashboard_context(request, filters: Filters) -> dict:
         "columns": TABLE_COLUMNS,
         "period_params": urlencode(filters.period.query()),
         "plotly_js": settings.PLOTLY_JS,  # the static path of the plotly.js bundle
+        "money": money.campaign_money(
+            filters.workspace,
+            start=filters.period.start_at,
+            end=filters.period.end_at,
+            brand_ids=[filters.brand.pk] if filters.brand else None,
+        ),
     }
 
 
@@ -232,6 +238,18 @@ def export_posts(request, ws):
     values = kpis.post_metric_rows(filters.scope(), filters.period).values(*exports.POST_FIELDS)
     rows = exports.post_rows(values.iterator())
     return exports.csv_response(f"posts_{_slug(filters)}.csv", exports.POST_COLUMNS, rows, filters.workspace.tz)
+
+
+@workspace_view("view_analytics")
+def export_campaigns(request, ws):
+    """The campaign money figures of the period (the dashboard card's rows, every column)."""
+    filters = Filters(request)
+    brand_ids = [filters.brand.pk] if filters.brand else None
+    found = money.campaign_money(
+        filters.workspace, start=filters.period.start_at, end=filters.period.end_at, brand_ids=brand_ids
+    )
+    rows = exports.money_rows(found["rows"] if found else [])
+    return exports.csv_response(f"campaigns_{_slug(filters)}.csv", exports.MONEY_COLUMNS, rows, filters.workspace.tz)
 
 
 @workspace_view("view_analytics")

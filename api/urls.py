@@ -5,7 +5,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
 
-from api.views import accounts, analytics, base, brands, bulk, calendar, campaigns, inbox, media, posts, workspaces
+from api.views import (
+    accounts,
+    analytics,
+    base,
+    brands,
+    bulk,
+    calendar,
+    campaigns,
+    inbox,
+    media,
+    posts,
+    roi,
+    workspaces,
+)
 
 WS = r"workspaces/(?P<ws>[-a-zA-Z0-9_]+)"
 
@@ -36,6 +49,14 @@ v1 = [
         "workspaces/<slug:ws>/posts/bulk/<int:job_id>/",
         bulk.BulkImportDetailView.as_view(),
         name="api-post-bulk-detail",
+    ),
+    # Campaign ROI: the signed conversion endpoint (no token) and the figures
+    path("workspaces/<slug:ws>/conversions/", roi.ConversionView.as_view(), name="api-conversions"),
+    path("workspaces/<slug:ws>/campaigns/figures/", roi.CampaignFiguresView.as_view(), name="api-campaign-figures"),
+    path(
+        "workspaces/<slug:ws>/campaigns/<int:campaign_id>/figures/",
+        roi.CampaignFiguresDetailView.as_view(),
+        name="api-campaign-figures-detail",
     ),
     *router.urls,
     re_path(r"^.*$", base.not_found),  # unknown /api/v1/ URLs answer JSON, like the rest

@@ -11,6 +11,8 @@ class LinksConfig(AppConfig):
     publish_links = "links.publishing.rewrite"
     operations_report = "links.health.report"
     operations_json = "links.health.as_json"
+    # The dashboard's campaign money card, report and CSV (read by analytics.money)
+    roi_rows = "links.roi.dashboard_rows"
 
     @property
     def beat_schedule(self) -> dict:

@@ -15,6 +15,7 @@ from django.db import models
 from django.urls import reverse
 
 from posts.models import Campaign, PostTarget
+from smm.crypto import EncryptedJSONField
 from smm.models import Brand, TenantQuerySet, Workspace
 
 # Short codes: 8 characters of 62 (2e14 codes): distinct per target, not enumerable.
@@ -177,3 +178,94 @@ class ClickLoss(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["workspace", "day"], name="click_loss_per_day")]
+
+
+# --- campaign ROI: money settings, conversions, spend ----------------------------------------
+
+CURRENCY_HELP = "ISO 4217 code (EUR, USD, GBP...): every amount of this workspace is in it; nothing is converted"
+
+
+class RoiSettings(models.Model):
+    """A workspace's money settings: its one currency, the attribution window, and the secret
+    that signs conversions sent to SMM (shown once when made, rotatable)."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="roi_settings")
+    currency = models.CharField(max_length=3, default="EUR", help_text=CURRENCY_HELP)
+    attribution_days = models.PositiveSmallIntegerField(
+        default=30, help_text="A conversion is credited to the last tracked click at most this many days before it"
+    )
+    secret = EncryptedJSONField(help_text="{'key': ...}: signs conversions sent to SMM")
+    secret_made_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self):
+        return f"Money settings of {self.workspace}"
+
+    @property
+    def signing_secret(self) -> str:
+        return self.secret.get("key", "")
+
+
+class ConversionSource(models.TextChoices):
+    API = "api", "Signed API call"
+    CSV = "csv", "CSV import"
+    GA4 = "ga4", "Google Analytics 4"
+
+
+class Conversion(models.Model):
+    """One order (or lead) credited, when it can be, to the last tracked click within the
+    attribution window (its link, target and campaign), else to a campaign by utm_campaign.
+    ``order_id`` is unique per workspace: a replayed order is counted once."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="conversions")
+    order_id = models.CharField(max_length=200)
+    click = models.ForeignKey(Click, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversions")
+    link = models.ForeignKey(TrackedLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversions")
+    target = models.ForeignKey(PostTarget, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="conversions")
+    click_ref = models.CharField("click id sent", max_length=64, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    value = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    occurred_at = models.DateTimeField()
+    source = models.CharField(max_length=8, choices=ConversionSource.choices)
+    # How it was credited, in words ("click abc within 30 days", "utm_campaign spring-sale", ...)
+    attribution = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["workspace", "order_id"], name="conversion_order_once")]
+        indexes = [models.Index(fields=["campaign", "occurred_at"], name="conversion_campaign_idx")]
+
+    def __str__(self):
+        return f"{self.order_id}: {self.value} {self.currency}"
+
+
+class SpendSource(models.TextChoices):
+    MANUAL = "manual", "Typed in"
+    CSV = "csv", "CSV import"
+
+
+class Spend(models.Model):
+    """Money spent on a campaign on a day (ads, boosts, agency hours...), in the workspace's currency."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="spend_entries")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="spend_entries")
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    note = models.CharField(max_length=200, blank=True)
+    source = models.CharField(max_length=8, choices=SpendSource.choices, default=SpendSource.MANUAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+
+    def __str__(self):
+        return f"{self.campaign_id} {self.date}: {self.amount}"

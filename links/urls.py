@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from links import views
+from links import roi_views, views
 
 app_name = "links"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("settings/brands/<int:brand_id>/", views.preset_brand, name="preset_brand"),
     path("settings/campaigns/<int:campaign_id>/", views.preset_campaign, name="preset_campaign"),
     path("composer-preview/", views.composer_preview, name="composer_preview"),
+    # Campaign ROI
+    path("campaigns/<int:campaign_id>/", roi_views.campaign, name="campaign"),
+    path("campaigns/<int:campaign_id>/budget/", roi_views.budget, name="campaign_budget"),
+    path("campaigns/<int:campaign_id>/spend/", roi_views.spend_add, name="spend_add"),
+    path("campaigns/<int:campaign_id>/spend/import/", roi_views.spend_import, name="spend_import"),
+    path("campaigns/<int:campaign_id>/spend/delete/", roi_views.spend_delete, name="spend_delete"),
+    path("orders/import/", roi_views.orders_import, name="orders_import"),
+    path("money/", roi_views.money, name="money"),
 ]

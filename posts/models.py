@@ -23,6 +23,8 @@ class Campaign(models.Model):
     colour = models.CharField(max_length=7, default="#0ea5e9")
     starts_on = models.DateField(null=True, blank=True)
     ends_on = models.DateField(null=True, blank=True)
+    # What the campaign may spend, in the workspace's currency (links.RoiSettings); blank: no budget
+    budget = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()

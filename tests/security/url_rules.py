@@ -174,6 +174,7 @@ RULES: dict[str, Rule] = {
     "analytics:overview": ws("view_analytics"),
     "analytics:export_figures": ws("view_analytics"),
     "analytics:export_posts": ws("view_analytics"),
+    "analytics:export_campaigns": ws("view_analytics"),
     "analytics:report": ws("view_analytics"),
     "analytics:subscriptions": ws("view_analytics"),
     "analytics:subscribe": ws("view_analytics", method="post"),  # oneself only, any role
@@ -208,6 +209,9 @@ API_RULES: dict[str, Rule] = {
     "api-workspace-detail": api("view"),
     "api-calendar": api("view"),
     "api-kpis": api("view_analytics"),
+    "api-conversions": everyone(401, method="post"),  # no signature
+    "api-campaign-figures": api("view_analytics"),
+    "api-campaign-figures-detail": api("view_analytics"),
     "api-next-free-slot": api("view"),
     "api-brand-list": api("view"),
     "api-brand-detail": api("view", pk="brand_id"),
@@ -255,6 +259,14 @@ LINKS_RULES: dict[str, Rule] = {
     "links:preset_brand": ws("manage_brands"),
     "links:preset_campaign": ws("manage_brands"),
     "links:composer_preview": ws("write_posts", method="post"),
+    # Campaign ROI (links/roi_views.py): figures are analytics; money, budget, spend and orders are settings.
+    "links:campaign": ws("view_analytics"),
+    "links:campaign_budget": ws("manage_brands", method="post"),
+    "links:spend_add": ws("manage_brands", method="post"),
+    "links:spend_import": ws("manage_brands", method="post"),
+    "links:spend_delete": ws("manage_brands", method="post"),
+    "links:orders_import": ws("manage_brands"),
+    "links:money": ws("manage_brands"),
     # Listening (listening/): the dashboard and alerts are analytics; monitors are a brand's settings.
     "listening:dashboard": ws("view_analytics"),
     "listening:monitor_create": ws("manage_brands"),
