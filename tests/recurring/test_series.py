@@ -191,3 +191,18 @@ def test_a_client_cannot_start_a_series(world, make_member):
     with pytest.raises(PermissionDenied):
         actions.create_series(world["ws"], world["brand"], client, content(world), rec)
     assert not Series.objects.exists()
+
+
+def test_materialised_posts_keep_nine_on_the_paris_clock_across_the_2027_switch(world, settings):
+    settings.RECURRING_HORIZON_DAYS = 4
+    rec = Recurrence("daily", dt.date(2027, 3, 26), dt.time(9, 0), "Europe/Paris", count=4)
+    series = actions.create_series(world["ws"], world["brand"], world["owner"], content(world), rec)
+    assert not series.occurrences.exists()  # more than 4 days away
+    actions.materialise(series, now=dt.datetime(2027, 3, 25, 12, tzinfo=dt.UTC))
+    assert [p.scheduled_at for p in series_posts(series)] == [
+        dt.datetime(2027, 3, 26, 8, tzinfo=dt.UTC),  # Fri 09:00 CET
+        dt.datetime(2027, 3, 27, 8, tzinfo=dt.UTC),  # Sat 09:00 CET
+        dt.datetime(2027, 3, 28, 7, tzinfo=dt.UTC),  # Sun 09:00 CEST: clocks went forward at 02:00
+        dt.datetime(2027, 3, 29, 7, tzinfo=dt.UTC),  # Mon 09:00 CEST, the 4th and last
+    ]
+    assert actions.materialise(series, now=dt.datetime(2027, 3, 30, tzinfo=dt.UTC)) == 0
