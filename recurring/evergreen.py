@@ -5,10 +5,11 @@ free posting slot (``posts.scheduling.next_free_slot``) within ``EVERGREEN_AHEAD
 with a copy of its longest-rested post (never recycled first, then the oldest recycle),
 provided that, on every network the copy goes to:
 
-- no post of the category is within ``min_gap_hours`` of that slot, and
+- no post of the category is within the network's gap (``min_gap_hours``, or the
+  network's own value in ``network_rules``) of that slot, and
 - the same text (spaces and case aside) was not posted or planned on an account of that
-  network of the brand within ``duplicate_days`` of it (X refuses duplicates outright;
-  followers notice them everywhere).
+  network of the brand within the network's duplicate window (``duplicate_days``, or its
+  own): X refuses duplicates outright; followers notice them everywhere.
 
 A post that cannot go anywhere yet is passed over for the next one. The copy is made
 by ``posts.actions.duplicate`` and scheduled by ``schedule_post`` as the entry's adder:
@@ -71,16 +72,16 @@ def refusal(entry: EvergreenEntry, when: dt.datetime) -> str:
     networks = _networks(entry.post)
     if not networks:
         return "none of its accounts is connected"
-    gap = dt.timedelta(hours=category.min_gap_hours)
-    window = dt.timedelta(days=category.duplicate_days)
     for network, targets in networks.items():
+        gap_hours, days = category.gap_hours(network), category.duplicate_days_on(network)
+        gap, window = dt.timedelta(hours=gap_hours), dt.timedelta(days=days)
         near = EvergreenCopy.objects.filter(
             entry__category=category,
             scheduled_at__gt=when - gap,
             scheduled_at__lt=when + gap,
         )
         if any(network in copy.networks for copy in near):  # JSON contains: checked in Python too (SQLite)
-            return f"another post of {category} goes to {network} within {category.min_gap_hours} h"
+            return f"another post of {category} goes to {network} within {gap_hours} h"
         others = PostTarget.objects.filter(
             account__brand=category.brand,
             account__network=network,
@@ -91,7 +92,7 @@ def refusal(entry: EvergreenEntry, when: dt.datetime) -> str:
         texts = {_normalised(t.text or entry.post.text) for t in targets}
         for other in others:
             if _normalised(other.text or other.post.text) in texts:
-                return f"the same text goes to {network} within {category.duplicate_days} days (post #{other.post_id})"
+                return f"the same text goes to {network} within {days} days (post #{other.post_id})"
     return ""
 
 

@@ -70,10 +70,39 @@ class RepeatForm(forms.Form):
 
 
 class CategoryForm(forms.ModelForm):
+    per_network = forms.CharField(
+        label="A network's own values (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "x 72 60"}),
+        help_text="One line per network: its name, gap in hours, duplicate window in days (e.g. “x 72 60”).",
+    )
+
     class Meta:
         model = Category
         fields = ["brand", "name", "min_gap_hours", "duplicate_days"]
         labels = {"min_gap_hours": "Minimum gap per network (hours)", "duplicate_days": "Duplicate window (days)"}
+
+    def clean_per_network(self):
+        from smm.platforms.registry import NETWORKS
+
+        rules_by_network = {}
+        for number, line in enumerate(self.cleaned_data.get("per_network", "").splitlines(), start=1):
+            parts = line.replace(",", " ").split()
+            if not parts:
+                continue
+            if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+                raise forms.ValidationError(f"Line {number}: write the network, hours and days, like “x 72 60”.")
+            name = parts[0].lower()
+            if name not in NETWORKS:
+                raise forms.ValidationError(f"Line {number}: {parts[0]} is not a network ({', '.join(NETWORKS)}).")
+            if int(parts[1]) < 1 or int(parts[2]) < 1:
+                raise forms.ValidationError(f"Line {number}: the gap and the window are at least 1.")
+            rules_by_network[name] = {"gap_hours": int(parts[1]), "duplicate_days": int(parts[2])}
+        return rules_by_network
+
+    def save(self, commit=True):
+        self.instance.network_rules = self.cleaned_data.get("per_network") or {}
+        return super().save(commit)
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)

@@ -106,6 +106,8 @@ class Category(models.Model):
     duplicate_days = models.PositiveIntegerField(
         default=30, help_text="The same text never twice on one network within this many days"
     )
+    # {"x": {"gap_hours": 72, "duplicate_days": 60}}: a network's own values, where it needs others
+    network_rules = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -117,6 +119,12 @@ class Category(models.Model):
 
     def __str__(self):
         return self.name
+
+    def gap_hours(self, network: str) -> int:
+        return int((self.network_rules.get(network) or {}).get("gap_hours", self.min_gap_hours))
+
+    def duplicate_days_on(self, network: str) -> int:
+        return int((self.network_rules.get(network) or {}).get("duplicate_days", self.duplicate_days))
 
 
 class EvergreenEntry(models.Model):

@@ -92,3 +92,33 @@ def test_a_post_goes_into_a_category_once_and_only_its_own_brand_s(world, librar
     other = Category.objects.create(workspace=world["ws"], brand=make_brand(world["ws"], "Leaf"), name="Tips")
     with pytest.raises(ValidationError, match="another brand"):
         evergreen.add_entry(other, library["posts"][0], world["owner"])
+
+
+def test_a_network_s_own_gap_and_window(world, library):
+    category = library["category"]
+    category.network_rules = {"x": {"gap_hours": 24 * 5, "duplicate_days": 60}}
+    category.save()
+    assert (category.gap_hours("x"), category.duplicate_days_on("x")) == (120, 60)
+    assert (category.gap_hours("mastodon"), category.duplicate_days_on("mastodon")) == (48, 30)
+    first = evergreen.recycle_category(category, timezone.now())
+    # 48 h later Mastodon's gap is over but X's (5 days) is not: both posts go to X, so nothing
+    assert evergreen.recycle_category(category, first.scheduled_at + dt.timedelta(hours=47)) is None
+    later = evergreen.recycle_category(category, first.scheduled_at + dt.timedelta(hours=119))
+    assert later is not None and later.scheduled_at - first.scheduled_at == dt.timedelta(hours=120)
+
+
+def test_the_category_form_reads_a_network_s_own_values(world):
+    from recurring.forms import CategoryForm
+
+    data = {"brand": world["brand"].pk, "name": "Tips", "min_gap_hours": 48, "duplicate_days": 30}
+    form = CategoryForm({**data, "per_network": "X 72 60\n\nbluesky, 24, 7"}, workspace=world["ws"])
+    assert form.is_valid(), form.errors
+    category = form.save(commit=False)
+    assert category.network_rules == {
+        "x": {"gap_hours": 72, "duplicate_days": 60},
+        "bluesky": {"gap_hours": 24, "duplicate_days": 7},
+    }
+    bad = CategoryForm({**data, "per_network": "myspace 1 2"}, workspace=world["ws"])
+    assert not bad.is_valid() and "myspace is not a network" in bad.errors["per_network"][0]
+    worse = CategoryForm({**data, "per_network": "x seventy"}, workspace=world["ws"])
+    assert not worse.is_valid() and "like “x 72 60”" in worse.errors["per_network"][0]
