@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from posts.forms import ComposerForm
+from posts.media import store_upload
 from posts.models import Post
 from posts.views import _composer_context, _errors_onto
 from recurring import actions, evergreen, rules
@@ -105,9 +106,24 @@ def _content(form) -> dict:
 @workspace_view("write_posts")
 def series_new(request, ws):
     """The composer's "Save as repeating series" button posts the whole composer here."""
-    form = ComposerForm(request.POST, workspace=request.workspace)
-    repeat_form = RepeatForm(request.POST)
-    if form.is_valid() & repeat_form.is_valid():
+    data = request.POST.copy()
+    upload_error = None
+    if request.FILES.get("upload"):  # an image chosen in the composer goes to the library, as there
+        try:
+            asset = store_upload(
+                request.workspace, request.FILES["upload"], alt_text=data.get("upload_alt", ""), user=request.user
+            )
+            data.appendlist("media", str(asset.pk))
+            messages.info(request, f"{asset.original_name} was added to the media library.")
+        except ValidationError as error:
+            upload_error = error
+    form = ComposerForm(data, workspace=request.workspace)
+    repeat_form = RepeatForm(data)
+    if upload_error is not None:
+        form.is_valid()
+        repeat_form.is_valid()
+        form.add_error("upload", upload_error)
+    elif form.is_valid() & repeat_form.is_valid():
         rec = _repeat_or_errors(form, repeat_form, form.cleaned_data["brand"])
         if rec is not None:
             try:

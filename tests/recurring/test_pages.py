@@ -168,3 +168,26 @@ def test_evergreen_categories_page_and_adding_a_post(world, make_member):
     assert "Grind fresh" in owner.get(base(world) + "evergreen/").content.decode()
     outsider = client_for(world["outsider"])
     assert outsider.get(base(world) + "evergreen/").status_code == 404
+
+
+def test_an_image_chosen_in_the_composer_goes_with_the_series(world, settings, tmp_path):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120, 40)).save(out, format="PNG")
+    data = composer_data(world, upload=SimpleUploadedFile("beans.png", out.getvalue(), content_type="image/png"))
+    data["upload_alt"] = "Coffee beans"
+    answer = client_for(world["owner"]).post(base(world) + "new/", data)
+    assert answer.status_code == 302
+    series = Series.objects.get()
+    post = Post.objects.filter(status=PostStatus.SCHEDULED).first()
+    assert len(series.media_ids) == 1
+    assert [a.alt_text for a in post.media.all()] == ["Coffee beans"]
+    not_an_image = composer_data(world, upload=SimpleUploadedFile("x.png", b"nope", content_type="image/png"))
+    refused = client_for(world["owner"]).post(base(world) + "new/", not_an_image)
+    assert refused.status_code == 422 and Series.objects.count() == 1
+    assert "Monday beans, Thursday beans" in refused.content.decode()
