@@ -481,7 +481,11 @@ def breakdown(workspace, campaign, group: str) -> list[dict]:
     """The campaign's rows per network, post or brand (no spend below the campaign)."""
     found = sums(workspace, group, campaigns=[campaign.pk])
     labels: dict = {}
-    if group == "post":
+    if group == "network":
+        from smm.platforms import registry
+
+        labels = {key: registry.label(key) for key in found if key}
+    elif group == "post":
         from posts.models import Post
 
         labels = {p.pk: p for p in Post.objects.for_workspace(workspace).filter(pk__in=[k for k in found if k])}
