@@ -14,10 +14,12 @@ from smm.platforms.base import (
     ConnectedAccount,
     InboxItem,
     InboxPage,
+    OutcomeUnknown,
     PlatformError,
     PostContent,
     PostMetrics,
     Problem,
+    PublishAttempt,
     PublishResult,
 )
 from smm.platforms.meta_graph import ContainerGraphAdapter, insight_values, matches_text, now, parse_time
@@ -145,6 +147,57 @@ class ThreadsAdapter(ContainerGraphAdapter):
                 # A text post can carry one link preview card.
                 body["link_attachment"] = content.link
         return str(self.graph("POST", f"{user_id}/threads", token, data=body)["id"])
+
+    def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
+        if not content.in_reply_to:
+            return super().publish(account, content, attempt)
+        # A thread's further part: a reply is not among the profile's own posts, so a
+        # container found PUBLISHED is looked for among the answers to the part before.
+        self.raise_problems(self.validate(content))
+        token = self.token(account)
+        user_id = self.user_id(account)
+        return self.publish_container(
+            account,
+            attempt,
+            create=lambda: self.create_container(token, user_id, content),
+            publish_path=f"{user_id}/{self.publish_edge}",
+            find_published=lambda: self.find_part(token, content),
+        )
+
+    def lookup_published(
+        self, account: AccountContext, content: PostContent, attempt: PublishAttempt
+    ) -> PublishResult | None:
+        if not content.in_reply_to:
+            return super().lookup_published(account, content, attempt)
+        token = self.token(account)
+        if attempt.state.get("media_id"):
+            return self.media_result(token, attempt.state["media_id"])
+        container_id = attempt.state.get("container_id")
+        if not container_id:
+            return None
+        status, _detail = self.container_status(token, container_id)
+        if status != "PUBLISHED":
+            return None  # never published: safe to send again
+        found = self.find_part(token, content)
+        if found is None:
+            raise OutcomeUnknown("The part's container is published but it is not among the answers to the part before")
+        return found
+
+    def find_part(self, token: str, content: PostContent) -> PublishResult | None:
+        """Our answer to ``content.in_reply_to`` with ``content.text`` (a thread's part)."""
+        data = self.graph(
+            "GET",
+            f"{content.in_reply_to}/replies",
+            token,
+            params={"fields": "id,text,timestamp,permalink,is_reply_owned_by_me"},
+        )
+        for reply in data.get("data") or []:
+            if reply.get("is_reply_owned_by_me") and matches_text(reply.get("text"), content.text):
+                written = parse_time(reply.get("timestamp"))
+                return PublishResult(
+                    remote_id=str(reply["id"]), url=reply.get("permalink") or "", published_at=written or now()
+                )
+        return None
 
     # --- metrics ---------------------------------------------------------------------------
 

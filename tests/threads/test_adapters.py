@@ -270,3 +270,41 @@ def test_linkedin_first_comment_is_a_top_level_comment_on_the_post(rsps):
     sent = body(rsps.calls[0])
     assert sent["object"] == urn and sent["message"] == {"text": "Read more in the comments"}
     assert "parentComment" not in sent
+
+
+def test_threads_lost_answer_on_a_part_is_found_among_the_answers_to_the_part_before(rsps):
+    """A reply is not among the profile's own posts: the part is looked for under its parent."""
+    G = "https://graph.threads.net/v1.0"
+    rsps.add(responses.GET, f"{G}/502", json={"status": "PUBLISHED", "id": "502"})
+    rsps.add(
+        responses.GET,
+        f"{G}/801/replies",
+        json={
+            "data": [
+                {"id": "900", "text": "Second part", "is_reply_owned_by_me": False},  # someone quoting us
+                {"id": "802", "text": "Second part", "is_reply_owned_by_me": True, "permalink": "https://t/802"},
+            ]
+        },
+    )
+    adapter = ThreadsAdapter(AppCredentials(client_id="th1", client_secret="s"))
+    account = AccountContext(network="threads", remote_id="77", credentials={"access_token": "tok", "user_id": "77"})
+    state = {
+        "thread": [{"id": "801", "url": "https://t/801", "at": NOW.isoformat()}],
+        "parts": {"2": {"container_id": "502"}},
+    }
+    saved = []
+    run = PublishAttempt(idempotency_key="key-7", state=state, save_state=saved.append)
+
+    lookup_thread(adapter, account, PostContent(text="First part"), run, PARTS)
+
+    assert [p["id"] for p in saved[-1]["thread"]] == ["801", "802"]
+
+
+def test_threads_part_container_not_published_means_not_sent(rsps):
+    G = "https://graph.threads.net/v1.0"
+    rsps.add(responses.GET, f"{G}/502", json={"status": "FINISHED", "id": "502"})
+    adapter = ThreadsAdapter(AppCredentials(client_id="th1", client_secret="s"))
+    account = AccountContext(network="threads", remote_id="77", credentials={"access_token": "tok", "user_id": "77"})
+    state = {"thread": [{"id": "801", "url": "", "at": NOW.isoformat()}], "parts": {"2": {"container_id": "502"}}}
+    run = PublishAttempt(idempotency_key="key-7", state=state)
+    assert lookup_thread(adapter, account, PostContent(text="First part"), run, PARTS) is None

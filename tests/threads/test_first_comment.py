@@ -141,3 +141,17 @@ def test_no_first_comment_no_step(network, thread_target):
     target.refresh_from_db()
     assert target.first_comment_status == ""
     assert publishing.sweep()["first_comments"] == 0
+
+
+def test_a_part_link_that_is_not_http_is_not_a_link(network, thread_target, client):
+    target = thread_target(parts=["Part two"])
+    PostTarget.objects.filter(pk=target.pk).update(
+        state=TargetState.PUBLISHED,
+        publish_state={"thread": [{"id": "1", "url": "javascript:alert(1)", "at": timezone.now().isoformat()}]},
+    )
+    client.force_login(target.post.author)
+    html = client.get(
+        reverse("posts:detail", kwargs={"ws": target.post.workspace.slug, "post_id": target.post_id})
+    ).content.decode()
+    assert "javascript:alert" not in html
+    assert html.count('data-testid="thread-part-row"') == 2
