@@ -451,6 +451,15 @@ def duplicate(post: Post, actor, membership: Membership | None = None) -> Post:
         campaign=post.campaign,
         membership=membership,
     )
+    # a thread's parts and a first comment are the target's too (posts/threads.py)
+    by_account = {t.account_id: t for t in targets}
+    copied = []
+    for new in copy.targets.all():
+        old = by_account.get(new.account_id)
+        if old is not None and (old.parts or old.first_comment):
+            new.parts, new.first_comment = list(old.parts or []), old.first_comment
+            copied.append(new)
+    PostTarget.objects.bulk_update(copied, ["parts", "first_comment"])
     record_event(post.workspace, actor, "post.duplicated", post, f"Duplicated as post #{copy.pk}", copy=copy.pk)
     return copy
 

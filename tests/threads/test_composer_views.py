@@ -49,3 +49,15 @@ def test_the_live_check_counts_each_part(client, team):  # noqa: F811
     counts = html.split('data-counts="', 1)[1].split('"', 1)[0].replace("&quot;", '"')
     assert json.loads(counts)[str(team.x.pk)] == {"label": "X", "limit": 280, "parts": [31]}
     assert json.loads(counts)[str(team.mastodon.pk)]["parts"] == [30]
+
+
+def test_a_duplicate_keeps_the_thread_and_the_first_comment(team):  # noqa: F811
+    from posts import actions, threads
+
+    post = actions.create_post(team.workspace, team.brand, team.editor, "One", [team.mastodon, team.x])
+    threads.set_thread(post, ["Two", "Three"], "")
+    copy = actions.duplicate(post, team.editor)
+    assert {t.account_id: t.parts for t in copy.targets.all()} == {
+        team.mastodon.pk: ["Two", "Three"],
+        team.x.pk: ["Two", "Three"],
+    }
