@@ -98,15 +98,19 @@ def post_thread(post) -> tuple[list[str], str]:
 class PartRow:
     number: int
     text: str
-    state: str  # "published" | "waiting" | "failed" | "unknown"
+    state: str  # "published" | "waiting" | "failed" | "unknown" | "unconfirmed"
     url: str = ""
     remote_id: str = ""
 
     @property
     def state_label(self) -> str:
-        return {"published": "Published", "waiting": "Waiting", "failed": "Not sent", "unknown": "Being checked"}[
-            self.state
-        ]
+        return {
+            "published": "Published",
+            "waiting": "Waiting",
+            "failed": "Not sent",
+            "unknown": "Being checked",
+            "unconfirmed": "Not confirmed",
+        }[self.state]
 
 
 def part_rows(target: PostTarget) -> list[PartRow]:
@@ -124,7 +128,9 @@ def part_rows(target: PostTarget) -> list[PartRow]:
             entry = done[index] if isinstance(done[index], dict) else {}
             rows.append(PartRow(index + 1, text, "published", entry.get("url") or "", str(entry.get("id") or "")))
             continue
-        if index == len(done) and target.state == TargetState.FAILED:
+        if target.state == TargetState.PUBLISHED:
+            state = "unconfirmed"  # a person said the post is out; this part was never confirmed
+        elif index == len(done) and target.state == TargetState.FAILED:
             state = "failed"
         elif index == len(done) and target.state == TargetState.UNKNOWN:
             state = "unknown"
