@@ -230,6 +230,12 @@ class PostWriteSerializer(_WorkspaceRefs, serializers.Serializer):
         "on X, Bluesky, Mastodon and Threads; each is checked with the network's own counting. Empty parts are "
         "left out",
     )
+    parts_by_account = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(allow_blank=True, max_length=100_000), max_length=25),
+        required=False,
+        help_text="A thread's parts per account where one differs: {account id: [part 2, part 3, ...]}; "
+        "an account without an entry gets ``parts``",
+    )
     first_comment = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -291,12 +297,28 @@ class PostWriteSerializer(_WorkspaceRefs, serializers.Serializer):
         networks = {a.network for a in accounts.values()}
         if threads.clean_parts(data.get("parts")) and not networks & set(threads.thread_networks()):
             problems["parts"] = ["None of the post's accounts publishes threads (X, Bluesky, Mastodon, Threads)."]
+        for account_id in data.get("parts_by_account") or {}:
+            account = accounts.get(account_id)
+            if account is None:
+                problems.setdefault("parts_by_account", {})[str(account_id)] = [
+                    "Parts for an account this post does not go to."
+                ]
+            elif not threads.takes_threads(account.network):
+                problems.setdefault("parts_by_account", {})[str(account_id)] = [
+                    f"{account.network_label} does not publish threads."
+                ]
         if (data.get("first_comment") or "").strip() and not networks & set(threads.comment_networks()):
             problems["first_comment"] = [
                 "None of the post's accounts takes a first comment (Instagram, Facebook, LinkedIn)."
             ]
         if problems:
             raise serializers.ValidationError(problems)
+
+    def validate_parts_by_account(self, value):
+        for key in value:
+            if as_id(key) is None:
+                raise serializers.ValidationError(f"{str(key)[:40]!r} is not an account id.")
+        return {as_id(k): v for k, v in value.items()}
 
     def validate_variants(self, value):
         for key in value:

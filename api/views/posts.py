@@ -95,8 +95,13 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
             campaign=data.get("campaign"),
             membership=request.membership,
         )
-        if data.get("parts") or data.get("first_comment"):
-            threads.set_thread(post, threads.clean_parts(data.get("parts")), data.get("first_comment", ""))
+        if data.get("parts") or data.get("first_comment") or data.get("parts_by_account"):
+            threads.set_thread(
+                post,
+                threads.clean_parts(data.get("parts")),
+                data.get("first_comment", ""),
+                per_account=data.get("parts_by_account"),
+            )
         return self._answer(post, status.HTTP_201_CREATED)
 
     def partial_update(self, request, ws, pk):
@@ -111,12 +116,19 @@ class PostViewSet(WorkspaceScoped, mixins.CreateModelMixin, mixins.UpdateModelMi
         if "campaign" in data:
             changes["campaign"] = data["campaign"]
         post = actions.update_post(post, request.user, membership=request.membership, **changes)
-        if "parts" in data or "first_comment" in data or "accounts" in data:
+        if {"parts", "parts_by_account", "first_comment", "accounts"} & set(data):
             parts, comment = threads.post_thread(post)
+            # accounts whose parts differ keep them unless this body changes them
+            kept = {
+                t.account_id: list(t.parts)
+                for t in post.targets.all()
+                if t.parts and t.parts != parts and "parts" not in data
+            }
             threads.set_thread(
                 post,
                 threads.clean_parts(data["parts"]) if "parts" in data else parts,
                 data.get("first_comment", comment),
+                per_account={**kept, **(data.get("parts_by_account") or {})},
             )
         return self._answer(post)
 

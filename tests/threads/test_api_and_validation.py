@@ -86,3 +86,33 @@ def test_parts_are_not_checked_where_there_is_no_thread(make_workspace, make_bra
     assert [p.message for p in check.problems] == [
         "The first comment is 1 character over LinkedIn's 1,250-character limit for comments."
     ]
+
+
+def test_one_account_may_have_parts_of_its_own(api, world):
+    one, two = world["accounts"]
+    response = api().post(
+        url("posts/"),
+        body(world, parts=["Two"], parts_by_account={str(two.pk): ["Two, longer", "Three"]}),
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert {t["account"]: t["parts"] for t in response.json()["targets"]} == {
+        one.pk: ["Two"],
+        two.pk: ["Two, longer", "Three"],
+    }
+    # a PATCH of the text keeps both
+    patched = api().patch(url(f"posts/{response.json()['id']}/"), {"text": "One!"}, format="json").json()
+    assert {t["account"]: t["parts"] for t in patched["targets"]} == {one.pk: ["Two"], two.pk: ["Two, longer", "Three"]}
+
+
+def test_parts_for_an_account_the_post_does_not_go_to(api, world):
+    one, _two = world["accounts"]
+    response = api().post(
+        url("posts/"),
+        body(world, accounts=[one.pk], parts_by_account={str(world["other_account"].pk): ["Two"]}),
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["parts_by_account"] == {
+        str(world["other_account"].pk): ["Parts for an account this post does not go to."]
+    }
