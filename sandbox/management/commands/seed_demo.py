@@ -17,6 +17,7 @@ sandbox speaks only Mastodon's API): a re-run gives older ones the reason they s
 from __future__ import annotations
 
 import datetime as dt
+import random
 import secrets
 
 from django.conf import settings
@@ -110,6 +111,8 @@ class Command(BaseCommand):
                     if not options["no_history"]:
                         seeded += self._history(account, name)
             self._plan(workspace, owner=demo, editor=editor)
+            if spec["slug"] == "acme-coffee":
+                _campaign_money(workspace, owner=demo)
             for title, text in SAVED_REPLIES:
                 SavedReply.objects.get_or_create(workspace=workspace, title=title, defaults={"text": text})
         self._explain_history_only_accounts()
@@ -236,6 +239,78 @@ class Command(BaseCommand):
                 hour=11, minute=0, second=0, microsecond=0
             )
             post_actions.schedule_post(waiting, local.astimezone(dt.UTC), editor)
+
+
+def _campaign_money(workspace, *, owner) -> None:
+    """One campaign with real figures on its page (links/roi.py): tracked links on its own
+    posts only (a campaign-level link setting: the workspace's other posts publish as
+    written), two weeks of clicks, conversions credited by click id and by utm_campaign,
+    spend against a budget. Once: a re-run finds the conversions and adds nothing."""
+    from analytics.models import PostMetricLatest
+    from links import roi
+    from links.models import Click, Conversion, Spend, TrackedLink, UtmPreset, new_click_id
+    from posts.models import Campaign, PostTarget, TargetState
+
+    campaign, _ = Campaign.objects.get_or_create(
+        workspace=workspace, name="Holiday Blend 2026", defaults={"colour": "#b45309", "budget": 1500}
+    )
+    UtmPreset.objects.get_or_create(
+        workspace=workspace, campaign=campaign, defaults={"add_utm": True, "short_links": True}
+    )
+    if Conversion.objects.filter(workspace=workspace).exists():
+        return
+    rng = random.Random(2026)
+    now = timezone.now()
+    start = now - dt.timedelta(days=14)
+    brand = workspace.brands.order_by("name").first()
+    accounts = list(brand.accounts.order_by("network", "handle"))[:2]
+    post = Post.objects.create(
+        workspace=workspace,
+        brand=brand,
+        author=owner,
+        campaign=campaign,
+        text="The Holiday Blend is back: cinnamon, orange peel and our darkest roast. https://example.com/holiday",
+        link="https://example.com/holiday",
+        status=PostStatus.PUBLISHED,
+    )
+    clicks = []
+    for index, account in enumerate(accounts):
+        target = PostTarget.objects.create(
+            post=post, account=account, state=TargetState.PUBLISHED, published_at=start + dt.timedelta(hours=index)
+        )
+        PostMetricLatest.objects.create(
+            target=target, post=post, workspace=workspace, brand=brand, account=account, network=account.network,
+            published_at=target.published_at, captured_at=now, impressions=[5200, 2300][index % 2],
+        )  # fmt: skip
+        link = TrackedLink.objects.create(
+            workspace=workspace, brand=brand, target=target, original_url="https://example.com/holiday",
+            destination=f"https://example.com/holiday?utm_source={account.network}&utm_medium=social"
+            "&utm_campaign=holiday-blend-2026",
+        )  # fmt: skip
+        for _ in range([180, 70][index % 2]):
+            at = start + dt.timedelta(minutes=rng.randrange(14 * 24 * 60))
+            clicks.append(Click(link=link, at=at, click_id=new_click_id(), visitor=f"v{rng.randrange(140)}",
+                                device=rng.choice(["mobile", "mobile", "desktop", "tablet"])))  # fmt: skip
+    Click.objects.bulk_create(clicks)
+    buyers = rng.sample(clicks, 9)
+    for number, click in enumerate(buyers, start=1):
+        roi.record_conversion(
+            workspace,
+            {"order_id": f"HB-{1000 + number}", "click_id": click.click_id,
+             "value": rng.choice(["24.00", "36.00", "48.00", "72.00"]),
+             "occurred_at": (click.at + dt.timedelta(minutes=rng.randrange(5, 600))).isoformat()},
+        )  # fmt: skip
+    roi.record_conversion(
+        workspace,
+        {"order_id": "HB-2001", "utm_campaign": "holiday-blend-2026", "value": "96.00", "occurred_at": now.isoformat()},
+    )
+    for days_ago, amount, note in (
+        (13, "150.00", "Boosted post"),
+        (9, "120.00", "Boosted post"),
+        (4, "80.00", "Photos"),
+    ):
+        Spend.objects.create(workspace=workspace, campaign=campaign, date=(now - dt.timedelta(days=days_ago)).date(),
+                             amount=amount, note=note)  # fmt: skip
 
 
 def _sandbox_accounts(brand) -> list[SocialAccount]:
