@@ -46,6 +46,14 @@ class MoneySettingsForm(forms.ModelForm):
         value = self.cleaned_data["currency"].strip().upper()
         if len(value) != 3 or not value.isalpha():
             raise ValidationError("Give a three-letter ISO 4217 code, like EUR or USD.")
+        before = self.instance.currency
+        if value != before:
+            workspace = self.instance.workspace
+            if Conversion.objects.for_workspace(workspace).exists() or Spend.objects.for_workspace(workspace).exists():
+                raise ValidationError(
+                    f"This workspace already holds conversions or spend in {before}; SMM converts nothing, "
+                    "so the currency cannot change once amounts are recorded."
+                )
         return value
 
     def clean_attribution_days(self):

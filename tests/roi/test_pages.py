@@ -114,11 +114,30 @@ def test_money_settings_show_the_secret_once(owner_client, roi_world):
     key = roi.settings_for(roi_world["ws"]).signing_secret
     assert key.startswith("cvsec_") and key in page
     assert key not in owner_client.get("/w/acme/links/money/").content.decode()
-    response = owner_client.post("/w/acme/links/money/", {"currency": "usd", "attribution_days": "0"})
+    response = owner_client.post("/w/acme/links/money/", {"currency": "eur", "attribution_days": "0"})
     assert "Between 1 and 365 days." in response.content.decode()
-    assert owner_client.post("/w/acme/links/money/", {"currency": "usd", "attribution_days": "14"}).status_code == 302
+    assert owner_client.post("/w/acme/links/money/", {"currency": "eur", "attribution_days": "14"}).status_code == 302
     settings = roi.settings_for(roi_world["ws"])
-    assert (settings.currency, settings.attribution_days) == ("USD", 14)
+    assert (settings.currency, settings.attribution_days) == ("EUR", 14)
+
+
+def test_a_new_workspace_chooses_its_currency(client, make_workspace, make_member):
+    from links import roi
+
+    beta = make_workspace("Beta")
+    client.force_login(make_member(beta, "owner", username="bo"))
+    assert client.post(f"/w/{beta.slug}/links/money/", {"currency": "usd", "attribution_days": "7"}).status_code == 302
+    assert roi.settings_for(beta).currency == "USD"
+
+
+def test_the_currency_cannot_change_once_amounts_exist(owner_client, roi_world):
+    from links import roi
+
+    response = owner_client.post("/w/acme/links/money/", {"currency": "USD", "attribution_days": "30"})
+    assert response.status_code == 200
+    assert "already holds conversions or spend in EUR" in response.content.decode()
+    assert 'value="USD"' in response.content.decode()
+    assert roi.settings_for(roi_world["ws"]).currency == "EUR"
 
 
 def test_dashboard_card_states_the_rule(owner_client, roi_world):
