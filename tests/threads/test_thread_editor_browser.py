@@ -107,6 +107,15 @@ def test_thread_editor_counts_reorders_and_saves(page, live_server, login, scree
     expect(parts(page).nth(1).locator("textarea")).to_have_value("Tasting notes: caramel, fig, cocoa.")
     expect(page.get_by_test_id("first-comment")).to_have_value("#coffee #autumnblend #smallbatch")
 
+    # on a phone the parts, their counts and their buttons fit the screen
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.get_by_test_id("thread-editor").scroll_into_view_if_needed()
+    expect(parts(page).nth(0).get_by_test_id("part-count").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.get_by_test_id("thread-editor").screenshot(
+        path=screenshot("thread-editor-phone-page").replace("-page.png", ".png")
+    )
+
 
 def test_post_page_shows_each_part_and_a_failed_first_comment(page, live_server, login, screenshot, team):
     ws, accounts = team
