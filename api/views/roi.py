@@ -90,8 +90,7 @@ def conversion_json(conversion: Conversion) -> dict:
 
 class ConversionView(APIView):
     permission_classes = [AllowAny]
-    authentication_classes = []
-    throttle_classes = []
+    authentication_classes = []  # the signature is the authentication; per-address rate limit as the API's
 
     @extend_schema(
         summary="Record a conversion (signed)",

@@ -173,3 +173,16 @@ def test_the_same_order_at_the_same_moment_is_counted_once(roi_world):
         t.join(timeout=30)
     assert sorted(results) == [False, False, False, True]
     assert Conversion.objects.filter(order_id="RACE").count() == 1
+
+
+def test_the_endpoint_is_rate_limited_per_address(client, roi_world, secret, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "2/min"}}
+    codes = []
+    for n in range(3):
+        body, headers = signed(secret, {**ORDER, "order_id": f"R-{n}"}, int(time.time()))
+        codes.append(post(client, body, headers).status_code)
+    assert codes == [201, 201, 429]
+    assert not Conversion.objects.filter(order_id="R-2").exists()
