@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from posts.models import FirstCommentStatus, Post, TargetState
+from tests.conftest import ARTIFACTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -112,9 +113,7 @@ def test_thread_editor_counts_reorders_and_saves(page, live_server, login, scree
     page.get_by_test_id("thread-editor").scroll_into_view_if_needed()
     expect(parts(page).nth(0).get_by_test_id("part-count").first).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    page.get_by_test_id("thread-editor").screenshot(
-        path=screenshot("thread-editor-phone-page").replace("-page.png", ".png")
-    )
+    page.get_by_test_id("thread-editor").screenshot(path=f"{ARTIFACTS}/thread-editor-phone.png")
 
 
 def test_post_page_shows_each_part_and_a_failed_first_comment(page, live_server, login, screenshot, team):
