@@ -82,6 +82,7 @@ def test_thread_editor_counts_reorders_and_saves(page, live_server, login, scree
     page.locator(f'input[name=accounts][value="{accounts["mastodon"].pk}"]').check()
     page.locator(f'input[name=accounts][value="{accounts["x"].pk}"]').check()
     expect(editor.get_by_test_id("thread-none")).to_be_hidden()
+    expect(parts(page).nth(0).get_by_test_id("part-counts")).to_contain_text("X 51 / 280")  # checked again
     screenshot("thread-editor")
 
     page.get_by_test_id("save-draft").click()
