@@ -219,7 +219,9 @@ def _send(target: PostTarget, adapter, account, content: PostContent, attempt: P
     refreshed = False
     while True:
         try:
-            result = publish_thread(adapter, account, content, attempt, thread_parts(target, adapter))
+            result = publish_thread(
+                adapter, account, content, attempt, thread_parts(target, adapter), on_part=_part_history(target)
+            )
         except AuthExpired as exc:
             if adapter.supports_refresh and not refreshed:
                 refreshed = True
@@ -430,7 +432,9 @@ def resolve(target, adapter, account, content, attempt: PublishAttempt, *, evide
     """Decide an unknown outcome through the network: published, certainly not sent
     (back to scheduled), or unknown for a person with the evidence kept."""
     try:
-        result = lookup_thread(adapter, account, content, attempt, thread_parts(target, adapter))
+        result = lookup_thread(
+            adapter, account, content, attempt, thread_parts(target, adapter), on_part=_part_history(target)
+        )
     except OutcomeUnknown as exc:
         if isinstance(exc.__cause__, requests.RequestException):
             # The lookup's own answer was lost: try again shortly.
@@ -592,9 +596,12 @@ def _first_result(done: list[dict]) -> PublishResult:
     )
 
 
-def publish_thread(adapter, account, content: PostContent, attempt: PublishAttempt, parts: list[str]) -> PublishResult:
+def publish_thread(
+    adapter, account, content: PostContent, attempt: PublishAttempt, parts: list[str], *, on_part=None
+) -> PublishResult:
     """Publish the post, then each further part as a reply to the one before; the result
-    is the first part (the post's remote id and link). Parts already recorded are skipped."""
+    is the first part (the post's remote id and link). Parts already recorded are skipped.
+    ``on_part(number, total, result)`` hears of each further part once it is recorded."""
     if not parts:
         return adapter.publish(account, content, attempt)
     total = len(parts) + 1
@@ -616,10 +623,23 @@ def publish_thread(adapter, account, content: PostContent, attempt: PublishAttem
                 )
             raise
         done = _record_part(attempt, result)
+        if on_part is not None:
+            on_part(number, total, result)
     return _first_result(done)
 
 
-def lookup_thread(adapter, account, content: PostContent, attempt: PublishAttempt, parts: list[str]):
+def _part_history(target: PostTarget):
+    """A history line per further part of a thread (the post page's live view shows it)."""
+
+    def note(number: int, total: int, result: PublishResult) -> None:
+        _write_history(
+            target, "post.thread_part", f"Part {number} of {total} published on {_where(target)}", url=result.url
+        )
+
+    return note
+
+
+def lookup_thread(adapter, account, content: PostContent, attempt: PublishAttempt, parts: list[str], *, on_part=None):
     """After a lost answer: look up only the part that was being sent. None: it is not
     there (a retry resumes with it); MORE_PARTS: it is there and more remain; else the
     thread's first part (all are out)."""
@@ -638,6 +658,8 @@ def lookup_thread(adapter, account, content: PostContent, attempt: PublishAttemp
     if found is None:
         return None
     done = _record_part(attempt, found)
+    if on_part is not None and len(done) > 1:
+        on_part(len(done), total, found)
     return _first_result(done) if len(done) >= total else MORE_PARTS
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from posts import publishing
 from posts.models import PostTarget, TargetState
+from smm.models import AuditEvent
 from smm.platforms.base import Permanent, RateLimited, Transient
 from tests.threads.conftest import WorkerDied
 
@@ -86,6 +87,15 @@ def test_a_lost_answer_at_part_two_is_found_by_lookup_and_part_three_goes_once(n
     assert network.lookups == ["Part two"]  # only the part in doubt is looked up
     assert network.sends == ["Part one", "Part two", "Part three"]
     assert network.chain() == [("Part one", None), ("Part two", "Part one"), ("Part three", "Part two")]
+    # the post's history says so, once per part
+    history = list(
+        AuditEvent.objects.filter(subject_id=str(target.post_id)).order_by("pk").values_list("message", flat=True)
+    )
+    assert history == [
+        "Part 2 of 3 published on Mastodon (@northwind)",
+        "Part 3 of 3 published on Mastodon (@northwind)",
+        "Published on Mastodon (@northwind)",
+    ]
 
 
 def test_worker_dies_after_part_two_was_sent_the_sweeper_resumes_without_reposting(network, thread_target):
