@@ -110,6 +110,8 @@ def test_another_workspace_cannot_see_or_touch_the_campaign(client, roi_world, m
 def test_money_settings_show_the_secret_once(owner_client, roi_world):
     from links import roi
 
+    assert 'href="/w/acme/links/money/"' in owner_client.get("/w/acme/links/settings/").content.decode()
+
     page = owner_client.post("/w/acme/links/money/", {"rotate": "1"}).content.decode()
     key = roi.settings_for(roi_world["ws"]).signing_secret
     assert key.startswith("cvsec_") and key in page
