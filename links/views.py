@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from links import actions, clicks, resolve, utm
 from links.forms import PresetForm, RepointForm
+from links.middleware import CODE
 from links.models import TrackedLink, UtmPreset, new_click_id
 from links.publishing import preview
 from posts.models import Campaign, Post
@@ -33,6 +34,9 @@ NO_STORE = "no-store, private, max-age=0"
 def follow(request, code: str):
     """302 to the link's destination with a click id appended; the click is kept on the
     way (or counted as lost), never at the cost of the redirect."""
+    if not CODE.fullmatch(code):
+        # No code we make looks like this: answered without a cache or database read.
+        return _unavailable(request, 404, "This link does not exist. Check that it was copied in full.")
     try:
         link = resolve.entry_for(code)
     except resolve.Unavailable:

@@ -306,3 +306,15 @@ def test_a_missing_geoip_database_costs_the_country_not_the_click(link, settings
     monkeypatch.setattr(clicks, "_geo_reader", None)
     assert visit(link).status_code == 302
     assert Click.objects.get().country == ""
+
+
+def test_a_code_we_never_make_is_refused_without_a_lookup(link, monkeypatch):
+    from links import resolve
+
+    def no_lookup(code):
+        raise AssertionError(f"looked up {code!r}")
+
+    monkeypatch.setattr(resolve, "entry_for", no_lookup)
+    response = Client().get("/l/Z%C3%BCrich%20%F0%9F%92%A5" + "x" * 300)
+    assert response.status_code == 404
+    assert b"does not exist" in response.content
