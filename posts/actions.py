@@ -302,9 +302,10 @@ def schedule_post(
     for target in targets:
         _move(target, to, due_at=when_utc)
     post.scheduled_at = when_utc
+    post.publish_by = None  # a time chosen now: no earlier "not after" stands
     if needs_approval:
         post.approved_by, post.approved_at = None, None
-    post.save(update_fields=["scheduled_at", "approved_by", "approved_at", "updated_at"])
+    post.save(update_fields=["scheduled_at", "publish_by", "approved_by", "approved_at", "updated_at"])
     refresh_post_status(post)
     if needs_approval:
         record_event(
@@ -344,9 +345,10 @@ def reschedule_post(post: Post, when_utc: dt.datetime, actor, membership: Member
         _move(target, to, due_at=when_utc)
     old = post.scheduled_at
     post.scheduled_at = when_utc
+    post.publish_by = None  # a person moved it: their time stands, however late it goes
     if waiting and needs_approval:
         post.approved_by, post.approved_at = None, None
-    post.save(update_fields=["scheduled_at", "approved_by", "approved_at", "updated_at"])
+    post.save(update_fields=["scheduled_at", "publish_by", "approved_by", "approved_at", "updated_at"])
     refresh_post_status(post)
     if waiting and needs_approval:
         events.post_needs_approval(post)
@@ -535,6 +537,9 @@ def _back_in_line(post: Post, target: PostTarget, **fields) -> None:
         error_user_message="",
         **fields,
     )
+    if post.publish_by is not None:  # a person sends it now: no "not after" stands
+        post.publish_by = None
+        post.save(update_fields=["publish_by"])
     refresh_post_status(post)
 
 

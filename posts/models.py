@@ -98,6 +98,9 @@ class Post(models.Model):
     link = models.URLField(max_length=1000, blank=True)
     media = models.ManyToManyField(MediaAsset, through="PostMedia", blank=True, related_name="posts")
     scheduled_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="UTC")
+    # Not sent after this time (UTC): a repeating post's occurrence is skipped rather than
+    # sent late after downtime or a pause (recurring sets it); blank: sent however late.
+    publish_by = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=24, choices=PostStatus.choices, default=PostStatus.DRAFT, db_index=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

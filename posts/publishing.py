@@ -23,6 +23,7 @@ import logging
 import random
 import time
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 import requests
 from django.conf import settings
@@ -112,6 +113,7 @@ def claim_batch(batch_size: int = BATCH_SIZE) -> list[int]:
     dispatcher holds), mark them queued with a lease, enqueue their tasks after commit."""
     now = timezone.now()
     with transaction.atomic():
+        _skip_too_late(now, batch_size)
         ids = list(
             PostTarget.objects.due(now)
             .select_for_update(skip_locked=True, of=("self",))
@@ -129,6 +131,43 @@ def claim_batch(batch_size: int = BATCH_SIZE) -> list[int]:
             refresh_posts_status(PostTarget.objects.filter(pk__in=moved).order_by().values_list("post_id", flat=True))
             transaction.on_commit(lambda: enqueue_publish(moved))
     return moved
+
+
+def _skip_too_late(now, batch_size: int) -> None:
+    """Due targets whose post may not go out this late (``Post.publish_by`` passed: a
+    repeating post's occurrence after downtime or a pause) are cancelled, with a history
+    line saying why, instead of being sent late. One query when there are none."""
+    late = list(
+        PostTarget.objects.due(now)
+        .filter(post__publish_by__lt=now)
+        .select_for_update(skip_locked=True, of=("self",))
+        .select_related("post__brand", "account")
+        .order_by("due_at", "pk")[:batch_size]
+    )
+    if not late:
+        return
+    message = "Skipped: it was due at {due} and could not be sent in time (a repeating post does not go out late)."
+    moved = set(
+        bulk_transition(
+            [t.pk for t in late],
+            TargetState.SCHEDULED,
+            TargetState.CANCELLED,
+            error_kind="late",
+            error_user_message="Not sent: its time passed while SMM could not send it.",
+        )
+    )
+    for target in late:
+        if target.pk in moved:
+            due = timezone.localtime(target.due_at, _zone_for(target.post)).strftime("%a %d %b %Y %H:%M")
+            _write_history(target, "target.skipped_late", f"{_where(target)}: " + message.format(due=due))
+    refresh_posts_status({t.post_id for t in late if t.pk in moved})
+
+
+def _zone_for(post):
+    try:
+        return ZoneInfo(post.brand.time_zone)
+    except Exception:  # noqa: BLE001 - a bad zone name must not stop the dispatcher
+        return dt.UTC
 
 
 def enqueue_publish(ids: Iterable[int]) -> None:

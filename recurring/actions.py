@@ -301,7 +301,12 @@ def _write_post(series: Series, actor, membership, resolved) -> Post:
         campaign=series.campaign,
         membership=membership,
     )
-    return post_actions.schedule_post(post, resolved.utc, actor, membership, allow_past=True)
+    post = post_actions.schedule_post(post, resolved.utc, actor, membership, allow_past=True)
+    # Sent on time or not at all: an occurrence still waiting when its grace has passed
+    # (SMM was down, the brand paused) is skipped by the dispatcher, not sent late.
+    post.publish_by = resolved.utc + grace()
+    post.save(update_fields=["publish_by"])
+    return post
 
 
 def materialise_all(now: dt.datetime | None = None) -> dict:

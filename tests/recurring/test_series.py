@@ -206,3 +206,38 @@ def test_materialised_posts_keep_nine_on_the_paris_clock_across_the_2027_switch(
         dt.datetime(2027, 3, 29, 7, tzinfo=dt.UTC),  # Mon 09:00 CEST, the 4th and last
     ]
     assert actions.materialise(series, now=dt.datetime(2027, 3, 30, tzinfo=dt.UTC)) == 0
+
+
+def test_an_occurrence_already_planned_is_skipped_not_sent_late_after_downtime(world, settings):
+    """The horizon plans posts days ahead: after downtime (or a pause) longer than the grace,
+    the dispatcher cancels those with a history line instead of sending a burst of late posts.
+    A post a person moves or sends again is theirs: no limit stands."""
+    from posts.publishing import claim_batch
+
+    settings.RECURRING_HORIZON_DAYS = 14
+    settings.RECURRING_GRACE_MINUTES = 15
+    start, series = weekly(world)
+    first, second = list(series_posts(series))[:2]
+    assert first.publish_by == first.scheduled_at + dt.timedelta(minutes=15)
+    # SMM comes back 20 minutes after the first occurrence and 5 minutes after the second
+    PostTarget.objects.filter(post=first).update(due_at=timezone.now() - dt.timedelta(minutes=20))
+    Post.objects.filter(pk=first.pk).update(publish_by=timezone.now() - dt.timedelta(minutes=5))
+    PostTarget.objects.filter(post=second).update(due_at=timezone.now() - dt.timedelta(minutes=5))
+    Post.objects.filter(pk=second.pk).update(publish_by=timezone.now() + dt.timedelta(minutes=10))
+
+    claimed = claim_batch()
+
+    late_target = first.targets.get()
+    assert late_target.state == TargetState.CANCELLED
+    assert late_target.pk not in claimed
+    assert "its time passed" in late_target.error_user_message
+    first.refresh_from_db()
+    assert first.status == PostStatus.CANCELLED
+    history = AuditEvent.objects.get(verb="target.skipped_late", subject_id=str(first.pk))
+    assert "a repeating post does not go out late" in history.message
+    assert second.targets.get().pk in claimed  # within its grace: sent
+
+    # a person moves a later occurrence: their time stands, however late the dispatcher gets to it
+    third = list(series_posts(series))[2]
+    moved = post_actions.reschedule_post(third, third.scheduled_at + dt.timedelta(hours=1), world["owner"])
+    assert moved.publish_by is None
