@@ -361,7 +361,9 @@ class Stream:
                     end = len(self.lines)
                 for line in self.lines[index:end]:
                     websocket.send(line)
-                index = end
+                    index += 1
+                    if index % 200 == 0 and self.drop.is_set() and not drop_seen:
+                        break
                 if self.drop.is_set() and not drop_seen:
                     with contextlib.suppress(OSError):  # (gone already)
                         websocket.socket.shutdown(socket.SHUT_RDWR)  # an abrupt cut: no closing handshake
@@ -560,8 +562,9 @@ def main():
         malformed0 = stream.malformed
         row0 = cursor_row()
         markers(100)
-        time.sleep(2)
+        wait_for(lambda: (cursor_row()["cursor"] or 0) >= stream.head_us - 2_000_000, 60, "the consumer at the head")
         stream.drop.set()  # every connection is cut once
+        wait_for(lambda: cursor_row()["disconnects"] > row0["disconnects"], 60, "the cut to be counted")
         markers(100)
         time.sleep(1.5)
         os.killpg(consumer.pid, signal.SIGKILL)  # mid-stream, between two saves

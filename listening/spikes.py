@@ -1,6 +1,6 @@
 """Spike and crisis alerts: a bucket of mentions far above its monitor's rolling baseline.
 
-For each active monitor and each window (10 minutes, 1 hour) the bucket that has just
+For each active monitor and each window (10 minutes and 1 hour: LISTENING_SPIKE_WINDOWS) the bucket that has just
 closed is compared with the buckets before it (24 hours of 10-minute buckets, 7 days of
 hourly ones): it is a spike when its count passes mean + k x standard deviation of the
 baseline (k is the monitor's ``alert_deviations``, 3 by default) and is at least the
