@@ -128,3 +128,31 @@ def test_listening_dashboard_in_a_browser(page, live_server, login, screenshot, 
     expect(page.get_by_text("Acme Coffee is paused")).to_be_visible()
     brand.refresh_from_db()
     assert brand.paused
+
+
+@pytest.mark.parametrize("width", [390, 320])
+def test_the_listening_pages_fit_a_phone(browser, live_server, listening_world, width):
+    context = browser.new_context(viewport={"width": width, "height": 800}, has_touch=True, is_mobile=True)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/login/")
+        page.fill("input[name=username]", "olive")
+        page.fill("input[name=password]", "pw-for-tests-1")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        ws, brand = listening_world["ws"], listening_world["brand"]
+        for url in (
+            f"/w/{ws.slug}/listening/?brand={brand.pk}",
+            f"/w/{ws.slug}/listening/monitors/new/",
+            listening_world["alert"].get_absolute_url(),
+        ):
+            page.goto(f"{live_server.url}{url}")
+            # nothing is wider than the window: wide tables scroll inside their card
+            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+            if width == 320 and "listening/?" in url:
+                page.locator("[data-testid=mentions]").scroll_into_view_if_needed()
+                page.screenshot(path="test-artifacts/listening-phone-320.png")
+            assert overflow <= 1, url
+    finally:
+        context.close()
