@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from posts import actions
 from posts.models import Post, PostStatus, TargetState
+from recurring.models import Series, SeriesOccurrence
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +23,9 @@ def test_every_workspace_gets_a_week_ahead_a_draft_and_acme_an_approval_for_its_
     call_command("seed_demo", "--no-history", verbosity=0)
 
     now = timezone.now()
+    repeating = SeriesOccurrence.objects.filter(post__isnull=False).values_list("post_id", flat=True)
     for slug in ("northwind", "acme-coffee", "globex-outdoor"):
-        posts = Post.objects.filter(workspace__slug=slug)
+        posts = Post.objects.filter(workspace__slug=slug).exclude(pk__in=repeating)
         scheduled = posts.filter(status=PostStatus.SCHEDULED)
         # then the calendar's coming week is planned, one post due minutes after seeding
         assert scheduled.count() >= 6, slug
@@ -45,3 +47,18 @@ def test_every_workspace_gets_a_week_ahead_a_draft_and_acme_an_approval_for_its_
     actions.approve(waiting, client)
     waiting.refresh_from_db()
     assert waiting.status == PostStatus.SCHEDULED and waiting.approved_by == client
+
+
+def test_acme_coffee_has_one_repeating_post_planned_ahead():
+    call_command("seed_demo", "--no-history", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)
+    series = Series.objects.get(workspace__slug="acme-coffee")
+    assert series.text.startswith("Brew tip of the week")
+    planned = Post.objects.filter(pk__in=series.occurrences.exclude(post=None).values("post_id"))
+    # Tuesdays and Fridays at 08:30 in the brand's zone, the next two weeks planned
+    assert planned.count() >= 3
+    assert all(p.status == PostStatus.SCHEDULED for p in planned)
+    for post in planned:
+        local = post.scheduled_at.astimezone(post.brand.tz)
+        assert (local.strftime("%a"), local.hour, local.minute) in {("Tue", 8, 30), ("Fri", 8, 30)}
+    assert not Series.objects.exclude(workspace__slug="acme-coffee").exists()

@@ -113,6 +113,7 @@ class Command(BaseCommand):
             self._plan(workspace, owner=demo, editor=editor)
             if spec["slug"] == "acme-coffee":
                 _campaign_money(workspace, owner=demo)
+                _repeating(workspace, owner=demo)
             for title, text in SAVED_REPLIES:
                 SavedReply.objects.get_or_create(workspace=workspace, title=title, defaults={"text": text})
         self._explain_history_only_accounts()
@@ -239,6 +240,32 @@ class Command(BaseCommand):
                 hour=11, minute=0, second=0, microsecond=0
             )
             post_actions.schedule_post(waiting, local.astimezone(dt.UTC), editor)
+
+
+def _repeating(workspace, *, owner) -> None:
+    """A weekly repeating post (Tuesdays and Fridays at 08:30, the brand's time), once, so the
+    series page and its planned posts show in the calendar."""
+    from recurring import actions as series_actions
+    from recurring.models import Series
+    from recurring.rules import Recurrence
+
+    if Series.objects.filter(workspace=workspace).exists():
+        return
+    brand = workspace.brands.order_by("name").first()
+    accounts = _sandbox_accounts(brand)
+    if brand is None or not accounts:
+        return
+    rule = Recurrence(
+        "weekly", timezone.now().astimezone(brand.tz).date(), dt.time(8, 30), brand.time_zone, days=["TU", "FR"]
+    )
+    content = {
+        "text": f"Brew tip of the week from {brand.name}: grind just before you brew, and taste the difference.",
+        "accounts": accounts[:1],
+        "link": "",
+        "media": [],
+        "campaign": None,
+    }
+    series_actions.create_series(workspace, brand, owner, content, rule)
 
 
 def _campaign_money(workspace, *, owner) -> None:
