@@ -36,6 +36,16 @@ NEGATIVE_BELOW = -0.05
 POSITIVE_ABOVE = 0.05
 
 
+def sentiment_label(score: float) -> str:
+    """VADER's usual reading of a compound score: negative, neutral or positive (the inbox
+    and listening both say it this way)."""
+    if score < NEGATIVE_BELOW:
+        return "negative"
+    if score > POSITIVE_ABOVE:
+        return "positive"
+    return "neutral"
+
+
 # The team's handling of an item: who has it, who answered it, and the priority that the
 # workspace's own keywords help score. Only members with the "see_internal" right see
 # these (pages, API); outgoing webhooks never carry them. Notes are internal as a whole.
@@ -129,11 +139,7 @@ class InboxItem(models.Model):
 
     @property
     def sentiment_label(self) -> str:
-        if self.sentiment < NEGATIVE_BELOW:
-            return "negative"
-        if self.sentiment > POSITIVE_ABOVE:
-            return "positive"
-        return "neutral"
+        return sentiment_label(self.sentiment)
 
     @property
     def sentiment_explained(self) -> dict:

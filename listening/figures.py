@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from listening.models import NEGATIVE_BELOW, POSITIVE_ABOVE, Mention, Monitor
+from inbox.models import NEGATIVE_BELOW, POSITIVE_ABOVE
+from listening.models import Mention, Monitor
 
 TOP = 10
 

@@ -14,11 +14,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from inbox.models import NEGATIVE_BELOW, sentiment_label
 from smm.models import Brand, TenantQuerySet, Workspace
-
-# VADER's own lines for "clearly negative / positive" (as the inbox uses them).
-NEGATIVE_BELOW = -0.05
-POSITIVE_ABOVE = 0.05
 
 
 class Monitor(models.Model):
@@ -104,11 +101,7 @@ class Mention(models.Model):
 
     @property
     def sentiment_label(self) -> str:
-        if self.sentiment < NEGATIVE_BELOW:
-            return "negative"
-        if self.sentiment > POSITIVE_ABOVE:
-            return "positive"
-        return "neutral"
+        return sentiment_label(self.sentiment)
 
     @property
     def author_label(self) -> str:

@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from inbox.models import NEGATIVE_BELOW, POSITIVE_ABOVE
 from listening import actions, figures
 from listening.forms import MonitorForm
-from listening.models import NEGATIVE_BELOW, POSITIVE_ABOVE, Mention, Monitor, SpikeAlert, StreamCursor
+from listening.models import Mention, Monitor, SpikeAlert, StreamCursor
 from smm.models import Brand
 from smm.request_input import get_id
 from smm.tenancy import scoped, scoped_or_404, workspace_view
