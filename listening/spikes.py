@@ -25,7 +25,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from listening.models import NEGATIVE_BELOW, Mention, Monitor, SpikeAlert
+from inbox.models import NEGATIVE_BELOW
+from listening.models import Mention, Monitor, SpikeAlert
 
 log = logging.getLogger(__name__)
 
