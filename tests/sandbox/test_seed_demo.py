@@ -62,3 +62,14 @@ def test_acme_coffee_has_one_repeating_post_planned_ahead():
         local = post.scheduled_at.astimezone(post.brand.tz)
         assert (local.strftime("%a"), local.hour, local.minute) in {("Tue", 8, 30), ("Fri", 8, 30)}
     assert not Series.objects.exclude(workspace__slug="acme-coffee").exists()
+
+
+def test_acme_coffee_listens_for_its_brand_and_a_competitor():
+    from listening.models import Monitor
+
+    call_command("seed_demo", "--no-history", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)
+    monitors = Monitor.objects.filter(workspace__slug="acme-coffee")
+    assert sorted(monitors.values_list("kind", flat=True)) == ["brand", "competitor"]
+    brand = monitors.get(kind="brand")
+    assert brand.name in brand.terms and brand.active

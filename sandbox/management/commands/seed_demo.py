@@ -114,6 +114,7 @@ class Command(BaseCommand):
             if spec["slug"] == "acme-coffee":
                 _campaign_money(workspace, owner=demo)
                 _repeating(workspace, owner=demo)
+                _monitors(workspace)
             for title, text in SAVED_REPLIES:
                 SavedReply.objects.get_or_create(workspace=workspace, title=title, defaults={"text": text})
         self._explain_history_only_accounts()
@@ -266,6 +267,32 @@ def _repeating(workspace, *, owner) -> None:
         "campaign": None,
     }
     series_actions.create_series(workspace, brand, owner, content, rule)
+
+
+def _monitors(workspace) -> None:
+    """Listening for the first brand and one competitor, once: with make run, the sandbox's
+    Jetstream stand-in posts audience chatter about these terms, and the listening page fills."""
+    from listening.models import Monitor
+
+    brand = workspace.brands.order_by("name").first()
+    if brand is None:
+        return
+    Monitor.objects.get_or_create(
+        brand=brand,
+        name=brand.name,
+        defaults={
+            "workspace": workspace,
+            "kind": Monitor.Kind.BRAND,
+            "terms": [brand.name, "cold brew"],
+            "hashtags": ["acmecoffee"],
+            "exclusions": ["giveaway"],
+        },
+    )
+    Monitor.objects.get_or_create(
+        brand=brand,
+        name="Bean There (competitor)",
+        defaults={"workspace": workspace, "kind": Monitor.Kind.COMPETITOR, "terms": ["Bean There"]},
+    )
 
 
 def _campaign_money(workspace, *, owner) -> None:
