@@ -34,9 +34,13 @@ class Command(BaseCommand):
         stop = threading.Event()
         server = serve(lambda websocket: serve_connection(websocket, stop), host, port, compression=None)
 
+        closing: list[threading.Thread] = []
+
         def shutdown(*_):
             stop.set()
-            threading.Thread(target=server.shutdown, daemon=True).start()
+            closer = threading.Thread(target=server.shutdown, daemon=True)
+            closing.append(closer)
+            closer.start()
 
         signal.signal(signal.SIGTERM, shutdown)
         signal.signal(signal.SIGINT, shutdown)
@@ -44,6 +48,10 @@ class Command(BaseCommand):
             threading.Thread(target=self._chatter, args=(stop, chatter_per_minute, seed), daemon=True).start()
         self.stdout.write(f"Sandbox Jetstream on ws://{host}:{port}/subscribe", self.style.SUCCESS)
         server.serve_forever()
+        # Let the shutdown close its connections before the interpreter goes (it printed a
+        # "cannot schedule new futures after interpreter shutdown" traceback on Ctrl-C).
+        for closer in closing:
+            closer.join(timeout=5)
 
     def _chatter(self, stop: threading.Event, per_minute: float, seed: int | None) -> None:
         rng = random.Random(seed)
