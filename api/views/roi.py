@@ -193,6 +193,7 @@ class CampaignFiguresView(WorkspaceScoped, GenericAPIView):
     rights = {"get": "view_analytics"}
 
     @extend_schema(
+        operation_id="campaigns_figures_list",
         summary="Money and click figures per campaign",
         description="Clicks, unique clicks, CTR (own), conversions, conversion rate, revenue, spend, CPC, CPA, "
         "ROAS and ROI per campaign with any activity. Ratios are decimals (0.25 = 25%); null when undefined.",
@@ -234,6 +235,7 @@ class CampaignFiguresDetailView(WorkspaceScoped, GenericAPIView):
     rights = {"get": "view_analytics"}
 
     @extend_schema(
+        operation_id="campaign_figures_retrieve",
         summary="One campaign's figures, per network, post and brand",
         responses={
             200: _example(
