@@ -146,6 +146,17 @@ class Engine:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=15)
 
+    def queue_worker(self, queue: str, name: str) -> subprocess.Popen:
+        """A threaded worker on one queue, started and waited for until it says ready."""
+        proc = self._spawn(
+            "worker",
+            ["worker", "-Q", queue, "-P", "threads", "-c", "2", "-l", "info", "-n", f"{name}@%h", "--without-mingle"],
+        )
+        log = self.tmp / f"worker-{self.starts}.log"
+        wait_for(lambda: " ready." in log.read_text() or proc.poll() is not None, timeout=90, what=f"the {name} worker")
+        assert proc.poll() is None, log.read_text()[-3000:]
+        return proc
+
     def stop_all(self):
         for name in list(self.procs):
             self.kill(name, signal.SIGTERM)

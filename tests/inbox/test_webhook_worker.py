@@ -15,13 +15,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def inbox_worker(tmp_path, redis_db):  # noqa: F811 (the fixture imported above)
     engine = Engine(tmp_path)
-    proc = engine._spawn(
-        "worker",
-        ["worker", "-Q", "inbox", "-P", "threads", "-c", "2", "-l", "info", "-n", "inbox@%h", "--without-mingle"],
-    )
-    log = tmp_path / f"worker-{engine.starts}.log"
-    wait_for(lambda: " ready." in log.read_text() or proc.poll() is not None, timeout=90, what="the inbox worker")
-    assert proc.poll() is None, log.read_text()[-3000:]
+    engine.queue_worker("inbox", "inbox")
     try:
         yield engine
     finally:
