@@ -65,3 +65,28 @@ def png_bytes():
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def live_sandbox_world(live_server, settings, make_workspace, make_member, make_brand, make_account):
+    """A workspace whose Mastodon account is a sandbox account served by ``live_server``,
+    so adapters publish to it over HTTP. Call it with the workspace's name and the handle."""
+    from sandbox.models import SandboxAccount
+
+    def make(workspace_name: str, username: str) -> dict:
+        settings.ALLOW_PRIVATE_OUTBOUND = True
+        ws = make_workspace(workspace_name, approval_policy="none")
+        owner = make_member(ws, "owner", username="owner")
+        brand = make_brand(ws, "Acme Coffee")
+        remote = SandboxAccount.objects.create(username=username)
+        token = remote.issue_token().token
+        account = make_account(
+            brand,
+            handle=f"@{username}",
+            remote_id=str(remote.pk),
+            base_url=f"{live_server.url}/sandbox",
+            credentials={"access_token": token},
+        )
+        return {"ws": ws, "owner": owner, "brand": brand, "account": account, "token": token, "live": live_server.url}
+
+    return make

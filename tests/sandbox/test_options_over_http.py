@@ -23,23 +23,8 @@ pytestmark = [
 
 
 @pytest.fixture
-def world(live_server, settings, make_workspace, make_member, make_brand, make_account):
-    from sandbox.models import SandboxAccount
-
-    settings.ALLOW_PRIVATE_OUTBOUND = True
-    ws = make_workspace("Options", approval_policy="none")
-    owner = make_member(ws, "owner", username="owner")
-    brand = make_brand(ws, "Acme Coffee")
-    remote = SandboxAccount.objects.create(username="acme_options")
-    token = remote.issue_token().token
-    account = make_account(
-        brand,
-        handle="@acme_options",
-        remote_id=str(remote.pk),
-        base_url=f"{live_server.url}/sandbox",
-        credentials={"access_token": token},
-    )
-    return {"ws": ws, "owner": owner, "brand": brand, "account": account, "token": token, "live": live_server.url}
+def world(live_sandbox_world):
+    return live_sandbox_world("Options", "acme_options")
 
 
 def read_status(world, remote_id: str) -> dict:

@@ -14,6 +14,7 @@ from django.db import connection
 from posts import actions, publishing, threads
 from posts.models import PostTarget, TargetState
 from smm.platforms.mastodon import MastodonAdapter
+from tests.sandbox.conftest import live_sandbox_world  # noqa: F401 (fixture)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -27,23 +28,8 @@ PARTS = ["Part two: roasted on Tuesdays", "Part three: order by Friday"]
 
 
 @pytest.fixture
-def world(live_server, settings, make_workspace, make_member, make_brand, make_account):
-    from sandbox.models import SandboxAccount
-
-    settings.ALLOW_PRIVATE_OUTBOUND = True
-    ws = make_workspace("Threads", approval_policy="none")
-    owner = make_member(ws, "owner", username="owner")
-    brand = make_brand(ws, "Acme Coffee")
-    remote = SandboxAccount.objects.create(username="acme_threads")
-    token = remote.issue_token().token
-    account = make_account(
-        brand,
-        handle="@acme_threads",
-        remote_id=str(remote.pk),
-        base_url=f"{live_server.url}/sandbox",
-        credentials={"access_token": token},
-    )
-    return {"ws": ws, "owner": owner, "brand": brand, "account": account, "token": token, "live": live_server.url}
+def world(live_sandbox_world):  # noqa: F811 (the fixture imported above)
+    return live_sandbox_world("Threads", "acme_threads")
 
 
 def get(world, path: str):
