@@ -8,6 +8,8 @@ its adapter come from the core (``SocialAccount.context()`` and ``.adapter()``).
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from PIL import Image
 
@@ -26,6 +28,9 @@ def build_content(target: PostTarget) -> PostContent:
     media = []
     for row in PostMedia.objects.filter(post=post).select_related("asset").order_by("order", "id"):
         asset = row.asset
+        if asset.is_video:
+            media.append(video_item(asset))
+            continue
         name, mime_type = asset.file.name, asset.mime_type
         filename = (asset.original_name or name.rsplit("/", 1)[-1])[:100]
         try:
@@ -61,6 +66,46 @@ def build_content(target: PostTarget) -> PostContent:
         )
     text, link = rewrite_links(target, text, post.link or None)  # UTM and short links (links app)
     return PostContent(text=text, media=media, link=link, options=dict(target.options or {}))
+
+
+def video_item(asset) -> MediaItem:
+    """A video as adapters take it: the file's path on disk (never its bytes: adapters
+    stream it), its public URL for networks that fetch it, and what the probe read."""
+    try:
+        path = asset.file.path
+    except NotImplementedError:  # a storage without local files: not supported for video
+        path = None
+    if not path or not os.path.exists(path):
+        raise Permanent(
+            f"Video file {asset.file.name!r} is missing from storage",
+            user_message=f"The video “{asset}” is missing from the media library; attach it again.",
+        )
+    thumbnail_path = thumbnail_url = None
+    if asset.thumbnail:
+        try:
+            thumbnail_path = asset.thumbnail.path
+        except NotImplementedError:
+            thumbnail_path = None
+        thumbnail_url = _public_url(asset.thumbnail.storage.url(asset.thumbnail.name))
+    return MediaItem(
+        mime_type=asset.mime_type,
+        url=_public_url(asset.file.storage.url(asset.file.name)),
+        alt_text=asset.alt_text,
+        size=asset.size or os.path.getsize(path),
+        width=asset.width or None,
+        height=asset.height or None,
+        filename=(asset.original_name or asset.file.name.rsplit("/", 1)[-1])[:100],
+        path=path,
+        duration=asset.duration,
+        frame_rate=asset.frame_rate,
+        container=asset.container,
+        video_codec=asset.video_codec,
+        audio_codec=asset.audio_codec,
+        pixel_format=asset.pixel_format,
+        bitrate=asset.bitrate,
+        thumbnail_path=thumbnail_path,
+        thumbnail_url=thumbnail_url,
+    )
 
 
 def _public_url(url: str) -> str:

@@ -46,17 +46,50 @@ def thumbnail_upload_to(instance, filename):
 
 
 class MediaAsset(models.Model):
-    """An image in the workspace's media library (validated and re-encoded on upload)."""
+    """An image or a video in the workspace's media library.
+
+    Images are validated and re-encoded on upload (posts.media). Videos are stored as
+    uploaded (never re-encoded behind the user's back) and probed: what the probe read is
+    kept here so the composer can judge the video against each network's rules without
+    opening the file. ``thumbnail`` is the poster frame of a video. A transcoded copy (the
+    profile every network accepts) is its own asset whose ``source`` is the original.
+    """
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+
+    class Processing(models.TextChoices):
+        READY = "ready", "Ready"
+        QUEUED = "queued", "Waiting to be converted"
+        RUNNING = "running", "Converting"
+        FAILED = "failed", "Conversion failed"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="media_assets")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.IMAGE)
     file = models.FileField(upload_to=media_upload_to, max_length=300)
     thumbnail = models.FileField(upload_to=thumbnail_upload_to, max_length=300, blank=True)
     original_name = models.CharField(max_length=255, blank=True)
     mime_type = models.CharField(max_length=60)
-    size = models.PositiveIntegerField(default=0)
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveBigIntegerField(default=0)
+    width = models.PositiveIntegerField(default=0, help_text="As displayed (rotation applied)")
+    height = models.PositiveIntegerField(default=0, help_text="As displayed (rotation applied)")
     alt_text = models.CharField(max_length=1500, blank=True)
+    # --- video only: what the probe read (posts.video) ---
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    frame_rate = models.FloatField(null=True, blank=True, help_text="Frames per second (average)")
+    container = models.CharField(max_length=40, blank=True, help_text='e.g. "mp4", "mov", "webm"')
+    video_codec = models.CharField(max_length=40, blank=True, help_text='e.g. "h264", "hevc", "vp9"')
+    audio_codec = models.CharField(max_length=40, blank=True, help_text='e.g. "aac"; blank: no sound')
+    pixel_format = models.CharField(max_length=40, blank=True, help_text='e.g. "yuv420p"')
+    bitrate = models.PositiveIntegerField(null=True, blank=True, help_text="Bits per second, all streams")
+    rotation = models.SmallIntegerField(default=0, help_text="Degrees the player turns the picture")
+    faststart = models.BooleanField(null=True, blank=True, help_text="MP4/MOV index (moov) before the data")
+    # A transcoded copy points at its original; the original is always kept.
+    source = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="conversions")
+    processing = models.CharField(max_length=10, choices=Processing.choices, default=Processing.READY)
+    processing_progress = models.PositiveSmallIntegerField(default=0, help_text="Percent, while converting")
+    processing_error = models.CharField(max_length=500, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -67,6 +100,15 @@ class MediaAsset(models.Model):
 
     def __str__(self):
         return self.original_name or self.file.name
+
+    @property
+    def is_video(self) -> bool:
+        return self.kind == self.Kind.VIDEO
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds, or None when unknown (and for images)."""
+        return None if self.duration_ms is None else self.duration_ms / 1000
 
 
 class PostStatus(models.TextChoices):

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 import requests
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from posts import events
@@ -45,6 +46,7 @@ from smm.platforms.base import (
     PublishAttempt,
     PublishResult,
     RateLimited,
+    StillProcessing,
     Transient,
 )
 
@@ -224,11 +226,20 @@ def _attempt(target: PostTarget) -> PublishAttempt:
     def save_state(state: dict) -> None:
         # One UPDATE, committed on its own before the adapter's next step (autocommit):
         # the same guarantee as an atomic block, without its BEGIN/COMMIT round trips.
+        # A long upload remembers each chunk as it goes: that also renews the publishing
+        # lease, so the sweeper never takes a target whose worker is still sending it.
+        changes = {
+            "publish_state": state,
+            "locked_until": Case(
+                When(state=TargetState.PUBLISHING, then=Value(timezone.now() + dt.timedelta(seconds=timing("lease")))),
+                default=F("locked_until"),
+            ),
+        }
         if transaction.get_connection().in_atomic_block:
             with transaction.atomic():
-                PostTarget.objects.filter(pk=target.pk).update(publish_state=state)
+                PostTarget.objects.filter(pk=target.pk).update(**changes)
         else:
-            PostTarget.objects.filter(pk=target.pk).update(publish_state=state)
+            PostTarget.objects.filter(pk=target.pk).update(**changes)
         target.publish_state = state
 
     return PublishAttempt(
@@ -270,6 +281,8 @@ def _send(target: PostTarget, adapter, account, content: PostContent, attempt: P
                 except PlatformError as refresh_exc:
                     logger.info("Refreshing %s failed: %s", target.account, refresh_exc)
             return _auth_failed(target, exc)
+        except StillProcessing as exc:
+            return _wait_for_network(target, exc)
         except OutcomeUnknown as exc:
             if isinstance(exc.__cause__, requests.Timeout):
                 # The network may still be working on it: let it settle before looking.
@@ -343,6 +356,32 @@ def _write_history(target: PostTarget, verb: str, message: str, **data) -> None:
         message=message[:500],
         data={"target": target.pk, **data},
     )
+
+
+def _wait_for_network(target: PostTarget, exc: StillProcessing) -> str:
+    """The network is still processing what we uploaded (a video): back to waiting, due
+    again after ``check_after`` seconds. No worker waits meanwhile, and the wait is not a
+    failed attempt (the claim counted one: it is given back). A history line says so once."""
+    due = timezone.now() + dt.timedelta(seconds=exc.check_after)
+    first_wait = target.error_kind != "processing"
+    with transaction.atomic():
+        won = transition_if(
+            target,
+            TargetState.PUBLISHING,
+            TargetState.SCHEDULED,
+            due_at=due,
+            attempts=max(0, target.attempts - 1),
+            locked_until=None,
+            queued_at=None,
+            error_kind="processing",
+            error_message=exc.message[:5000],
+            error_user_message=exc.user_message[:1000],
+        )
+        if won:
+            refresh_post_status(target.post)
+            if first_wait:
+                _write_history(target, "post.processing", f"Uploaded to {_where(target)}; waiting for it to process")
+    return "processing" if won else "lost-lease"
 
 
 def _retry_or_fail(

@@ -63,6 +63,14 @@ def media_items(assets) -> list[MediaItem]:
                 width=asset.width or None,
                 height=asset.height or None,
                 filename=asset.original_name or "image",
+                # a video is judged on what the probe read (no file is opened here)
+                duration=asset.duration,
+                frame_rate=asset.frame_rate,
+                container=asset.container,
+                video_codec=asset.video_codec,
+                audio_codec=asset.audio_codec,
+                pixel_format=asset.pixel_format,
+                bitrate=asset.bitrate,
             )
         )
     return items

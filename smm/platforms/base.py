@@ -41,6 +41,22 @@ class Transient(PlatformError):
     """5xx, timeouts, connection resets: worth retrying with backoff."""
 
 
+class StillProcessing(PlatformError):
+    """Not an error: the network is still working on an upload (a video being transcoded,
+    a container not yet FINISHED), and nothing was published yet. The engine puts the
+    target back to wait and runs ``publish`` again after ``check_after`` seconds, without
+    holding a worker meanwhile and without counting it as a failed attempt. The adapter
+    keeps what it needs to carry on (media id, container id, job id) in
+    ``PublishAttempt.state`` *before* raising, and gives up on its own (``Permanent`` or
+    ``Transient``) when the network has worked on it for longer than it should."""
+
+    def __init__(self, message: str, *, check_after: float = 10.0, progress: int | None = None, **kwargs):
+        kwargs.setdefault("user_message", message)
+        super().__init__(message, **kwargs)
+        self.check_after = max(1.0, float(check_after))
+        self.progress = progress  # percent, where the network says
+
+
 class OutcomeUnknown(Transient):
     """The request may have reached the network but no answer came back (timeout
     after sending, connection dropped mid-response). Never blindly retried: the
@@ -87,8 +103,14 @@ class Problem:
 
 @dataclass
 class MediaItem:
-    """An image (or video) to attach. ``data`` is the file's bytes; ``url`` a public URL
-    for networks that fetch media themselves (Instagram, Threads, Facebook photos)."""
+    """An image or a video to attach. ``url`` is a public URL for networks that fetch
+    media themselves (Instagram, Threads, Facebook).
+
+    An image carries its bytes in ``data``. A video never does: ``path`` is the file on
+    local disk (send it with ``smm.platforms.video.FileRange``, never read it whole), and
+    the probe's findings come along (``duration``, ``frame_rate``, codecs) so ``validate``
+    can judge it without opening the file. ``width``/``height`` are as displayed.
+    ``thumbnail_url``/``thumbnail_path`` are its poster frame (a JPEG), where there is one."""
 
     mime_type: str
     data: bytes | None = None
@@ -98,12 +120,35 @@ class MediaItem:
     width: int | None = None
     height: int | None = None
     filename: str = "image"
+    path: str | None = None
+    duration: float | None = None  # seconds
+    frame_rate: float | None = None
+    container: str = ""
+    video_codec: str = ""
+    audio_codec: str = ""  # blank: no sound
+    pixel_format: str = ""
+    bitrate: int | None = None
+    thumbnail_path: str | None = None
+    thumbnail_url: str | None = None
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime_type.startswith("video/")
 
     @property
     def byte_size(self) -> int:
         if self.size is not None:
             return self.size
+        if self.data is None and self.path:
+            import os
+
+            return os.path.getsize(self.path)
         return len(self.data or b"")
+
+    @property
+    def aspect_ratio(self) -> tuple[int, int] | None:
+        """(width, height) as displayed, for networks that want it sent (Bluesky)."""
+        return (self.width, self.height) if self.width and self.height else None
 
 
 @dataclass
@@ -299,6 +344,9 @@ class Adapter:
     max_image_bytes: ClassVar[int] = 5 * 1024 * 1024
     image_types: ClassVar[tuple[str, ...]] = ("image/jpeg", "image/png", "image/gif", "image/webp")
     media_required: ClassVar[bool] = False
+    # What the network takes as video (smm.platforms.video.VideoRules); None: no video.
+    # ``video_rules_for`` may narrow it per post (Instagram Reels vs Stories).
+    video_rules: ClassVar[Any] = None
     # the per-post options this network takes (``PostContent.options`` keys); see clean_options
     post_options: ClassVar[tuple[str, ...]] = ()
     # the limits above that one server may set for its own accounts (Mastodon instances do)
@@ -476,12 +524,13 @@ class Adapter:
         Instagram.", "Image 2 is larger than Instagram's 8 MB limit.". ``also`` adds a
         network's own per-image check (a public URL, a file to upload)."""
         problems = []
-        count = len(content.media)
+        images = self.images_of(content)  # videos are judged by ``video_problems``
+        count = len(images)
         if count > self.max_images:
             allowed = most or f"{name} allows {self.max_images}"
             problems.append(Problem("media", f"This post has {count} images; {allowed}.", "media_count"))
         possessive = self.possessive(name)
-        for index, item in enumerate(content.media, start=1):
+        for index, item in enumerate(images, start=1):
             if item.mime_type not in self.image_types:
                 problems.append(Problem("media", f"Image {index} {types_allowed}.", "media_type"))
             if item.byte_size > self.max_image_bytes:
@@ -492,6 +541,27 @@ class Adapter:
             if extra is not None:
                 problems.append(extra)
         return problems
+
+    def video_rules_for(self, content: PostContent):
+        """The video rules that apply to this post (a network with several kinds of video
+        post chooses by ``content.options``); the class's ``video_rules`` by default."""
+        return self.video_rules
+
+    def video_problems(self, content: PostContent) -> list[Problem]:
+        """What the post's videos break of this network's rules, in a marketer's words
+        ("The video is 3 min 20 s long; a Bluesky video can be at most 3 minutes.").
+        Each adapter's ``validate`` adds these; images are judged by its own checks."""
+        from smm.platforms.video import video_problems
+
+        return video_problems(self.video_rules_for(content), content.media, label=self.label)
+
+    @staticmethod
+    def images_of(content: PostContent) -> list[MediaItem]:
+        return [item for item in content.media if not item.is_video]
+
+    @staticmethod
+    def videos_of(content: PostContent) -> list[MediaItem]:
+        return [item for item in content.media if item.is_video]
 
     def raise_problems(self, problems: list[Problem]) -> None:
         """Refuse to publish content that breaks the network's rules (``validate``)."""

@@ -53,7 +53,21 @@
     // fetch started after the page began loading, at 0).
     let fetchStarted = 0;
     let dragging = false;
+    // A refetch asked by check() is under way: the range is "seen" once it has drawn.
+    let refetching = false;
     const wrap = document.getElementById("calendar-wrap");
+
+    // data-live-seen names the range whose cards are up to date as far as we know: set once
+    // the first look at a range (and the refetch it may cause) is done. Tests wait for it
+    // before they touch a card, so that no redraw replaces the card under the pointer.
+    function markSeen(range) {
+      if (wrap) wrap.dataset.liveSeen = range;
+    }
+
+    function refetch(calendar) {
+      refetching = true;
+      calendar.refetchEvents();
+    }
 
     function interacting() {
       // Never redraw the cards under a drag, or while a move is being answered (calendar.js
@@ -80,13 +94,14 @@
         const answer = await response.json();
         if (interacting()) return; // a drag began meanwhile: look again on the next tick
         if (range === seen.range) {
-          if (answer.version !== seen.version) calendar.refetchEvents();
+          if (answer.version !== seen.version) refetch(calendar);
         } else if (answer.age !== null && answer.age < (askedAt - fetchStarted) / 1000 + SLACK_S) {
           // First look at this range, and it changed about when the calendar read its events:
           // whether those events show the change is not known, so read them once more.
-          calendar.refetchEvents();
+          refetch(calendar);
         }
         seen = { range: range, version: answer.version };
+        if (!refetching) markSeen(range);
       } catch (e) {
         // offline for a moment: ask again on the next tick
       } finally {
@@ -104,10 +119,18 @@
         dragging = false;
       });
       calendar.on("loading", function (isLoading) {
-        if (isLoading) fetchStarted = performance.now();
+        if (isLoading) {
+          fetchStarted = performance.now();
+        } else if (refetching) {
+          refetching = false;
+          markSeen(seen.range);
+        }
       });
       // A new range (another month, week or view): learn its fingerprint right away.
-      calendar.on("datesSet", check);
+      calendar.on("datesSet", function () {
+        if (wrap) delete wrap.dataset.liveSeen;
+        check();
+      });
       check();
       setInterval(check, CALENDAR_EVERY_MS);
       document.addEventListener("visibilitychange", function () {

@@ -77,7 +77,15 @@ def settled(page):
     page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
+def quiet(page):
+    """Wait until the calendar has looked at its range once (live.js may redraw the cards
+    right after the page loads, when the posts were made just before) and is not busy."""
+    expect(page.locator("#calendar-wrap[data-live-seen]")).to_have_count(1)
+    settled(page)
+
+
 def drag(page, source, target):
+    quiet(page)
     source.wait_for(state="visible")
     target.wait_for(state="visible")
     box = source.bounding_box()
