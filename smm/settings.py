@@ -279,6 +279,7 @@ STATICFILES_DIRS = [
     ("vendor/fullcalendar", BASE_DIR / "node_modules" / "fullcalendar"),
     ("vendor/fullcalendar-luxon3", BASE_DIR / "node_modules" / "@fullcalendar" / "luxon3"),
     ("vendor/luxon", BASE_DIR / "node_modules" / "luxon" / "build" / "global"),
+    ("vendor/tus", BASE_DIR / "node_modules" / "tus-js-client" / "dist"),
     # plotly.js: npm's partial "cartesian" bundle (1.5 MB, 0.5 MB gzip) has every trace type
     # analytics/charts.py draws (bar, scatter, heatmap); the full bundle is 4.8 MB (1.5 MB gzip).
     ("vendor/plotly", BASE_DIR / "node_modules" / "plotly.js-cartesian-dist-min"),
@@ -311,6 +312,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # 1000 x 1000, 430 of 480 x 480) is past what the networks take for a GIF, and 1 to 3 s of
 # a web worker's CPU to re-encode; memory follows one frame, whatever the count.
 MEDIA_MAX_DECODED_PIXELS = env_int("MEDIA_MAX_DECODED_PIXELS", 100_000_000)
+# Largest video a resumable (tus) upload may announce, in bytes (posts/uploads.py).
+MEDIA_MAX_VIDEO_BYTES = env_int("MEDIA_MAX_VIDEO_BYTES", 1_073_741_824)
 # Bulk import (posts/bulk.py): the largest file and the most rows at a time, and how many
 # images one file may have fetched by address (each one a download and a re-encode).
 BULK_IMPORT_MAX_BYTES = env_int("BULK_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
