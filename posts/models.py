@@ -7,6 +7,7 @@ unit the engine publishes; the post's status is derived from its targets.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -109,6 +110,47 @@ class MediaAsset(models.Model):
     def duration(self) -> float | None:
         """Seconds, or None when unknown (and for images)."""
         return None if self.duration_ms is None else self.duration_ms / 1000
+
+
+UPLOAD_LIFETIME = dt.timedelta(hours=24)  # an unfinished upload is kept this long
+
+
+def upload_expiry():
+    return timezone.now() + UPLOAD_LIFETIME
+
+
+class MediaUpload(models.Model):
+    """A resumable (tus) upload on its way into the media library: the bytes received so
+    far are in ``path`` (under MEDIA_ROOT/uploads/<workspace>/<uuid>.part); when ``offset``
+    reaches ``length`` the file is probed and becomes ``asset``, or ``error`` says why not.
+    Unfinished uploads are deleted when they expire (posts.tasks.delete_expired_uploads)."""
+
+    class State(models.TextChoices):
+        RECEIVING = "receiving", "Receiving"
+        DONE = "done", "In the media library"
+        FAILED = "failed", "Refused"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="media_uploads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    length = models.PositiveBigIntegerField(help_text="Bytes announced (Upload-Length)")
+    offset = models.PositiveBigIntegerField(default=0, help_text="Bytes received and written")
+    original_name = models.CharField(max_length=255, blank=True)
+    metadata = models.JSONField(default=dict, blank=True, help_text="Upload-Metadata, decoded")
+    path = models.CharField(max_length=500, blank=True, help_text="The partial file, relative to MEDIA_ROOT")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RECEIVING)
+    error = models.CharField(max_length=500, blank=True)
+    asset = models.ForeignKey(MediaAsset, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=upload_expiry, db_index=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.original_name or self.uuid} ({self.offset}/{self.length})"
 
 
 class PostStatus(models.TextChoices):
