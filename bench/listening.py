@@ -474,7 +474,7 @@ def main():
     from django.db import connections
     from websockets.sync.server import serve
 
-    from listening import spikes
+    from listening import spikes, store
     from listening.models import Mention, Monitor, SpikeAlert
 
     terms = seed_monitors()
@@ -621,7 +621,7 @@ def main():
                 )
             k += 1
             moment += dt.timedelta(minutes=window)
-        Mention.objects.bulk_create(rows)
+        store.save(rows)  # the mentions and their bucket counts, as the consumer stores them
         procs.stop("listen")
         consumer = procs.start("listen", [PY, "manage.py", "listen_jetstream"], log="listen-4-spike")
         stream.rate = 200

@@ -34,6 +34,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from inbox.priority import explain_sentiment
+from listening import store
 from listening.matching import Matcher, Post, matcher_for
 from listening.models import Mention, Monitor, StreamCursor
 
@@ -205,7 +206,7 @@ class Consumer:
         now = timezone.now()
         with transaction.atomic():
             if rows:
-                Mention.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+                store.save(rows)
             changes = {
                 "cursor": self.cursor,
                 "events": F("events") + counts.events,

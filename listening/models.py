@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inbox.models import NEGATIVE_BELOW, sentiment_label
-from smm.models import Brand, TenantQuerySet, Workspace
+from smm.models import Brand, SocialAccount, TenantQuerySet, Workspace
 
 
 class Monitor(models.Model):
@@ -64,11 +64,13 @@ class Mention(models.Model):
     class Source(models.TextChoices):
         BLUESKY = "bluesky", "Bluesky"
         MASTODON = "mastodon", "Mastodon"
+        X = "x", "X"
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="mentions")
     monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="mentions")
     source = models.CharField(max_length=12, choices=Source.choices)
     # Bluesky: the post's at:// URI (did + rkey), what its inbox and reply use.
+    # Mastodon: the status's URI (the same post read on two instances has one URI); X: the post id.
     remote_id = models.CharField(max_length=300)
     author_id = models.CharField(max_length=191, blank=True, help_text="Bluesky DID, Mastodon account URL")
     author_handle = models.CharField(max_length=191, blank=True)
@@ -171,3 +173,130 @@ class SpikeAlert(models.Model):
         if self.series == self.Series.NEGATIVE:
             found = found.filter(sentiment__lt=NEGATIVE_BELOW)
         return found
+
+
+class MentionBucket(models.Model):
+    """Mentions of a monitor per clock-aligned bucket (10 minutes and an hour), counted when
+    they are stored, so a spike check reads a few rows instead of a week of mentions."""
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="buckets")
+    minutes = models.PositiveSmallIntegerField()
+    start = models.DateTimeField()
+    total = models.PositiveIntegerField(default=0)
+    negative = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["monitor", "minutes", "start"], name="listening_bucket_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.monitor_id} {self.minutes} min at {self.start}: {self.total}"
+
+
+class PollCursor(models.Model):
+    """Where polling one source with one account got to (a Mastodon hashtag timeline or
+    search, an X recent search), and what the source said the last time."""
+
+    class Kind(models.TextChoices):
+        TAG = "tag", "Hashtag timeline"
+        SEARCH = "search", "Search"
+        X_SEARCH = "x_search", "X recent search"
+
+    class State(models.TextChoices):
+        OK = "ok", "Read"
+        OWN_ONLY = "own_only", "Searches only the account's own posts"
+        REFUSED = "refused", "Refused"
+        FAILED = "failed", "Failed"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=600, help_text="The hashtag or the query")
+    cursor = models.CharField(max_length=64, blank=True, help_text="The newest id read (since_id / min_id)")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OK)
+    note = models.CharField(max_length=300, blank=True)
+    found = models.PositiveIntegerField(default=0, help_text="Posts read, all polls together")
+    polled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "kind", "key"], name="listening_poll_cursor_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.key} with {self.account_id} at {self.cursor}"
+
+
+class ListeningSettings(models.Model):
+    """A workspace's listening switches. X recent search costs money per post read
+    (pay-per-use credits), so it is off until someone says the workspace's X API access has it."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="listening_settings")
+    x_recent_search = models.BooleanField(
+        "Our X API access includes recent search",
+        default=False,
+        help_text="X bills each post read (about $5 per 1,000 matching posts); leave off without that access.",
+    )
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self):
+        return f"Listening settings of {self.workspace}"
+
+    @classmethod
+    def of(cls, workspace) -> ListeningSettings:
+        found = cls.objects.filter(workspace=workspace).first()
+        return found or cls(workspace=workspace)
+
+
+class Competitor(models.Model):
+    """A competitor's public account, watched by a daily snapshot."""
+
+    class Network(models.TextChoices):
+        MASTODON = "mastodon", "Mastodon"
+        BLUESKY = "bluesky", "Bluesky"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="competitors")
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="competitors")
+    name = models.CharField(max_length=120)
+    network = models.CharField(max_length=10, choices=Network.choices)
+    handle = models.CharField(max_length=191, help_text="Mastodon: user@server.example; Bluesky: name.bsky.social")
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "network"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "network", "handle"], name="listening_competitor_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_network_display()} {self.handle})"
+
+
+class CompetitorSnapshot(models.Model):
+    competitor = models.ForeignKey(Competitor, on_delete=models.CASCADE, related_name="snapshots")
+    date = models.DateField()
+    followers = models.PositiveIntegerField(null=True, blank=True)
+    posts_count = models.PositiveIntegerField(null=True, blank=True)
+    posts_7d = models.PositiveIntegerField(null=True, blank=True, help_text="Public posts in the 7 days before")
+    avg_engagement = models.FloatField(
+        null=True, blank=True, help_text="Mean likes + shares + replies of the recent public posts read"
+    )
+    posts_read = models.PositiveIntegerField(default=0)
+    captured_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["competitor", "date"], name="listening_competitor_snapshot_daily"),
+        ]
+
+    def __str__(self):
+        return f"{self.competitor} on {self.date}"

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from listening import store
 from listening.models import Mention, Monitor, SpikeAlert
 from listening.spikes import bucket_start
 
@@ -70,7 +71,7 @@ def listening_world(make_workspace, make_member, make_brand, make_account):
                 matched=["acme"],
             )
         )
-    Mention.objects.bulk_create(rows)
+    store.save(rows)
     alert = SpikeAlert.objects.create(
         workspace=ws,
         monitor=own,

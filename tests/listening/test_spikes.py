@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 
-from listening import spikes
+from listening import spikes, store
 from listening.models import Mention, Monitor, SpikeAlert
 from listening.spikes import bucket_start, judge
 
@@ -65,7 +65,7 @@ def world(make_workspace, make_member, make_brand):
 
 
 def add(monitor, at, count, *, sentiment=0.5, text="acme is nice"):
-    Mention.objects.bulk_create(
+    store.save(
         Mention(
             workspace_id=monitor.workspace_id,
             monitor=monitor,
