@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 import re
 import time
+from contextlib import ExitStack
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,6 +41,7 @@ from smm.platforms.base import (
     Problem,
     PublishAttempt,
     PublishResult,
+    StillProcessing,
     Transient,
     UnreadableAnswer,
     parse_iso,
@@ -46,6 +49,7 @@ from smm.platforms.base import (
 from smm.platforms.errors import retry_after, standard_error
 from smm.platforms.oauth import authorize_url
 from smm.platforms.oauth import pkce_challenge as pkce_challenge  # imported from here by callers
+from smm.platforms.video import VideoRules
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +64,30 @@ IDEMPOTENCY_WINDOW = dt.timedelta(minutes=55)
 # references unprocessed media is refused with 422, so we wait for it.
 MEDIA_POLL_ATTEMPTS = 30
 MEDIA_POLL_INTERVAL = 1.0
+
+# Video (docs.joinmastodon.org/methods/media, PLATFORMS-VIDEO.md): the server processes it
+# after answering 202; we check again this often, without holding a worker meanwhile...
+VIDEO_CHECK_AFTER = 5.0
+# ...and give up when it has not finished in this long (a 20-minute 1080p video takes a few
+# minutes on a busy server; half an hour means it is stuck).
+VIDEO_PROCESSING_LIMIT = dt.timedelta(minutes=30)
+# Connect, and read once the whole file is sent: the server stores it before it answers.
+VIDEO_UPLOAD_TIMEOUT = (10, 300)
+# A status naming media still being processed is refused with 422 and these words (check:
+# quoted by many clients, not read in Mastodon's own source): not a failure, we wait.
+NOT_FINISHED = "not finished processing"
+
+# A stock instance (app/models/media_attachment.rb): 99 MB in Rails units (MAX_VIDEO_SIZE),
+# 3840x2160 pixels ("matrix"), 120 fps, no duration limit; one video per status, never with
+# images (check). ``instance_limits`` reads an instance's own.
+VIDEO_RULES = VideoRules(
+    max_bytes=103_809_024,
+    max_fps=120,
+    max_pixels=8_294_400,
+    mime_types=("video/mp4", "video/quicktime", "video/webm", "video/ogg"),
+    max_videos=1,
+    mix_with_images=False,
+)
 
 # Who sees a status. "direct" is left out on purpose: a scheduled private message is not
 # what a brand account publishes.
@@ -82,7 +110,21 @@ class MastodonAdapter(Adapter):
     # A stock instance's polls (``configuration.polls``); an instance may announce others.
     max_poll_options = 4
     max_poll_option_length = 50
-    LIMIT_FIELDS = (*Adapter.LIMIT_FIELDS, "max_poll_options", "max_poll_option_length")
+    # A stock instance's video limits (``configuration.media_attachments``); see VIDEO_RULES.
+    video_rules = VIDEO_RULES
+    max_video_bytes = VIDEO_RULES.max_bytes
+    max_video_fps = int(VIDEO_RULES.max_fps)
+    max_video_pixels = VIDEO_RULES.max_pixels
+    video_types = VIDEO_RULES.mime_types
+    LIMIT_FIELDS = (
+        *Adapter.LIMIT_FIELDS,
+        "max_poll_options",
+        "max_poll_option_length",
+        "max_video_bytes",
+        "max_video_fps",
+        "max_video_pixels",
+        "video_types",
+    )
     post_options = ("visibility", "spoiler_text", "sensitive", "language", "poll")
 
     def __init__(self, app: AppCredentials | None = None, *, http=None):
@@ -116,11 +158,34 @@ class MastodonAdapter(Adapter):
         polls = configuration.get("polls") if isinstance(configuration.get("polls"), dict) else {}
         announced["max_poll_options"] = polls.get("max_options")
         announced["max_poll_option_length"] = polls.get("max_characters_per_option")
-        limits = {name: value for name, value in announced.items() if isinstance(value, int) and value > 0}
-        types = [t for t in media.get("supported_mime_types") or [] if isinstance(t, str) and t.startswith("image/")]
-        if types:
-            limits["image_types"] = types
+        announced["max_video_bytes"] = media.get("video_size_limit")
+        announced["max_video_fps"] = media.get("video_frame_rate_limit")
+        announced["max_video_pixels"] = media.get("video_matrix_limit")
+        limits = {
+            name: value
+            for name, value in announced.items()
+            if isinstance(value, int) and not isinstance(value, bool) and value > 0
+        }
+        for name, prefix in (("image_types", "image/"), ("video_types", "video/")):
+            types = [t for t in media.get("supported_mime_types") or [] if isinstance(t, str) and t.startswith(prefix)]
+            if types:
+                limits[name] = types
         return limits
+
+    def apply_limits(self, limits: dict | None) -> MastodonAdapter:
+        """The base class's reading, then the video limits together as this account's
+        ``video_rules`` (what the composer and ``validate`` judge a video by)."""
+        super().apply_limits(limits)
+        types = (limits or {}).get("video_types")
+        if isinstance(types, (list, tuple)) and types and all(isinstance(t, str) for t in types):
+            self.video_types = tuple(types)
+        self.video_rules = VIDEO_RULES.with_limits(
+            max_bytes=self.max_video_bytes,
+            max_fps=self.max_video_fps,
+            max_pixels=self.max_video_pixels,
+            mime_types=tuple(self.video_types),
+        )
+        return self
 
     def account_limits(self, account: AccountContext) -> dict:
         return self.instance_limits(account.base_url)
@@ -149,9 +214,10 @@ class MastodonAdapter(Adapter):
                 )
         if too_long:
             problems.append(too_long)
-        if len(content.media) > self.max_images:
-            problems.append(self.too_many_images_problem(len(content.media)))
-        for number, item in enumerate(content.media, start=1):
+        images = self.images_of(content)  # videos are judged by ``video_problems``
+        if len(images) > self.max_images:
+            problems.append(self.too_many_images_problem(len(images)))
+        for number, item in enumerate(images, start=1):
             if item.mime_type not in self.image_types:
                 problems.append(self.image_type_problem(number, item.mime_type))
             if item.byte_size > self.max_image_bytes:
@@ -163,6 +229,7 @@ class MastodonAdapter(Adapter):
                         "image_too_big",
                     )
                 )
+        problems.extend(self.video_problems(content))
         problems.extend(self.option_problems(content))
         return problems
 
@@ -280,15 +347,31 @@ class MastodonAdapter(Adapter):
         # still honoured when ``lookup_published`` runs. Both are saved in one step,
         # before the status call (one database write per publish, not two).
         progress = {}
-        media_ids = attempt.state.get("media_ids")
-        if media_ids is None or len(media_ids) != len(content.media):
-            media_ids = [self._upload_media(account, item) for item in content.media]
-            progress["media_ids"] = media_ids
-        if "status_sent_at" not in attempt.state:
+        if self.videos_of(content):
+            # Uploaded, then processed by the server while we wait (StillProcessing).
+            media_ids = self._ready_video(account, content, attempt)
+        else:
+            media_ids = attempt.state.get("media_ids")
+            if media_ids is None or len(media_ids) != len(content.media):
+                media_ids = [self._upload_media(account, item) for item in content.media]
+                progress["media_ids"] = media_ids
+        if not attempt.state.get("status_sent_at"):
             progress["status_sent_at"] = self.now().isoformat()
         if progress:
             attempt.remember(**progress)
-        return self._post_status(account, self._status_payload(content, media_ids), attempt.idempotency_key)
+        try:
+            return self._post_status(account, self._status_payload(content, media_ids), attempt.idempotency_key)
+        except Permanent as exc:
+            if not (media_ids and exc.status == 422 and NOT_FINISHED in exc.message.lower()):
+                raise
+            # Refused, so nothing was created: the key is still unspent, and the wait for
+            # the media is not an attempt. Check the media again before the next send.
+            attempt.remember(status_sent_at=None, video_ready=False)
+            raise StillProcessing(
+                f"Mastodon has not finished processing the media: {exc.message}",
+                user_message="Mastodon is still processing the video; we will post it as soon as it is ready.",
+                check_after=VIDEO_CHECK_AFTER,
+            ) from exc
 
     def lookup_published(
         self, account: AccountContext, content: PostContent, attempt: PublishAttempt
@@ -490,6 +573,164 @@ class MastodonAdapter(Adapter):
             user_message="Mastodon is taking a long time to process an image; we will try again shortly.",
         )
 
+    def _ready_video(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> list[str]:
+        """The media id of the post's video once the server has processed it.
+
+        The first call uploads it (streamed from disk) and, when the server answers 202
+        (processing), saves the media id and raises ``StillProcessing``; each later call
+        asks ``GET /api/v1/media/:id`` once: 206 still processing (again ``StillProcessing``,
+        up to ``VIDEO_PROCESSING_LIMIT``), 200 ready. The id is saved before anything else
+        happens, so one target never uploads its video twice, unless the server lost it
+        (404: expired or deleted), which is uploaded again."""
+        problems = self.video_problems(content)
+        if problems:
+            self.raise_problems(problems)
+        item = self.videos_of(content)[0]
+        state = attempt.state
+        media_id = state.get("video_media_id")
+        if media_id and state.get("video_ready"):
+            return [media_id]
+        if media_id:
+            try:
+                polled = self._call(account, "GET", f"/api/v1/media/{media_id}")
+            except Permanent as exc:
+                if exc.status == 404:
+                    logger.info("Mastodon media %s is gone (expired or deleted); uploading the video again", media_id)
+                    media_id = None
+                elif exc.status == 422:
+                    # Mastodon's answer for media whose processing failed.
+                    raise Permanent(
+                        exc.message,
+                        user_message=f"Mastodon could not process the video: {_video_advice()}",
+                        status=exc.status,
+                    ) from exc
+                else:
+                    raise
+            else:
+                if polled.status_code == 200:
+                    attempt.remember(video_ready=True, media_ids=[media_id])
+                    return [media_id]
+                self._check_processing_time(state)
+                raise StillProcessing(
+                    f"Mastodon is processing video {media_id}",
+                    user_message="Mastodon is processing the video; we will post it as soon as it is ready.",
+                    check_after=VIDEO_CHECK_AFTER,
+                )
+        media_id, ready = self._upload_video(account, item)
+        attempt.remember(
+            video_media_id=media_id,
+            video_uploaded_at=self.now().isoformat(),
+            video_ready=ready,
+            media_ids=[media_id] if ready else None,
+        )
+        if ready:
+            return [media_id]
+        raise StillProcessing(
+            f"Mastodon accepted video {media_id} and is processing it",
+            user_message="Uploaded to Mastodon; it is processing the video, and we will post it when it is ready.",
+            check_after=VIDEO_CHECK_AFTER,
+        )
+
+    def _check_processing_time(self, state: dict) -> None:
+        uploaded_at = state.get("video_uploaded_at")
+        if not uploaded_at:
+            return
+        waited = self.now() - dt.datetime.fromisoformat(uploaded_at)
+        if waited > VIDEO_PROCESSING_LIMIT:
+            minutes = int(VIDEO_PROCESSING_LIMIT.total_seconds() // 60)
+            raise Permanent(
+                f"Mastodon did not finish processing video {state.get('video_media_id')} in {waited}",
+                user_message=f"Mastodon has been processing the video for over {minutes} minutes without "
+                "finishing, so we stopped waiting. Try a shorter or smaller video (MP4, H.264), "
+                "or send it again later.",
+            )
+
+    def _upload_video(self, account: AccountContext, item: MediaItem) -> tuple[str, bool]:
+        """``POST /api/v2/media`` with the video streamed from disk (multipart, exact
+        Content-Length, never the whole file in memory), its alt text as ``description``
+        and its poster frame as ``thumbnail``. Returns (media id, processed already)."""
+        from requests_toolbelt import MultipartEncoder
+
+        if not item.path or not os.path.exists(item.path):
+            raise Permanent(
+                "The video has no local file to upload",
+                user_message="The video file is missing from the media library; attach it again.",
+            )
+        with ExitStack() as files:
+            fields: dict[str, Any] = {
+                "file": (item.filename or "video.mp4", files.enter_context(open(item.path, "rb")), item.mime_type)
+            }
+            if item.alt_text:
+                fields["description"] = item.alt_text[:1500]
+            if item.thumbnail_path and os.path.exists(item.thumbnail_path):
+                poster = files.enter_context(open(item.thumbnail_path, "rb"))
+                fields["thumbnail"] = ("poster.jpg", poster, "image/jpeg")
+            body = MultipartEncoder(fields=fields)
+            token = account.credentials.get("access_token", "")
+            response = self.http.request(
+                "POST",
+                _api(account.base_url, "/api/v2/media"),
+                data=body,
+                headers={"Authorization": f"Bearer {token}", "Content-Type": body.content_type},
+                timeout=VIDEO_UPLOAD_TIMEOUT,
+            )
+        self._raise_for_video_upload(response, item)
+        try:
+            media = response.json()
+        except ValueError:
+            media = None
+        if not isinstance(media, dict) or not media.get("id"):
+            # Uploaded but unnamed: nothing was posted, so uploading again is safe.
+            raise Transient(
+                f"Mastodon answered the video upload with {response.status_code} but no media id",
+                user_message="Mastodon did not confirm the video upload; we will try again.",
+            )
+        return str(media["id"]), response.status_code == 200 and bool(media.get("url"))
+
+    def _raise_for_video_upload(self, response: requests.Response, item: MediaItem) -> None:
+        """The upload's refusals in a marketer's words; anything else as for every call."""
+        status = response.status_code
+        if status < 400:
+            return
+        host = urlsplit(response.url or "").hostname or "your Mastodon server"
+        if status == 413:
+            # Said by the web server in front of Mastodon (nginx's client_max_body_size), as HTML.
+            raise Permanent(
+                f"HTTP 413 from {host} for a video of {item.byte_size} bytes",
+                user_message=f"The video ({_megabytes(item.byte_size)}) is larger than {host} takes. "
+                "Make it shorter or smaller and try again.",
+                status=status,
+            )
+        message = _error_message(response)
+        lower = message.lower()
+        if status == 422:
+            dimensions = re.search(r"(\d+)x(\d+) videos are not supported", message)
+            fps = re.search(r"(\d+)\s*fps videos are not supported", message)
+            if dimensions:
+                advice = (
+                    f"{host} does not take {dimensions.group(1)}x{dimensions.group(2)} videos. "
+                    "Convert it to a smaller size (1920x1080 plays everywhere) and try again."
+                )
+            elif fps:
+                advice = (
+                    f"{host} does not take videos at {fps.group(1)} frames a second. "
+                    "Convert it to 30 or 60 frames a second and try again."
+                )
+            elif "size" in lower:
+                size = _megabytes(item.byte_size)
+                advice = f"The video ({size}) is larger than {host} takes: {_strip_prefix(message)}."
+            elif "type" in lower or "could not be verified" in lower:
+                advice = f"{host} does not take this kind of file. {_video_advice()}"
+            else:
+                advice = f"{host} refused the video: {_strip_prefix(message)}"
+            raise Permanent(message, user_message=advice, status=status)
+        if status == 500 and "error processing" in lower:
+            # Mastodon's answer when its converter fails on the file (Paperclip::Error).
+            raise Permanent(
+                message, user_message=f"Mastodon could not process the video: {_video_advice()}", status=status
+            )
+        self._raise_for_status(response)
+
     def _inbox_item(self, account: AccountContext, notification: dict, status: dict) -> InboxItem:
         author = status.get("account") or notification.get("account") or {}
         answers_us = account.remote_id and str(status.get("in_reply_to_account_id") or "") == account.remote_id
@@ -669,6 +910,13 @@ def _max_id(current: str, candidate: str) -> str:
     if current.isdigit() and candidate.isdigit():
         return candidate if int(candidate) > int(current) else current
     return max(current, candidate)
+
+
+def _video_advice() -> str:
+    return (
+        "it may use a codec Mastodon does not play, or be damaged. "
+        "Convert it to MP4 (H.264 video, AAC sound) and try again."
+    )
 
 
 def _megabytes(size: int) -> str:

@@ -165,6 +165,7 @@ LONG_POST_LIMITS = {
     "characters_reserved_per_url": 23,
     "max_image_bytes": 10485760,
     "image_types": ["image/jpeg", "image/png"],
+    "video_types": ["video/mp4"],
 }
 
 
