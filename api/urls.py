@@ -17,6 +17,7 @@ from api.views import (
     media,
     posts,
     roi,
+    uploads,
     workspaces,
 )
 
@@ -49,6 +50,13 @@ v1 = [
         "workspaces/<slug:ws>/posts/bulk/<int:job_id>/",
         bulk.BulkImportDetailView.as_view(),
         name="api-post-bulk-detail",
+    ),
+    # resumable (tus) uploads into the media library; before the router: "uploads" is not a media id
+    path("workspaces/<slug:ws>/media/uploads/", uploads.UploadListView.as_view(), name="api-media-uploads"),
+    path(
+        "workspaces/<slug:ws>/media/uploads/<uuid:upload_id>/",
+        uploads.UploadDetailView.as_view(),
+        name="api-media-upload",
     ),
     # Campaign ROI: the signed conversion endpoint (no token) and the figures
     path("workspaces/<slug:ws>/conversions/", roi.ConversionView.as_view(), name="api-conversions"),

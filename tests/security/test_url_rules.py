@@ -89,6 +89,9 @@ def _app_objects(workspace, brand, account, owner) -> dict:
             workspace=workspace, file="media/x.png", mime_type="image/png", width=1, height=1
         ).pk
         ids["slot_id"] = PostingSlot.objects.create(brand=brand, weekday=0, time=dt.time(9, 0)).pk
+        from posts.models import MediaUpload
+
+        ids["upload_id"] = MediaUpload.objects.create(workspace=workspace, user=owner, length=10).uuid
         ids["notification_id"] = Notification.objects.create(
             workspace=workspace, user=owner, text="A post could not be published", url=post.get_absolute_url()
         ).pk

@@ -121,6 +121,8 @@ RULES: dict[str, Rule] = {
     "posts:new": ws("write_posts"),
     "posts:check": ws("write_posts", method="post"),
     "posts:media": ws("view"),
+    "posts:uploads": ws("write_posts", method="post"),  # tus creation (400 without its headers)
+    "posts:upload": ws("write_posts"),  # an upload's outcome (JSON)
     "posts:campaigns": ws("view"),
     "posts:slots": ws("view"),
     "posts:snippets": ws("write_posts"),
@@ -220,6 +222,8 @@ API_RULES: dict[str, Rule] = {
     "api-member-list": api("view"),
     "api-media-list": api("write_posts", method="post"),
     "api-media-detail": api("view", pk="media_id"),
+    "api-media-uploads": api("write_posts", method="post"),  # tus creation (400 without its headers)
+    "api-media-upload": api("write_posts"),
     "api-campaign-list": api("write_posts", method="post"),
     "api-campaign-detail": api("view", pk="campaign_id"),
     "api-slot-list": api("schedule_posts", method="post"),
