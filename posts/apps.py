@@ -16,6 +16,9 @@ class PostsConfig(AppConfig):
         "posts.tasks.email_notices": "default",
         # a bulk import is long work for a person waiting on a page, not publishing
         "posts.tasks.run_bulk_import": "default",
+        # video conversions: CPU-heavy, their own workers (posts/transcode.py)
+        "posts.tasks.transcode_video": "media",
+        "posts.tasks.requeue_stuck_conversions": "media",
     }
     # Publishing's health on the operations page, its JSON, monitoring and alert emails
     # (called by smm.operations, which knows no post)
@@ -40,5 +43,11 @@ class PostsConfig(AppConfig):
                 "task": "posts.tasks.sweep_leases",
                 "schedule": sweep,
                 "options": {"queue": "publish", "expires": max(sweep, 10)},
+            },
+            # conversions whose worker died: sent again (posts.transcode.requeue_stuck)
+            "posts.requeue_stuck_conversions": {
+                "task": "posts.tasks.requeue_stuck_conversions",
+                "schedule": 60.0,
+                "options": {"queue": "media", "expires": 55},
             },
         }

@@ -116,3 +116,32 @@ def run_bulk_import(job_id: int) -> None:
     from posts import bulk
 
     bulk.run(job_id)
+
+
+# --- video conversions (queue "media": CPU-heavy, one at a time per worker) --------------------
+
+
+@shared_task(
+    name="posts.tasks.transcode_video",
+    ignore_result=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=3 * 3600,
+    time_limit=3 * 3600 + 60,
+)
+def transcode_video(conversion_id: int) -> str:
+    """Convert a video to the profile every network takes (posts/transcode.py). Safe to
+    run twice: a run takes the conversion only while it is queued (or abandoned)."""
+    from posts import transcode
+
+    conversion = transcode.run(conversion_id)
+    return "skipped" if conversion is None else conversion.processing
+
+
+@shared_task(name="posts.tasks.requeue_stuck_conversions", ignore_result=True, soft_time_limit=50, time_limit=60)
+def requeue_stuck_conversions() -> int:
+    """Beat, every minute: send again conversions nobody has worked on for a while (their
+    worker died mid-conversion, or the message was lost)."""
+    from posts import transcode
+
+    return len(transcode.requeue_stuck())

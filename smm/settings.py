@@ -384,7 +384,7 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_TASK_ROUTES: dict = {}
 # Every queue a worker of the embedded run consumes; production runs one worker pool per
 # queue so metric pulls never delay publishing.
-WORKER_QUEUES = ["publish", "default", "metrics", "inbox", "webhooks"]
+WORKER_QUEUES = ["publish", "default", "metrics", "inbox", "webhooks", "media"]
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Publishing engine timings (posts/publishing.py); tests and benchmarks shorten them.
 PUBLISH_TIMINGS = {  # seconds; env PUBLISH_LEASE, PUBLISH_QUEUE_LEASE, PUBLISH_SWEEP, PUBLISH_RETRY_BASE, ..._CAP

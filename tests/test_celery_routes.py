@@ -15,6 +15,8 @@ EXPECTED = {
     "posts.tasks.publish_target": "publish",
     "posts.tasks.email_notices": "default",
     "posts.tasks.run_bulk_import": "default",
+    "posts.tasks.transcode_video": "media",
+    "posts.tasks.requeue_stuck_conversions": "media",
     "analytics.tasks.schedule_post_metric_pulls": "metrics",
     "analytics.tasks.schedule_account_metric_pulls": "metrics",
     "analytics.tasks.pull_post_metrics": "metrics",

@@ -72,7 +72,7 @@ def test_json_twin_has_the_same_figures(client, shop, make_target):
         {"network": "mastodon", "reason": "permanent", "count": 1},
     ]
     assert body["on_time"]["due"] == 3 and body["on_time"]["on_time"] == 0
-    assert {b["queue"] for b in body["heartbeats"]} == {"publish", "default", "metrics", "inbox", "webhooks"}
+    assert {b["queue"] for b in body["heartbeats"]} == {"publish", "default", "metrics", "inbox", "webhooks", "media"}
 
 
 def test_other_workspaces_posts_are_not_counted(client, shop, make_target, two_workspaces):
