@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from posts import bulk_views, snippet_views, views
+from posts import bulk_views, snippet_views, upload_views, views
 
 app_name = "posts"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("new/", views.composer, name="new"),
     path("check/", views.composer_check, name="check"),
     path("media/", views.media_library, name="media"),
+    path("media/uploads/", upload_views.upload_list, name="uploads"),
+    path("media/uploads/<uuid:upload_id>/", upload_views.upload_detail, name="upload"),
     path("campaigns/", views.campaigns, name="campaigns"),
     path("slots/<int:brand_id>/", views.slots, name="slots"),
     path("snippets/<int:brand_id>/", snippet_views.snippets, name="snippets"),
