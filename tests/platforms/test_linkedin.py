@@ -315,6 +315,8 @@ def test_organization_post_metrics(rsps, adapter, account):
             ]
         },
     )
+    # (a ugcPost is also asked for its video views; this one has no video)
+    rsps.add(responses.GET, f"{API}/rest/videoAnalytics", json={"elements": []})
     # when
     metrics = adapter.fetch_post_metrics(account, [POST, ugc])
     # then
@@ -323,7 +325,7 @@ def test_organization_post_metrics(rsps, adapter, account):
     assert "ugcPosts=List(urn%3Ali%3AugcPost%3A6843)" in url
     got = metrics[POST]
     assert (got.impressions, got.reach, got.clicks, got.likes, got.comments, got.shares) == (1500, 900, 30, 12, 3, 4)
-    assert metrics[ugc].impressions is None and metrics[ugc].likes is None
+    assert metrics[ugc].impressions is None and metrics[ugc].likes is None and metrics[ugc].video_views is None
 
 
 def test_member_posts_report_nothing(adapter):
