@@ -1,8 +1,16 @@
-"""X (API v2): OAuth 2 with PKCE and refresh, posts with images, metrics, mentions, reply.
+"""X (API v2): OAuth 2 with PKCE and refresh, posts with images or a video, metrics,
+mentions, reply.
 
 X offers no idempotency key. An unknown outcome is resolved by listing the account's
 own recent posts since the moment we sent and matching the text; only when that list
 certainly covers the window do we say "not published".
+
+A video goes up by X's chunked upload (v2: initialize, append each segment, finalize,
+then STATUS until processed), streamed from disk one segment at a time. The media id,
+its expiry and the segments done are saved after each segment, so a worker that dies
+mid-upload is followed by one that sends only the rest; while X processes the video,
+``StillProcessing`` hands the wait to the engine instead of holding a worker. X media
+ids are free and unused ones expire, so an expired or doubtful upload starts again.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests_toolbelt.multipart.encoder import MultipartEncoder
 
 from smm.platforms import options as post_options
 from smm.platforms import text as post_text
@@ -30,17 +39,21 @@ from smm.platforms.base import (
     MediaItem,
     OutcomeUnknown,
     Permanent,
+    PlatformError,
     PostContent,
     PostMetrics,
     Problem,
     PublishAttempt,
     PublishResult,
+    StillProcessing,
+    Transient,
     UnreadableAnswer,
     parse_iso,
 )
 from smm.platforms.errors import epoch_reset, retry_after, standard_error
 from smm.platforms.oauth import authorize_url, expires_at
 from smm.platforms.oauth import pkce_challenge as pkce_challenge  # imported from here by callers
+from smm.platforms.video import VIDEO_COUNT, VIDEO_MIXED, FileRange, VideoRules, chunks
 
 API = "https://api.x.com"
 AUTHORIZE_URL = "https://x.com/i/oauth2/authorize"
@@ -68,6 +81,22 @@ POLL_OPTION_LENGTH = 25
 POLL_MINUTES = (5, 10080)
 
 DUPLICATE_MARKER = "duplicate content"
+
+# --- video (PLATFORMS-VIDEO.md "X (video)") ---
+# "amplify_video", not "tweet_video": docs.x.com states the 512 MB ceiling "when using
+# media_category=amplify_video" and its v2 chunked quickstart uses it; the official Python
+# sample uses tweet_video, for which no ceiling is stated. Either posts as a normal video.
+VIDEO_CATEGORY = "amplify_video"
+# X numbers segments 0..999 (v1.1 docs; the v2 schema says the same range).
+MAX_SEGMENTS = 1000
+# Do not carry on with a media id this close to its expiry: it could lapse before the post.
+EXPIRY_SAFETY = dt.timedelta(minutes=10)
+# X usually processes a short video in seconds to a few minutes; past this we give up.
+PROCESSING_LIMIT = dt.timedelta(minutes=30)
+DEFAULT_CHECK_AFTER = 5
+# Words in a 4xx answer to an upload step or to the post meaning the media id is unknown
+# or expired (X documents only "a Bad Request (HTTP 4xx)" for an expired id (check)).
+MEDIA_GONE_HINTS = ("expire", "media id", "media_id", "invalid media")
 # Where a tweet's address may point (what people copy from the app or an old link).
 _HOSTS = {"x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com", "mobile.x.com"}
 _STATUS_PATH = re.compile(r"/(i/web|[A-Za-z0-9_]+)/status(?:es)?/(\d+)/?")
@@ -86,6 +115,24 @@ class XAdapter(Adapter):
     max_image_bytes = 5 * 1024 * 1024
     image_types = ("image/jpeg", "image/png", "image/gif", "image/webp")
     post_options = ("reply_settings", "poll")
+    # 512 MB (docs.x.com media introduction, for amplify_video); the rest are (check):
+    # 0.5-140 s for ordinary accounts (Premium may post longer), aspect 1:3-3:1 (another X
+    # page says 1:2.39-2.39:1), at most 60 fps (another page says 40), H.264 recommended.
+    # X's pages disagree on the largest frame (1280x1024 vs 1920x1200), so it is not checked.
+    video_rules = VideoRules(
+        max_bytes=512_000_000,
+        min_seconds=0.5,
+        max_seconds=140,
+        min_aspect=1 / 3,
+        max_aspect=3.0,
+        max_fps=60,
+        mime_types=("video/mp4", "video/quicktime"),
+        video_codecs=("h264",),
+        max_videos=1,
+        mix_with_images=False,
+    )
+    # Bytes per APPEND segment: X takes up to 5 MB per segment (v1.1 docs; (check) for v2).
+    video_chunk_size = 4 * 1024 * 1024
 
     def __init__(self, app=None, *, http=None):
         super().__init__(app, http=http)
@@ -104,12 +151,13 @@ class XAdapter(Adapter):
         too_long = self.too_long_problem(text, note="links count as 23, emoji and CJK characters as 2")
         if too_long:
             problems.append(too_long)
-        gifs = [item for item in content.media if item.mime_type == "image/gif"]
-        if gifs and len(content.media) > 1:
+        images = self.images_of(content)  # a video is judged by video_problems
+        gifs = [item for item in images if item.mime_type == "image/gif"]
+        if gifs and len(images) > 1:
             problems.append(Problem("media", "X takes one GIF on its own, not together with other images.", "gif_mix"))
-        elif len(content.media) > self.max_images:
-            problems.append(self.too_many_images_problem(len(content.media)))
-        for number, item in enumerate(content.media, start=1):
+        elif len(images) > self.max_images:
+            problems.append(self.too_many_images_problem(len(images)))
+        for number, item in enumerate(images, start=1):
             if item.mime_type not in self.image_types:
                 problems.append(self.image_type_problem(number, item.mime_type))
             elif item.mime_type != "image/gif" and item.byte_size > self.max_image_bytes:
@@ -120,6 +168,7 @@ class XAdapter(Adapter):
                         "image_too_big",
                     )
                 )
+        problems.extend(self.video_problems(content))
         problems.extend(self.option_problems(content))
         return problems
 
@@ -213,10 +262,20 @@ class XAdapter(Adapter):
     # --- publishing ----------------------------------------------------------------------
 
     def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
+        videos = self.videos_of(content)
+        if videos:
+            # One video on its own: X takes nothing else with it.
+            self.raise_problems([p for p in self.video_problems(content) if p.code in (VIDEO_COUNT, VIDEO_MIXED)])
+            return self._publish_video(account, content, attempt, videos[0])
         media_ids = attempt.state.get("media_ids")
         if not media_ids or len(media_ids) != len(content.media):
             media_ids = [self._upload_media(account, item) for item in content.media]
             attempt.remember(media_ids=media_ids)
+        return self._post(account, content, attempt, media_ids)
+
+    def _post(
+        self, account: AccountContext, content: PostContent, attempt: PublishAttempt, media_ids: list[str]
+    ) -> PublishResult:
         # Recorded before the first send: lookup_published searches from here, so a
         # later retry must not move it past an earlier send that may have landed.
         if "sent_at" not in attempt.state:
@@ -290,13 +349,14 @@ class XAdapter(Adapter):
         for start in range(0, len(remote_ids), TWEETS_LOOKUP_BATCH):
             batch = remote_ids[start : start + TWEETS_LOOKUP_BATCH]
             try:
-                body = self._tweets(account, batch, "public_metrics,non_public_metrics")
+                body = self._tweets(account, batch, "public_metrics,non_public_metrics", with_media=True)
             except Permanent:
                 # Non-public metrics exist only for our own posts under 30 days old; for
                 # older ones X refuses the whole request, so ask for public figures only.
-                body = self._tweets(account, batch, "public_metrics")
+                body = self._tweets(account, batch, "public_metrics", with_media=True)
+            views = _video_views(body)
             for tweet in body.get("data", []):
-                metrics[str(tweet["id"])] = _post_metrics(tweet)
+                metrics[str(tweet["id"])] = _post_metrics(tweet, views)
         return metrics
 
     def fetch_account_metrics(self, account: AccountContext) -> AccountMetrics:
@@ -381,6 +441,151 @@ class XAdapter(Adapter):
             params["pagination_token"] = next_token
         raise OutcomeUnknown("Too many posts since the reply to be sure it is not among them")
 
+    # --- video -------------------------------------------------------------------------------
+
+    def _publish_video(
+        self, account: AccountContext, content: PostContent, attempt: PublishAttempt, item: MediaItem
+    ) -> PublishResult:
+        for fresh in (False, True):
+            try:
+                media_id = self._ready_video(account, item, attempt)
+                return self._post(account, content, attempt, [media_id])
+            except Permanent as exc:
+                if fresh or not _media_gone(exc):
+                    raise
+                # X no longer knows the media id (it expired): nothing was posted with it,
+                # and ids are free, so upload the video again, once in this call.
+                attempt.remember(x_video={})
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _ready_video(self, account: AccountContext, item: MediaItem, attempt: PublishAttempt) -> str:
+        """The media id of the uploaded, processed video; raises ``StillProcessing`` while X
+        works on it. An upload step cannot publish anything, so an answer lost on the way
+        is worth a retry (from the last segment X confirmed), not a lookup."""
+        try:
+            return self._upload_video(account, item, attempt)
+        except OutcomeUnknown as exc:
+            raise Transient(
+                exc.message,
+                user_message="The connection to X dropped while uploading the video; "
+                "we will carry on from the last part X received.",
+            ) from exc
+        except Permanent as exc:
+            if exc.status is not None:  # X's own refusal (not ours, like a missing file)
+                exc.user_message = _video_refusal(exc.message)
+            raise
+
+    def _upload_video(self, account: AccountContext, item: MediaItem, attempt: PublishAttempt) -> str:
+        if not item.path:
+            raise Permanent(
+                "The video has no file to upload", user_message="The video file is missing; attach it again."
+            )
+        total = item.byte_size
+        upload = dict(attempt.state.get("x_video") or {})
+        if upload and not self._resumable(upload, item, total):
+            upload = {}  # another file, or a media id about to expire: start again
+        if not upload:
+            upload = self._initialize(account, item, total)
+            attempt.remember(x_video=dict(upload))
+        media_id = upload["id"]
+        if upload.get("ready"):
+            return media_id
+        if not upload.get("finalized"):
+            pieces = chunks(total, upload["chunk_size"])
+            for index in range(upload["segments_done"], len(pieces)):
+                start, length = pieces[index]
+                self._append(account, media_id, item, index, start, length)
+                upload["segments_done"] = index + 1
+                # Saved after every segment (this also renews the publishing lease): a
+                # worker that dies now is followed by one that sends only the rest.
+                attempt.remember(x_video=dict(upload))
+            info = _media_data(self._call(account, "POST", f"/2/media/upload/{media_id}/finalize"))
+            upload.update(finalized=True, processing_since=self.now().isoformat())
+        else:
+            info = _media_data(
+                self._call(account, "GET", "/2/media/upload", params={"command": "STATUS", "media_id": media_id})
+            )
+        self._note_expiry(upload, info)
+        processing = info.get("processing_info") or {}
+        state = processing.get("state") or "succeeded"  # no processing_info: ready
+        if state == "succeeded":
+            upload["ready"] = True
+            attempt.remember(x_video=dict(upload))
+            return media_id
+        if state == "failed":
+            attempt.remember(x_video={})  # a retry (say after a conversion) starts anew
+            error = processing.get("error") or {}
+            message = str(error.get("message") or error.get("name") or "processing failed")
+            raise Permanent(
+                f"X could not process the video: {message}",
+                user_message=_video_refusal(message, processing=True),
+            )
+        since = _parse_optional_time(upload.get("processing_since")) or self.now()
+        if self.now() - since > PROCESSING_LIMIT:
+            attempt.remember(x_video={})
+            raise Permanent(
+                f"X was still processing the video after {PROCESSING_LIMIT}",
+                user_message="X has been processing the video for more than 30 minutes without finishing. "
+                "Try again later; a shorter or smaller video goes faster.",
+            )
+        attempt.remember(x_video=dict(upload))
+        progress = processing.get("progress_percent")
+        progress = progress if isinstance(progress, int) and not isinstance(progress, bool) else None
+        done = f" ({progress}% done)" if progress is not None else ""
+        raise StillProcessing(
+            f"X is processing the video{done}",
+            user_message=f"X is processing the video{done}; it will be posted as soon as X is ready.",
+            check_after=_number(processing.get("check_after_secs")) or DEFAULT_CHECK_AFTER,
+            progress=progress,
+        )
+
+    def _resumable(self, upload: dict[str, Any], item: MediaItem, total: int) -> bool:
+        expires = _parse_optional_time(upload.get("expires_at"))
+        return (
+            bool(upload.get("id"))
+            and upload.get("total_bytes") == total
+            and upload.get("path") == item.path
+            and isinstance(upload.get("segments_done"), int)
+            and isinstance(upload.get("chunk_size"), int)
+            and expires is not None
+            and expires - EXPIRY_SAFETY > self.now()
+        )
+
+    def _initialize(self, account: AccountContext, item: MediaItem, total: int) -> dict[str, Any]:
+        payload = {"media_type": item.mime_type, "total_bytes": total, "media_category": VIDEO_CATEGORY}
+        data = _media_data(self._call(account, "POST", "/2/media/upload/initialize", json=payload))
+        if not data.get("id"):
+            raise Transient("X started the video upload but did not say its media id")
+        upload = {
+            "id": str(data["id"]),
+            "media_key": str(data.get("media_key") or ""),
+            "path": item.path,
+            "total_bytes": total,
+            # X numbers at most MAX_SEGMENTS segments: a huge file gets larger ones.
+            "chunk_size": max(self.video_chunk_size, -(-total // MAX_SEGMENTS)),
+            "segments_done": 0,
+        }
+        self._note_expiry(upload, data)
+        upload.setdefault("expires_at", (self.now() + dt.timedelta(hours=1)).isoformat())  # not said: be careful
+        return upload
+
+    def _append(self, account: AccountContext, media_id: str, item: MediaItem, index: int, start: int, length: int):
+        name = item.filename or "video.mp4"
+
+        def body() -> MultipartEncoder:
+            # A fresh body per send; the segment streams from disk, never read whole.
+            segment = _PartBody(FileRange(item.path, start, length))
+            return MultipartEncoder(
+                fields=[("segment_index", str(index)), ("media", (name, segment, "application/octet-stream"))]
+            )
+
+        self._call(account, "POST", f"/2/media/upload/{media_id}/append", body=body)
+
+    def _note_expiry(self, upload: dict[str, Any], data: dict[str, Any]) -> None:
+        seconds = _number(data.get("expires_after_secs"))
+        if seconds:
+            upload["expires_at"] = (self.now() + dt.timedelta(seconds=seconds)).isoformat()
+
     # --- internals -------------------------------------------------------------------------
 
     def _upload_media(self, account: AccountContext, item: MediaItem) -> str:
@@ -403,8 +608,19 @@ class XAdapter(Adapter):
             )
         return media_id
 
-    def _tweets(self, account: AccountContext, ids: list[str], fields: str) -> dict[str, Any]:
-        return self._call(account, "GET", "/2/tweets", params={"ids": ",".join(ids), "tweet.fields": fields})
+    def _tweets(self, account: AccountContext, ids: list[str], fields: str, *, with_media: bool = False) -> dict:
+        params = {"ids": ",".join(ids), "tweet.fields": fields}
+        if with_media:
+            # A video's views are on its media object (public_metrics.view_count), which
+            # X gives for any post on every tier, so it is asked for with the post's figures.
+            params.update(
+                {
+                    "tweet.fields": f"{fields},attachments",
+                    "expansions": "attachments.media_keys",
+                    "media.fields": "type,public_metrics",
+                }
+            )
+        return self._call(account, "GET", "/2/tweets", params=params)
 
     def _result(self, account: AccountContext, tweet_id: str) -> PublishResult:
         username = account.handle.lstrip("@")
@@ -433,15 +649,20 @@ class XAdapter(Adapter):
             credentials["expires_at"] = expiry.isoformat()
         return credentials
 
-    def _call(self, account: AccountContext, method: str, path: str, **kwargs) -> dict[str, Any]:
+    def _call(self, account: AccountContext, method: str, path: str, *, body=None, **kwargs) -> dict[str, Any]:
         """One API call with the user's token: refreshed first when we know it has
-        expired, and once more (with one repeat) when X answers 401."""
+        expired, and once more (with one repeat) when X answers 401. ``body`` makes a
+        fresh streaming multipart body for each send (a sent one is used up)."""
         expiry = _parse_optional_time(account.credentials.get("expires_at"))
         if expiry and expiry - EXPIRY_MARGIN <= self.now() and account.credentials.get("refresh_token"):
             self.refresh(account)
         extra_headers = kwargs.pop("headers", {})
         for already_refreshed in (False, True):
             headers = {"Authorization": f"Bearer {account.credentials.get('access_token', '')}", **extra_headers}
+            if body is not None:
+                encoder = body()
+                kwargs["data"] = encoder
+                headers["Content-Type"] = encoder.content_type
             response = self.http.request(method, f"{API}{path}", headers=headers, **kwargs)
             if response.status_code == 401 and not already_refreshed and account.credentials.get("refresh_token"):
                 # A refused token: the request was not processed, so repeating is safe.
@@ -476,6 +697,61 @@ class XAdapter(Adapter):
 
 
 # --- module helpers ---------------------------------------------------------------------------
+
+
+class _PartBody:
+    """A ``FileRange`` as ``MultipartEncoder`` reads a part: its ``len`` is what is left to
+    read (the encoder loops until it is 0), and reads go to disk as the encoder asks."""
+
+    def __init__(self, source: FileRange):
+        self._source = source
+        self.len = len(source)
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._source.read(size)
+        self.len = 0 if not chunk else max(0, self.len - len(chunk))
+        return chunk
+
+
+def _media_data(body: dict[str, Any]) -> dict[str, Any]:
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict):
+        raise Transient("X answered the video upload without its data", user_message="X answered oddly; we will retry.")
+    return data
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return None
+    return float(value)
+
+
+def _media_gone(exc: PlatformError) -> bool:
+    """A 4xx saying X no longer knows the media id (it expired, or never finished)."""
+    if exc.status == 404:
+        return True
+    return exc.status == 400 and any(hint in exc.message.lower() for hint in MEDIA_GONE_HINTS)
+
+
+def _video_refusal(message: str, *, processing: bool = False) -> str:
+    """X's refusal of a video in a marketer's words."""
+    lower = message.lower()
+    start = "X could not process the video" if processing else "X refused the video"
+    if "duration" in lower or "too long" in lower or "length" in lower:
+        return (
+            f"{start}: it is longer than X allows for this account (140 seconds for most accounts). "
+            "Trim it and try again."
+        )
+    if "codec" in lower or "format" in lower or "unsupported" in lower or "invalidmedia" in lower:
+        return (
+            f"{start}: it uses a format or codec X does not play. "
+            "Convert it to MP4 (H.264 video, AAC sound) and try again."
+        )
+    if "size" in lower or "too large" in lower or "total_bytes" in lower:
+        return f"{start}: the file is larger than X takes (512 MB). Make it smaller and try again."
+    if processing:
+        return f"{start} ({message}). Convert it to MP4 (H.264 video, AAC sound) and try again."
+    return f"{start}: {message}"
 
 
 def snowflake_time(tweet_id: str) -> dt.datetime | None:
@@ -514,7 +790,17 @@ def _comparable(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace("\r\n", "\n").strip()
 
 
-def _post_metrics(tweet: dict[str, Any]) -> PostMetrics:
+def _video_views(body: dict[str, Any]) -> dict[str, int]:
+    """The views of each video in a lookup's ``includes.media``, by media key."""
+    views = {}
+    for media in (body.get("includes") or {}).get("media") or []:
+        count = (media.get("public_metrics") or {}).get("view_count")
+        if media.get("type") == "video" and media.get("media_key") and isinstance(count, int):
+            views[str(media["media_key"])] = count
+    return views
+
+
+def _post_metrics(tweet: dict[str, Any], views: dict[str, int] | None = None) -> PostMetrics:
     public = tweet.get("public_metrics") or {}
     private = tweet.get("non_public_metrics") or {}
     reposts = public.get("retweet_count", public.get("repost_count"))
@@ -528,7 +814,14 @@ def _post_metrics(tweet: dict[str, Any]) -> PostMetrics:
         shares=None if reposts is None else reposts + (public.get("quote_count") or 0),
         saves=public.get("bookmark_count"),
         clicks=private.get("url_link_clicks"),
+        video_views=_views_of(tweet, views or {}),
     )
+
+
+def _views_of(tweet: dict[str, Any], views: dict[str, int]) -> int | None:
+    """The post's video views: None when it has no video (or X did not count it)."""
+    counted = [views[key] for key in (tweet.get("attachments") or {}).get("media_keys") or [] if key in views]
+    return sum(counted) if counted else None
 
 
 def _inbox_item(account: AccountContext, tweet: dict[str, Any], author: dict[str, Any]) -> InboxItem:

@@ -459,7 +459,16 @@ def test_post_metrics_with_impressions_and_clicks(adapter, network, account):
                 }
             ]
         },
-        match=[matchers.query_param_matcher({"ids": TWEET_ID, "tweet.fields": "public_metrics,non_public_metrics"})],
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "ids": TWEET_ID,
+                    "tweet.fields": "public_metrics,non_public_metrics,attachments",
+                    "expansions": "attachments.media_keys",
+                    "media.fields": "type,public_metrics",
+                }
+            )
+        ],
     )
 
     # when
@@ -475,12 +484,30 @@ def test_old_posts_fall_back_to_public_metrics_and_accept_repost_count(adapter, 
         f"{API}/2/tweets",
         json={"title": "Forbidden", "detail": "Sorry, non-public metrics are only available for 30 days"},
         status=403,
-        match=[matchers.query_param_matcher({"ids": "1", "tweet.fields": "public_metrics,non_public_metrics"})],
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "ids": "1",
+                    "tweet.fields": "public_metrics,non_public_metrics,attachments",
+                    "expansions": "attachments.media_keys",
+                    "media.fields": "type,public_metrics",
+                }
+            )
+        ],
     )
     network.get(
         f"{API}/2/tweets",
         json={"data": [{"id": "1", "text": "x", "public_metrics": {"repost_count": 6, "like_count": 1}}]},
-        match=[matchers.query_param_matcher({"ids": "1", "tweet.fields": "public_metrics"})],
+        match=[
+            matchers.query_param_matcher(
+                {
+                    "ids": "1",
+                    "tweet.fields": "public_metrics,attachments",
+                    "expansions": "attachments.media_keys",
+                    "media.fields": "type,public_metrics",
+                }
+            )
+        ],
     )
     figures = adapter.fetch_post_metrics(account, ["1"])["1"]
     assert (figures.shares, figures.impressions, figures.clicks) == (6, None, None)
