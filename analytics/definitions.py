@@ -12,6 +12,9 @@ cannot drift apart:
   impressions is left out of the rate (and the dashboard says how many were);
 - engagement rate = engagements / impressions over the rated posts;
 - click-through rate = link clicks / impressions over the rated posts that report clicks;
+- video views = views as each network counts them (a play of a few seconds, see the
+  adapters), summed over the posts that report them; view rate = video views / impressions
+  over the rated posts that report views (videos whose network gives both);
 - posts published = distinct posts (not targets: a post sent to three accounts is one post)
   with at least one published target, each in the period of its *first* publication, so a
   post counts in exactly one period; a failed target adds nothing. A network's or brand's row
@@ -59,10 +62,15 @@ def engagements_sql(alias: str) -> str:
 
 RATED = Q(impressions__gt=0)
 CLICKS_RATED = Q(impressions__gt=0, clicks__isnull=False)
+VIEWS_RATED = Q(impressions__gt=0, video_views__isnull=False)
 
 
 def rated_sql(alias: str) -> str:
     return f"{alias}.impressions > 0"
+
+
+def views_rated_sql(alias: str) -> str:
+    return f"({alias}.impressions > 0 AND {alias}.video_views IS NOT NULL)"
 
 
 def clicks_rated_sql(alias: str) -> str:
@@ -93,25 +101,30 @@ def first_published_at():
 
 
 def rate_sums() -> dict:
-    """ORM aggregates: rated posts, their engagements and impressions, and the CTR pair."""
+    """ORM aggregates: rated posts, their engagements and impressions, the CTR pair and the
+    view-rate pair."""
     return {
         "rate_posts": Count("pk", filter=RATED),
         "rate_engagements": Sum("engagements", filter=RATED),
         "rate_impressions": Sum("impressions", filter=RATED),
         "ctr_clicks": Sum("clicks", filter=CLICKS_RATED),
         "ctr_impressions": Sum("impressions", filter=CLICKS_RATED),
+        "view_views": Sum("video_views", filter=VIEWS_RATED),
+        "view_impressions": Sum("impressions", filter=VIEWS_RATED),
     }
 
 
 def rate_sums_sql(alias: str) -> str:
     """The same aggregates as ``rate_sums`` for a SELECT list over table ``alias``."""
-    rated, clicks_rated = rated_sql(alias), clicks_rated_sql(alias)
+    rated, clicks_rated, views_rated = rated_sql(alias), clicks_rated_sql(alias), views_rated_sql(alias)
     return (
         f"count(*) FILTER (WHERE {rated}) AS rate_posts, "
         f"sum({alias}.engagements) FILTER (WHERE {rated}) AS rate_engagements, "
         f"sum({alias}.impressions) FILTER (WHERE {rated}) AS rate_impressions, "
         f"sum({alias}.clicks) FILTER (WHERE {clicks_rated}) AS ctr_clicks, "
-        f"sum({alias}.impressions) FILTER (WHERE {clicks_rated}) AS ctr_impressions"
+        f"sum({alias}.impressions) FILTER (WHERE {clicks_rated}) AS ctr_impressions, "
+        f"sum({alias}.video_views) FILTER (WHERE {views_rated}) AS view_views, "
+        f"sum({alias}.impressions) FILTER (WHERE {views_rated}) AS view_impressions"
     )
 
 

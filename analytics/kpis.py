@@ -81,6 +81,19 @@ KPI_DEFINITIONS = [
         "Link clicks ÷ impressions, over the posts that report both.",
     ),
     (
+        "video_views",
+        "Video views",
+        "count",
+        "Video views as each network counts them, for the videos published in the period that report "
+        "views (Bluesky and Mastodon report none).",
+    ),
+    (
+        "view_rate",
+        "View rate",
+        "rate",
+        "Video views ÷ impressions, over the videos that report both.",
+    ),
+    (
         "posts_published",
         "Posts published",
         "count",
@@ -104,6 +117,9 @@ KPI_DEFINITIONS = [
 KPI_BY_KEY = {key: (label, kind, note) for key, label, kind, note in KPI_DEFINITIONS}
 # Lower is better for these (colours of the deltas).
 LOWER_IS_BETTER = {"median_first_response"}
+# Shown only where the scope has video figures in either period (no empty "Video views" tile
+# on a brand that posts no video).
+VIDEO_KEYS = ("video_views", "view_rate")
 
 
 @dataclass
@@ -162,6 +178,7 @@ def _post_sums(scope: Scope, period: Period):
             sum_reach=Sum("reach"),
             sum_engagements=Sum("engagements"),
             sum_clicks=Sum("clicks"),
+            sum_video_views=Sum("video_views"),
             **definitions.rate_sums(),
         )
         .order_by()
@@ -280,6 +297,7 @@ WITH p AS (
   SELECT {latest_dim} AS dim, l.published_at >= %(start)s AS current,
          count(*) AS measured, sum(l.impressions) AS sum_impressions, sum(l.reach) AS sum_reach,
          sum(l.engagements) AS sum_engagements, sum(l.clicks) AS sum_clicks,
+         sum(l.video_views) AS sum_video_views,
          {rate_sums}
   FROM {latest} l
   WHERE l.workspace_id = %(workspace)s AND l.brand_id = ANY(%(brands)s) {latest_networks}
@@ -381,11 +399,25 @@ class Dashboard:
     left_out: dict = field(default_factory=dict)
     has_inbox: bool = False
 
+    @property
+    def has_video(self) -> bool:
+        return any(frames.value(self.table, "total", "video_views", which) is not None for which in ("cur", "prev"))
+
+    def definitions(self) -> list[tuple]:
+        """The KPIs this scope shows: the video ones only where it has video figures."""
+        if self.has_video:
+            return KPI_DEFINITIONS
+        return [d for d in KPI_DEFINITIONS if d[0] not in VIDEO_KEYS]
+
+    def table_columns(self) -> list[tuple]:
+        """The columns of the per-network (or per-brand) table."""
+        return [d for d in self.definitions() if d[0] not in ("response_rate", "median_first_response")]
+
     def tiles(self) -> list[dict]:
-        return frames.kpi_tiles(self.table, "total", KPI_DEFINITIONS, LOWER_IS_BETTER, self.has_inbox)
+        return frames.kpi_tiles(self.table, "total", self.definitions(), LOWER_IS_BETTER, self.has_inbox)
 
     def network_rows(self, labels: dict | None = None) -> list[dict]:
-        return frames.network_rows(self.table, KPI_DEFINITIONS, LOWER_IS_BETTER, self.has_inbox, labels)
+        return frames.network_rows(self.table, self.definitions(), LOWER_IS_BETTER, self.has_inbox, labels)
 
     def figure(self, key: str, row: str = "total", which: str = "cur"):
         return frames.value(self.table, row, key, which)

@@ -23,8 +23,6 @@ from smm.platforms import registry
 from smm.request_input import get_id
 from smm.tenancy import scoped, scoped_or_404, workspace_view
 
-TABLE_COLUMNS = [d for d in kpis.KPI_DEFINITIONS if d[0] not in ("response_rate", "median_first_response")]
-
 
 class Filters:
     """What the URL asks for: period, brand, network. Invalid values are explained, not fatal."""
@@ -131,7 +129,7 @@ def dashboard_context(request, filters: Filters) -> dict:
         "query": filters.query(),
         "prev_query": filters.period_query(filters.period.previous()),
         "next_query": filters.period_query(filters.period.next()),
-        "columns": TABLE_COLUMNS,
+        "columns": board.table_columns(),
         "period_params": urlencode(filters.period.query()),
         "plotly_js": settings.PLOTLY_JS,  # the static path of the plotly.js bundle
         "money": money.campaign_money(
@@ -207,7 +205,7 @@ def overview(request, ws):
             "query": filters.query(),
             "prev_query": filters.period_query(filters.period.previous()),
             "next_query": filters.period_query(filters.period.next()),
-            "columns": TABLE_COLUMNS,
+            "columns": board.table_columns(),
             "period_params": urlencode(filters.period.query()),
             "headline_keys": HEADLINE,
             "charts": {"brands": comparison},
