@@ -527,3 +527,78 @@ def test_video_views_come_with_the_post_figures(adapter, network, account):
     assert figures["2"].video_views is None  # no video: not reported, never zero
     params = network.calls[0].request.params
     assert params["expansions"] == "attachments.media_keys" and params["media.fields"] == "type,public_metrics"
+
+
+# --- on the wire -----------------------------------------------------------------------------
+
+
+def test_segments_stream_from_disk_with_exact_lengths_on_a_real_connection(tmp_path, monkeypatch, account, attempt):
+    """Through a real socket (127.0.0.1): each APPEND has a Content-Length equal to what
+    arrives, is not sent chunked, and the file is read in small pieces, never a whole
+    segment (let alone the whole file) at once."""
+    import http.server
+
+    from smm.platforms import x as x_module
+    from smm.platforms.video import FileRange
+    from tests.loopback_server import LoopbackServer
+
+    segment = 512 * 1024
+    path = tmp_path / "big.mp4"
+    path.write_bytes(os.urandom(3 * segment + 1000))
+    received = []
+
+    class FakeX(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _answer(self, status, body=None):
+            data = json.dumps(body).encode() if body is not None else b""
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_POST(self):
+            length = int(self.headers["Content-Length"])
+            body = self.rfile.read(length)
+            if self.path == "/2/media/upload/initialize":
+                return self._answer(200, initialized())
+            if self.path.endswith("/append"):
+                parts = {}
+                for part in MultipartDecoder(body, self.headers["Content-Type"]).parts:
+                    name = re.search(r'name="([^"]+)"', part.headers[b"Content-Disposition"].decode()).group(1)
+                    parts[name] = part.content
+                received.append(
+                    (int(parts["segment_index"]), parts["media"], length, self.headers.get("Transfer-Encoding"))
+                )
+                return self._answer(204)
+            if self.path.endswith("/finalize"):
+                return self._answer(200, finalized())
+            if self.path == "/2/tweets":
+                return self._answer(201, posted())
+            return self._answer(404, {"title": "Not Found"})
+
+    reads = []
+
+    class CountedRange(FileRange):
+        def read(self, size=-1):
+            chunk = super().read(size)
+            reads.append(len(chunk))
+            return chunk
+
+    monkeypatch.setattr(x_module, "FileRange", CountedRange)
+    with LoopbackServer(FakeX) as server:
+        monkeypatch.setattr(x_module, "API", f"http://127.0.0.1:{server.port}")
+        adapter = XAdapter(AppCredentials(client_id="x-client"))
+        adapter.now = lambda: NOW
+        adapter.video_chunk_size = segment
+        result = adapter.publish(account, PostContent(text="wire", media=[video(path)]), attempt)
+
+    assert result.remote_id == TWEET_ID
+    data = path.read_bytes()
+    assert [index for index, *_ in received] == [0, 1, 2, 3]
+    assert b"".join(media for _, media, _, _ in received) == data
+    assert all(chunked is None for *_, chunked in received)
+    assert sum(reads) == len(data)
+    assert max(reads) <= 64 * 1024 < segment
