@@ -64,6 +64,7 @@ def media_items(assets) -> list[MediaItem]:
                 height=asset.height or None,
                 filename=asset.original_name or "image",
                 # a video is judged on what the probe read (no file is opened here)
+                path=_local_path(asset),
                 duration=asset.duration,
                 frame_rate=asset.frame_rate,
                 container=asset.container,
@@ -74,6 +75,13 @@ def media_items(assets) -> list[MediaItem]:
             )
         )
     return items
+
+
+def _local_path(asset) -> str | None:
+    try:
+        return asset.file.path if asset.file else None
+    except NotImplementedError:  # a storage without local files
+        return None
 
 
 def check_target(
