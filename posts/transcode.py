@@ -135,8 +135,8 @@ def _beat_key(conversion_id: int) -> str:
     return f"transcode:beat:{conversion_id}"
 
 
-def beat(conversion_id: int) -> None:
-    cache.set(_beat_key(conversion_id), time.time(), timeout=STUCK_AFTER * 6)
+def beat(conversion_id: int, *, now: float | None = None) -> None:
+    cache.set(_beat_key(conversion_id), time.time() if now is None else now, timeout=STUCK_AFTER * 6)
 
 
 def last_beat(conversion_id: int) -> float | None:
@@ -160,7 +160,7 @@ def requeue_stuck(*, now: float | None = None) -> list[int]:
         "pk", "created_at", "processing"
     ):
         if is_stale(conversion, now=now):
-            beat(conversion.pk)  # one message per STUCK_AFTER at most
+            beat(conversion.pk, now=now)  # one message per STUCK_AFTER at most
             send(conversion.pk)
             sent.append(conversion.pk)
     if sent:
@@ -172,7 +172,9 @@ def _claim(conversion_id: int) -> MediaAsset | None:
     """Take the conversion for this run: a queued one, or a running one whose worker is
     gone (stale heartbeat). None: done, failed, or being converted by a live worker."""
     with transaction.atomic():
-        conversion = MediaAsset.objects.select_for_update().select_related("source").filter(pk=conversion_id).first()
+        conversion = (
+            MediaAsset.objects.select_for_update(of=("self",)).select_related("source").filter(pk=conversion_id).first()
+        )
         if conversion is None or conversion.source is None:
             return None
         if conversion.processing == MediaAsset.Processing.RUNNING and not is_stale(conversion):
