@@ -16,6 +16,8 @@ class PostsConfig(AppConfig):
         "posts.tasks.email_notices": "default",
         # a bulk import is long work for a person waiting on a page, not publishing
         "posts.tasks.run_bulk_import": "default",
+        # unfinished resumable uploads past their expiry (posts/uploads.py)
+        "posts.tasks.delete_expired_uploads": "default",
         # video conversions: CPU-heavy, their own workers (posts/transcode.py)
         "posts.tasks.transcode_video": "media",
         "posts.tasks.requeue_stuck_conversions": "media",
@@ -43,6 +45,12 @@ class PostsConfig(AppConfig):
                 "task": "posts.tasks.sweep_leases",
                 "schedule": sweep,
                 "options": {"queue": "publish", "expires": max(sweep, 10)},
+            },
+            # unfinished resumable uploads past their expiry: their bytes deleted
+            "posts.delete_expired_uploads": {
+                "task": "posts.tasks.delete_expired_uploads",
+                "schedule": 3600.0,
+                "options": {"queue": "default", "expires": 3000},
             },
             # conversions whose worker died: sent again (posts.transcode.requeue_stuck)
             "posts.requeue_stuck_conversions": {

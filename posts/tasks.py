@@ -145,3 +145,11 @@ def requeue_stuck_conversions() -> int:
     from posts import transcode
 
     return len(transcode.requeue_stuck())
+
+
+@shared_task(name="posts.tasks.delete_expired_uploads", ignore_result=True, soft_time_limit=240, time_limit=300)
+def delete_expired_uploads() -> int:
+    """Beat, hourly: unfinished resumable uploads past their expiry (24 h) lose their bytes."""
+    from posts import uploads
+
+    return uploads.delete_expired()

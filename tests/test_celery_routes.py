@@ -15,6 +15,7 @@ EXPECTED = {
     "posts.tasks.publish_target": "publish",
     "posts.tasks.email_notices": "default",
     "posts.tasks.run_bulk_import": "default",
+    "posts.tasks.delete_expired_uploads": "default",
     "posts.tasks.transcode_video": "media",
     "posts.tasks.requeue_stuck_conversions": "media",
     "analytics.tasks.schedule_post_metric_pulls": "metrics",
@@ -39,6 +40,9 @@ EXPECTED = {
     "smm.api.tasks.send_due_webhooks": "webhooks",
     "links.tasks.drain_clicks": "default",
     "listening.tasks.check_spikes": "default",
+    "listening.tasks.poll_sources": "default",
+    "listening.tasks.fill_reach": "default",
+    "listening.tasks.snapshot_competitors": "default",
     "recurring.tasks.materialise_all": "default",
     "recurring.tasks.recycle_evergreen": "default",
 }
