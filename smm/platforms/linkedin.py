@@ -264,6 +264,8 @@ class LinkedInAdapter(Adapter):
             # The upload survives retries and worker deaths (its parts are remembered); the
             # post goes out only once LinkedIn has processed the video.
             body["content"] = {"media": {"id": self._ready_video(account, author, videos[0], attempt)}}
+            # From here on the post may exist: before this mark, a lookup knows it cannot.
+            attempt.remember(li_post_sent=True)
         elif content.media:
             images = [
                 {"id": self._upload_image(account, author, item), "altText": item.alt_text} for item in content.media
@@ -515,6 +517,10 @@ class LinkedInAdapter(Adapter):
         if attempt.state.get("post_urn"):
             urn = attempt.state["post_urn"]
             return PublishResult(remote_id=urn, url=post_url(urn), published_at=_now())
+        if self.videos_of(content) and not attempt.state.get("li_post_sent"):
+            # The worker stopped during the video's upload or processing: the post is sent
+            # only after those, so it cannot exist (and a member's posts may not be listed).
+            return None
         author = self._author(account)
         try:
             response = self.call(

@@ -593,7 +593,7 @@ def test_parts_that_do_not_cover_the_file_are_not_sent(replay, adapter, account,
 
 def test_lookup_after_a_lost_answer_finds_the_post_carrying_our_video(replay, adapter, account, video):
     # given two recent posts with the same text; only one carries the video we uploaded
-    state = {"li_video": {"urn": VIDEO}}
+    state = {"li_video": {"urn": VIDEO}, "li_post_sent": True}
     elements = [
         {"id": "urn:li:share:1", "commentary": "Same words", "publishedAt": 1700000000000},
         {
@@ -615,8 +615,32 @@ def test_lookup_finds_nothing_when_no_post_carries_our_video(replay, adapter, ac
         f"{API}/rest/posts",
         json={"elements": [{"id": "urn:li:share:1", "commentary": "Same words"}]},
     )
-    state = {"li_video": {"urn": VIDEO}}
+    state = {"li_video": {"urn": VIDEO}, "li_post_sent": True}
     assert adapter.lookup_published(account, video_post(video, "Same words"), Attempt(state=state).attempt) is None
+
+
+def test_lookup_during_the_upload_knows_nothing_was_posted_without_asking(replay, adapter, account, video):
+    # given the worker stopped while the video was being sent or processed (no post sent yet)
+    state = {"li_video": {"urn": VIDEO, "etags": ["a"], "finalized": False}}
+    # when the sweeper asks whether the post went out
+    found = adapter.lookup_published(account, video_post(video), Attempt(state=state).attempt)
+    # then: certainly not, and LinkedIn was not asked (a member's posts may not be listed)
+    assert found is None
+    assert len(replay.calls) == 0
+
+
+def test_the_post_is_marked_sent_before_it_is_sent(replay, adapter, account, video, clip):
+    network = FakeLinkedIn(replay, clip.stat().st_size)
+    network.statuses = ["PROCESSING"]
+    attempt = Attempt()
+    with pytest.raises(StillProcessing):
+        adapter.publish(account, video_post(video), attempt.attempt)
+    assert "li_post_sent" not in attempt.last
+    network.statuses = ["AVAILABLE"]
+    again = Attempt(state=attempt.last)
+    adapter.publish(account, video_post(video), again.attempt)
+    marked = next(i for i, s in enumerate(again.saved) if s.get("li_post_sent"))
+    assert "post_urn" not in again.saved[marked]  # saved before the post, not with its answer
 
 
 def test_video_views_come_from_video_analytics(replay, adapter, account):
