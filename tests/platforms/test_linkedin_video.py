@@ -567,6 +567,34 @@ def test_a_rate_limit_on_a_part_keeps_the_parts_done(replay, adapter, account, v
     assert attempt.last["li_video"]["etags"] == ["etag-part1"]
 
 
+def test_an_expired_token_on_a_part_asks_to_reconnect_and_keeps_the_parts_done(replay, adapter, account, video, clip):
+    network = FakeLinkedIn(replay, clip.stat().st_size)
+    network.put_status[3] = [401]
+    attempt = Attempt()
+    with pytest.raises(AuthExpired) as expired:
+        adapter.publish(account, video_post(video), attempt.attempt)
+    assert "reconnect" in expired.value.user_message
+    assert attempt.last["li_video"]["etags"] == ["etag-part1", "etag-part2"]
+
+
+def test_a_5xx_on_finalize_is_retried_without_sending_a_part_again(replay, adapter, account, video, clip):
+    # given LinkedIn fails the finalize once with a 500
+    network = FakeLinkedIn(replay, clip.stat().st_size)
+    replay.replace(responses.POST, FINALIZE, status=500, json={"message": "Internal error", "status": 500})
+    attempt = Attempt()
+    with pytest.raises(Transient):
+        adapter.publish(account, video_post(video), attempt.attempt)
+    assert attempt.last["li_video"]["finalize_sent"] and not attempt.last["li_video"]["finalized"]
+    # when the engine retries, the video still waits for its finalize
+    replay.replace(responses.POST, FINALIZE, status=200, body="")
+    network.statuses = ["WAITING_UPLOAD", "AVAILABLE"]
+    network.received.clear()
+    adapter.publish(account, video_post(video), Attempt(state=attempt.last).attempt)
+    # then the finalize is sent again, no part is, and one post goes out
+    assert len(network.finalizes) == 2 and network.received == []
+    assert len(network.posts) == 1
+
+
 def test_a_part_refused_for_good_is_permanent_and_says_which(replay, adapter, account, video, clip):
     network = FakeLinkedIn(replay, clip.stat().st_size)
     network.put_status[2] = [400]
