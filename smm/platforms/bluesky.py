@@ -3,6 +3,13 @@
 Publishing is made safe to repeat by choosing the record key (a TID) ourselves and
 saving it before ``createRecord``: a second create with the same key cannot make a
 second post, and ``getRecord`` with that key tells whether the first one landed.
+
+Video goes through Bluesky's video service before the post exists (the official
+tutorial's "recommended method"): upload limits checked, the file streamed from disk to
+``app.bsky.video.uploadVideo`` with a service token for the account's PDS, the job
+polled until it hands back the blob, then the post with an ``app.bsky.embed.video``.
+The job id and then the blob are kept in the attempt's state: a later call never
+uploads again, and the record key is chosen only once the blob is there.
 """
 
 from __future__ import annotations
@@ -13,6 +20,8 @@ import json
 import logging
 import re
 import secrets
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -30,6 +39,7 @@ from smm.platforms.base import (
     InboxItem,
     InboxPage,
     MediaItem,
+    OutcomeUnknown,
     Permanent,
     PlatformError,
     PostContent,
@@ -37,9 +47,13 @@ from smm.platforms.base import (
     Problem,
     PublishAttempt,
     PublishResult,
+    RateLimited,
+    StillProcessing,
+    Transient,
     parse_iso,
 )
 from smm.platforms.errors import epoch_reset, on_their_side, rate_limited, retry_after
+from smm.platforms.video import FileRange, VideoRules
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +84,38 @@ INBOX_MAX_PAGES = 5
 _EXPIRED = {"ExpiredToken"}
 _INVALID = {"InvalidToken", "AuthenticationRequired", "AccountTakedown", "AuthMissing"}
 
+# --- video (PLATFORMS-VIDEO.md "Bluesky (video)") ---
+VIDEO_SERVICE = "https://video.bsky.app"
+VIDEO_SERVICE_DID = "did:web:video.bsky.app"
+VIDEO_EMBED = "app.bsky.embed.video"
+VIDEO_RULES = VideoRules(
+    # app.bsky.embed.video: maxSize 300,000,000 ("backend uses ISO megabytes", the official app)
+    max_bytes=300_000_000,
+    # (check) the official app's 3-minute limit; some accounts get 10 minutes
+    max_seconds=180,
+    # The video service transcodes these (the official app's input types); GIFs are images here.
+    mime_types=("video/mp4", "video/mpeg", "video/webm", "video/quicktime"),
+    max_videos=1,
+    mix_with_images=False,
+)
+_VIDEO_EXTENSIONS = {"video/mp4": "mp4", "video/mpeg": "mpeg", "video/webm": "webm", "video/quicktime": "mov"}
+_CONVERT = "Convert it to MP4 (H.264) and try again."
+# app.bsky.video.defs#jobStatus failureCode -> what a marketer reads
+_JOB_FAILURES = {
+    "validation_failure": "Bluesky could not read the video: the file may be damaged or in a format it does not "
+    f"take. {_CONVERT}",
+    "encoding_failure": f"Bluesky could not process the video: it uses a format Bluesky cannot convert. {_CONVERT}",
+    "pds_upload_failure": "Bluesky processed the video but could not save it to this account's server. "
+    "Publish it again in a while.",
+    "pds_upload_unsupported_blob_size": "The video is larger than this account's Bluesky server accepts. "
+    "Make it shorter or smaller and try again.",
+    "generic_failure": "Bluesky could not process the video. Publish it again, or convert it to MP4 (H.264) first.",
+}
+_EMAIL_NOT_CONFIRMED = (
+    "Bluesky only takes video from accounts with a confirmed email address. Confirm the email in "
+    "Bluesky's settings (Settings > Account), then publish again."
+)
+
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 # The Bluesky app's addresses of a post (what people copy from it).
 _APP_HOSTS = {"bsky.app", "www.bsky.app"}
@@ -89,10 +135,23 @@ class BlueskyAdapter(Adapter):
     max_image_bytes = 2_000_000
     image_types = ("image/jpeg", "image/png", "image/webp", "image/gif")
     post_options = ("langs", "reply")
+    video_rules = VIDEO_RULES
+
+    # The video service (a class attribute so a test or another deployment can point it).
+    video_service = VIDEO_SERVICE
+    video_service_did = VIDEO_SERVICE_DID
+    video_first_poll_after = 2.0  # s: the upload call looks at the job once after this
+    video_check_after = 5.0  # s: then the engine comes back this often while it processes
+    video_processing_limit = 30 * 60  # s: the upload's service token lasts 30 min, so does our patience
+    video_heartbeat_bytes = 8 * 1024 * 1024  # remember progress (and renew the lease) this often...
+    video_heartbeat_seconds = 20.0  # ...or this often, whichever comes first
+    video_upload_timeout = (10, 300)  # connect, read (s): a large upload is answered once it is all in
+    video_daily_limit_retry = 2 * 3600  # s: Bluesky's daily caps do not say when they reset
 
     def __init__(self, app=None, *, http=None):
         super().__init__(app, http=http)
         self.now = lambda: dt.datetime.now(dt.UTC)
+        self.sleep = time.sleep
 
     # --- content rules -----------------------------------------------------------------
 
@@ -112,11 +171,12 @@ class BlueskyAdapter(Adapter):
             problems.append(
                 Problem("text", "This text is too long for Bluesky once encoded; please shorten it.", "too_many_bytes")
             )
-        if len(content.media) > self.max_images:
-            problems.append(self.too_many_images_problem(len(content.media)))
-        if any(not item.alt_text.strip() for item in content.media):
+        images = self.images_of(content)  # videos: video_problems below
+        if len(images) > self.max_images:
+            problems.append(self.too_many_images_problem(len(images)))
+        if any(not item.alt_text.strip() for item in images):
             problems.append(Problem("media", "Bluesky needs alt text on every image.", "alt_missing"))
-        for number, item in enumerate(content.media, start=1):
+        for number, item in enumerate(images, start=1):
             if item.mime_type not in self.image_types:
                 problems.append(self.image_type_problem(number, item.mime_type))
             if item.byte_size > self.max_image_bytes:
@@ -127,6 +187,7 @@ class BlueskyAdapter(Adapter):
                         "image_too_big",
                     )
                 )
+        problems.extend(self.video_problems(content))
         problems.extend(self.option_problems(content))
         return problems
 
@@ -227,9 +288,13 @@ class BlueskyAdapter(Adapter):
             if existing is not None:
                 self._gate_replies(account, content, rkey)
                 return existing
-        else:
+        videos = self.videos_of(content)
+        # A video is processed before the post exists (may raise StillProcessing): the record
+        # key is chosen after, so a lookup meanwhile rightly says "not sent".
+        video = self._video_embed(account, videos[0], attempt) if videos else None
+        if not rkey:
             rkey = new_tid(self.now())
-        record = self._build_record(account, content)
+        record = self._build_record(account, content, video=video)
         attempt.remember(rkey=rkey)  # saved before the call that can publish
         result = self._create_post(account, rkey, record)
         self._gate_replies(account, content, rkey)
@@ -394,7 +459,9 @@ class BlueskyAdapter(Adapter):
             published_at=parse_iso(record["createdAt"]),
         )
 
-    def _build_record(self, account: AccountContext, content: PostContent) -> dict[str, Any]:
+    def _build_record(
+        self, account: AccountContext, content: PostContent, *, video: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         text = _post_text(content)
         record: dict[str, Any] = {
             "$type": POST_COLLECTION,
@@ -407,10 +474,12 @@ class BlueskyAdapter(Adapter):
         facets = self._facets(account, text)
         if facets:
             record["facets"] = facets
-        if content.media:
+        if video is not None:
+            record["embed"] = video
+        elif self.images_of(content):
             record["embed"] = {
                 "$type": "app.bsky.embed.images",
-                "images": [self._image(account, item) for item in content.media],
+                "images": [self._image(account, item) for item in self.images_of(content)],
             }
         elif content.link:
             # A card without fetching the page: the URL stands in for the title.
@@ -462,6 +531,284 @@ class BlueskyAdapter(Adapter):
         if item.width and item.height:
             image["aspectRatio"] = {"width": item.width, "height": item.height}
         return image
+
+    # --- video -----------------------------------------------------------------------------
+
+    def _video_embed(self, account: AccountContext, item: MediaItem, attempt: PublishAttempt) -> dict[str, Any]:
+        embed: dict[str, Any] = {"$type": VIDEO_EMBED, "video": self._video_blob(account, item, attempt)}
+        if item.aspect_ratio:
+            # The lexicon asks for it, and the app sizes the player by it before it loads.
+            width, height = item.aspect_ratio
+            embed["aspectRatio"] = {"width": width, "height": height}
+        if item.alt_text.strip():
+            embed["alt"] = item.alt_text.strip()
+        return embed
+
+    def _video_blob(self, account: AccountContext, item: MediaItem, attempt: PublishAttempt) -> dict[str, Any]:
+        """The video's blob on the account's PDS, as the video service hands it back.
+
+        State kept in the attempt: ``video_job`` once the upload is in (a later call only
+        polls it), ``video_blob`` once processed (a later call goes straight to the post),
+        ``video_since`` to give up on a job that never ends. Raises ``StillProcessing``
+        while the service works on it."""
+        state = attempt.state
+        if state.get("video_blob"):
+            return state["video_blob"]
+        job_id = state.get("video_job")
+        if not job_id:
+            status = self._upload_video(account, item, attempt)
+            if status.get("blob"):  # already processed once ("already_exists")
+                attempt.remember(video_blob=status["blob"], video_job=status.get("jobId") or "")
+                return status["blob"]
+            job_id = str(status["jobId"])
+            attempt.remember(video_job=job_id, video_since=_iso(self.now()), video_sent=None)
+            if self.video_first_poll_after:
+                self.sleep(self.video_first_poll_after)  # short videos are often done by now
+        status = self._job_status(attempt, job_id)
+        blob = status.get("blob")
+        if blob:
+            attempt.remember(video_blob=blob)
+            return blob
+        job_state = str(status.get("state") or "")
+        if job_state == "JOB_STATE_FAILED":
+            self._forget_video_job(attempt)
+            raise self._job_failure(status)
+        if job_state == "JOB_STATE_COMPLETED":
+            # Done without a blob: the service lost it. A new upload is the only way on.
+            self._forget_video_job(attempt)
+            raise Transient(
+                f"Bluesky video job {job_id} completed without a blob",
+                user_message="Bluesky finished the video but did not hand it back; we will upload it again.",
+            )
+        since = _parse_moment(state.get("video_since")) or self.now()
+        if (self.now() - since).total_seconds() > self.video_processing_limit:
+            self._forget_video_job(attempt)
+            raise Permanent(
+                f"Bluesky video job {job_id} still {job_state or 'working'} after "
+                f"{self.video_processing_limit // 60} minutes",
+                user_message=f"Bluesky has been processing the video for over {self.video_processing_limit // 60} "
+                "minutes without finishing. Publish it again later, or try a shorter video.",
+            )
+        progress = status.get("progress")
+        progress = progress if isinstance(progress, int) and 0 <= progress <= 100 else None
+        words = (
+            f"Bluesky is processing the video ({progress}%)."
+            if progress is not None
+            else ("Bluesky is processing the video.")
+        )
+        raise StillProcessing(
+            f"{words} Job {job_id}, {job_state or 'state not said'}.",
+            user_message=words,
+            check_after=self.video_check_after,
+            progress=progress,
+        )
+
+    def _forget_video_job(self, attempt: PublishAttempt) -> None:
+        """A failed or lost job: the next try (a person's "publish again") uploads anew."""
+        attempt.remember(video_job=None, video_since=None, video_blob=None)
+
+    def _upload_video(self, account: AccountContext, item: MediaItem, attempt: PublishAttempt) -> dict[str, Any]:
+        """Checks, then the file streamed to ``app.bsky.video.uploadVideo``: the job status
+        it answers (with ``jobId``, or with ``blob`` for a video processed before)."""
+        if not item.path:
+            raise Permanent(
+                "Bluesky video without a local file",
+                user_message="The video file is missing from the media library; attach it again.",
+            )
+        session = self._call(account, "GET", "com.atproto.server.getSession")
+        pds = _pds_endpoint(session) or _base(account.base_url)
+        if session.get("emailConfirmed") is False and _bluesky_hosted(pds):
+            raise Permanent("Bluesky account email not confirmed", user_message=_EMAIL_NOT_CONFIRMED)
+        size = item.byte_size
+        self._check_upload_limits(account, size)
+        # The video service writes the processed video to the PDS with this token: its
+        # audience is the PDS itself (not the bsky.social entryway), 30 minutes as advised.
+        audience = f"did:web:{urlsplit(pds).hostname}"
+        expires = int(self.now().timestamp()) + 30 * 60
+        url = f"{self.video_service.rstrip('/')}/xrpc/app.bsky.video.uploadVideo"
+        params = {
+            "did": _did(account),
+            "name": f"{secrets.token_hex(6)}.{_VIDEO_EXTENSIONS.get(item.mime_type, 'mp4')}",
+        }
+        response = None
+        for fresh_token in (False, True):
+            token = self._service_token(account, audience, "com.atproto.repo.uploadBlob", expires=expires)
+            body = _UploadBody(item.path, on_progress=self._upload_heartbeat(attempt, size))
+            try:
+                response = self._video_request(
+                    "POST",
+                    url,
+                    params=params,
+                    data=body,
+                    headers={"Authorization": f"Bearer {token}", "Content-Type": item.mime_type},
+                    timeout=self.video_upload_timeout,
+                )
+            finally:
+                body.close()
+            if response.status_code == 401 and not fresh_token:
+                continue  # the service token was refused (clock skew, expired): one new one
+            break
+        status = _job_status_of(response)
+        error = str(status.get("error") or "")
+        accepted = error == "already_exists" or (not error and response.status_code < 400)
+        if status.get("blob") or (status.get("jobId") and accepted):
+            return status
+        raise self._video_refusal(response, error, str(status.get("message") or ""))
+
+    def _upload_heartbeat(self, attempt: PublishAttempt, total: int) -> Callable[[int], None]:
+        """Called as the upload streams: every few MB or seconds it remembers how far it
+        got, which renews the publishing lease (one POST of 300 MB can outlast it). A
+        worker that dies mid-upload leaves no job: the next one uploads from the start."""
+        last = {"bytes": 0, "at": time.monotonic()}
+
+        def beat(sent: int) -> None:
+            now = time.monotonic()
+            early = (
+                sent - last["bytes"] < self.video_heartbeat_bytes and now - last["at"] < self.video_heartbeat_seconds
+            )
+            if sent < total and early:
+                return
+            last["bytes"], last["at"] = sent, now
+            attempt.remember(video_sent=sent)
+
+        return beat
+
+    def _check_upload_limits(self, account: AccountContext, size: int) -> None:
+        """``app.bsky.video.getUploadLimits`` before sending anything: a refusal in words
+        (email, account too new, daily caps) instead of a wasted upload."""
+        token = self._service_token(account, self.video_service_did, "app.bsky.video.getUploadLimits")
+        response = self._video_request(
+            "GET",
+            f"{self.video_service.rstrip('/')}/xrpc/app.bsky.video.getUploadLimits",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        if response.status_code >= 400:
+            error, message = _error_parts(response)
+            raise self._video_refusal(response, error, message)
+        try:
+            limits = response.json()
+        except ValueError:
+            limits = {}
+        limits = limits if isinstance(limits, dict) else {}
+        if limits.get("canUpload") is False:
+            raise self._video_refusal(response, str(limits.get("error") or ""), str(limits.get("message") or ""))
+        videos_left, bytes_left = limits.get("remainingDailyVideos"), limits.get("remainingDailyBytes")
+        if isinstance(videos_left, int) and videos_left <= 0:
+            raise self._daily_limit(f"No daily videos left ({videos_left})")
+        if isinstance(bytes_left, int) and bytes_left < size:
+            raise self._daily_limit(f"{bytes_left} daily video bytes left, the video has {size}")
+
+    def _service_token(self, account: AccountContext, audience: str, method: str, *, expires: int | None = None) -> str:
+        params: dict[str, Any] = {"aud": audience, "lxm": method}
+        if expires:
+            params["exp"] = expires
+        body = self._call(account, "GET", "com.atproto.server.getServiceAuth", params=params)
+        token = body.get("token")
+        if not token:
+            raise Transient(
+                "getServiceAuth answered without a token",
+                user_message="Bluesky did not give us a pass for its video service; we will try again.",
+            )
+        return str(token)
+
+    def _job_status(self, attempt: PublishAttempt, job_id: str) -> dict[str, Any]:
+        """``app.bsky.video.getJobStatus`` (public: no token). A job the service no longer
+        knows is forgotten, so the retry uploads again."""
+        response = self._video_request(
+            "GET", f"{self.video_service.rstrip('/')}/xrpc/app.bsky.video.getJobStatus", params={"jobId": job_id}
+        )
+        status = _job_status_of(response)
+        if status.get("blob"):
+            return status  # "already_exists" and the like still carry the blob
+        code = response.status_code
+        if code < 400:
+            return status
+        error, message = _error_parts(response)
+        if code in (400, 404, 410) and (code != 400 or "not found" in f"{error} {message}".lower()):
+            self._forget_video_job(attempt)
+            raise Transient(
+                f"Bluesky video job {job_id} not found: {message or error}",
+                user_message="Bluesky's video service lost track of the upload; we will upload the video again.",
+                status=code,
+            )
+        refusal = self._video_refusal(response, error, message)
+        if isinstance(refusal, Permanent):
+            self._forget_video_job(attempt)  # a person's "publish again" starts anew
+        raise refusal
+
+    def _job_failure(self, status: dict[str, Any]) -> Permanent:
+        code = str(status.get("failureCode") or "")
+        said = str(status.get("message") or status.get("error") or code or "failed")
+        user_message = _JOB_FAILURES.get(code) or _JOB_FAILURES["generic_failure"]
+        failure = Permanent(f"Bluesky video job {status.get('jobId', '')} failed: {said}", user_message=user_message)
+        failure.error = code
+        return failure
+
+    def _video_request(self, method: str, url: str, **kwargs) -> requests.Response:
+        """A call to the video service. Nothing it does can publish a post, so a lost
+        answer is only worth a retry (``Transient``), never a lookup."""
+        try:
+            return self.http.request(method, url, **kwargs)
+        except OutcomeUnknown as exc:
+            raise Transient(
+                exc.message,
+                user_message="The connection to Bluesky's video service dropped; we will try again.",
+            ) from exc
+
+    def _daily_limit(self, message: str) -> RateLimited:
+        hours = self.video_daily_limit_retry / 3600
+        return RateLimited(
+            message,
+            retry_after=self.video_daily_limit_retry,
+            user_message="This account has reached Bluesky's daily limit for video uploads; "
+            f"we will try again in {hours:g} hour{'s' if hours != 1 else ''}.",
+            status=429,
+        )
+
+    def _video_refusal(self, response: requests.Response, error: str, message: str) -> PlatformError:
+        """The video service's (or its limits') refusal in the error vocabulary."""
+        status = response.status_code
+        said = message or error or f"HTTP {status}"
+        words = f"{error} {message}".lower()
+        if error == "unconfirmed_email" or ("email" in words and "confirm" in words):
+            return Permanent(said, user_message=_EMAIL_NOT_CONFIRMED, status=status)
+        if error == "DailyLimitExceeded" or "daily" in words:
+            return self._daily_limit(said)
+        if status == 429 or error == "RateLimitExceeded":
+            return rate_limited(said, label=self.label, retry_after=self._retry_after(response), status=status)
+        if status == 413 or error == "VideoTooLarge":
+            return Permanent(said, user_message="The video is too large for Bluesky (300 MB at most).", status=status)
+        if error == "VideoTooLong":
+            return Permanent(said, user_message="The video is too long for Bluesky (3 minutes at most).", status=status)
+        if error == "BadAspectRatio":
+            return Permanent(said, user_message=f"Bluesky does not take the video's shape. {_CONVERT}", status=status)
+        if "not old enough" in words:
+            return Permanent(
+                said,
+                user_message="This Bluesky account is too new to post videos yet. Publish it again in a few days.",
+                status=status,
+            )
+        if error == "UploadForbidden" or "not allowed" in words:
+            return Permanent(said, user_message="Bluesky does not allow this account to post videos.", status=status)
+        if status == 401:
+            return Transient(
+                said,
+                user_message="Bluesky's video service did not accept our pass for this account; we will try again.",
+                status=status,
+            )
+        if (
+            status >= 500
+            or status == 408
+            or error in ("ServiceOverloaded", "TooManyOpenUploads")
+            or "disabled" in words
+            or "upload stats" in words
+        ):
+            return Transient(
+                said, user_message="Bluesky's video service is busy or unavailable; we will try again.", status=status
+            )
+        if "unsupported" in words or "format" in words or "codec" in words:
+            return Permanent(said, user_message=f"Bluesky cannot take this video's format. {_CONVERT}", status=status)
+        return Permanent(said, user_message=f"Bluesky refused the video: {said}", status=status)
 
     def _reply_ref(self, account: AccountContext, parent_uri: str) -> dict[str, Any]:
         # A reply names both its parent and the thread's root; the parent's own record
@@ -662,6 +1009,61 @@ def _error_parts(response: requests.Response) -> tuple[str, str]:
     if not isinstance(body, dict):
         return "", ""
     return str(body.get("error") or ""), str(body.get("message") or "")
+
+
+def _job_status_of(response: requests.Response) -> dict[str, Any]:
+    """The job status in a video service answer: the lexicon wraps it as ``{jobStatus}``,
+    the service has also answered it bare (and the tutorial reads it bare): both."""
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    if not isinstance(body, dict):
+        return {}
+    inner = body.get("jobStatus")
+    return inner if isinstance(inner, dict) else body
+
+
+def _pds_endpoint(session: dict[str, Any]) -> str:
+    """The account's own PDS from the DID document in its session (``#atproto_pds``): a
+    bsky.social login is served by a ``*.host.bsky.network`` PDS, the audience of a
+    service token for it."""
+    doc = session.get("didDoc")
+    services = doc.get("service") if isinstance(doc, dict) else None
+    for service in services if isinstance(services, list) else []:
+        if isinstance(service, dict) and str(service.get("id", "")).endswith("#atproto_pds"):
+            endpoint = str(service.get("serviceEndpoint") or "")
+            if urlsplit(endpoint).scheme in ("http", "https") and urlsplit(endpoint).hostname:
+                return endpoint.rstrip("/")
+    return ""
+
+
+def _bluesky_hosted(pds: str) -> bool:
+    """Bluesky's own PDSes, whose accounts need a confirmed email to post video."""
+    host = (urlsplit(pds).hostname or "").lower()
+    return host == "bsky.social" or host.endswith((".bsky.network", ".bsky.social"))
+
+
+def _parse_moment(value: Any) -> dt.datetime | None:
+    try:
+        return parse_iso(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+class _UploadBody(FileRange):
+    """The whole file as an upload body (exact ``Content-Length``, read from disk as the
+    connection asks), telling ``on_progress`` how many bytes have gone."""
+
+    def __init__(self, path: str, *, on_progress: Callable[[int], None]):
+        super().__init__(path)
+        self._on_progress = on_progress
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = super().read(size)
+        if chunk:
+            self._on_progress(self.length - self._left)
+        return chunk
 
 
 def _iso(moment: dt.datetime) -> str:
