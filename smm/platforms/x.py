@@ -533,8 +533,8 @@ class XAdapter(Adapter):
         progress = progress if isinstance(progress, int) and not isinstance(progress, bool) else None
         done = f" ({progress}% done)" if progress is not None else ""
         raise StillProcessing(
+            # The post page adds "; we check again at ..." to these words.
             f"X is processing the video{done}",
-            user_message=f"X is processing the video{done}; it will be posted as soon as X is ready.",
             check_after=_number(processing.get("check_after_secs")) or DEFAULT_CHECK_AFTER,
             progress=progress,
         )
