@@ -24,12 +24,14 @@ def build_content(target: PostTarget) -> PostContent:
     post = target.post
     text = target.text if target.text.strip() else post.text
     # Instagram takes only JPEG: a PNG or WebP goes out as a JPEG made of it (kept beside it).
-    to_jpeg = getattr(get_adapter(target.account.network), "converts_to_jpeg", ())
+    adapter = get_adapter(target.account.network)
+    to_jpeg = getattr(adapter, "converts_to_jpeg", ())
+    options = dict(target.options or {})
     media = []
     for row in PostMedia.objects.filter(post=post).select_related("asset").order_by("order", "id"):
         asset = row.asset
         if asset.is_video:
-            media.append(video_item(asset))
+            media.append(video_for(adapter, asset, options))
             continue
         name, mime_type = asset.file.name, asset.mime_type
         filename = (asset.original_name or name.rsplit("/", 1)[-1])[:100]
@@ -65,7 +67,37 @@ def build_content(target: PostTarget) -> PostContent:
             )
         )
     text, link = rewrite_links(target, text, post.link or None)  # UTM and short links (links app)
-    return PostContent(text=text, media=media, link=link, options=dict(target.options or {}))
+    return PostContent(text=text, media=media, link=link, options=options)
+
+
+def video_for(adapter, asset, options: dict) -> MediaItem:
+    """The video a target sends: the original, unless the network would refuse it only
+    for reasons a conversion cures (type, codec, frame rate, dimensions); then the
+    newest finished conversion (posts/transcode.py), or a Permanent failure that says how
+    to convert it when there is none. A video refused for what a conversion does not cure
+    (length, size) goes as it is: the adapter's own checks refuse it in words."""
+    from posts import transcode
+    from smm.platforms.video import CURABLE
+
+    if asset.processing != asset.Processing.READY:
+        raise Permanent(
+            f"Video {asset.pk} is {asset.processing}, not ready",
+            user_message=f"The video “{asset}” is still being converted (or its conversion failed); "
+            "wait until the media library shows it ready, then send the post again.",
+        )
+    item = video_item(asset)
+    problems = adapter.video_problems(PostContent(text="", media=[item], options=options))
+    if not problems or any(p.code not in CURABLE for p in problems):
+        return item
+    conversion = transcode.ready_conversion(asset)
+    if conversion is not None:
+        return video_item(conversion)
+    why = " ".join(p.message for p in problems)
+    raise Permanent(
+        f"{adapter.label} would refuse video {asset.pk} and it has no conversion: {why}",
+        user_message=f"{why} Convert it: in the media library choose “Convert for every network” on "
+        f"“{asset}” (or “Convert it” in the composer's checks), then send the post again.",
+    )
 
 
 def video_item(asset) -> MediaItem:
