@@ -25,6 +25,9 @@ from smm.platforms.text import mastodon_length
 
 MAX_CHARACTERS = 500
 MAX_MEDIA = 4
+# Mastodon's words (media_attachments.validations), answered as 422 without a prefix.
+NOT_READY = "Cannot attach files that have not finished processing. Try again in a moment!"
+VIDEO_WITH_IMAGES = "Cannot attach a video to a post that already contains images"
 # Mastodon's stock poll limits (configuration.polls of /api/v2/instance).
 POLL_MAX_OPTIONS = 4
 POLL_MAX_CHARACTERS = 50
@@ -177,6 +180,10 @@ def _store(account: SandboxAccount, new: NewStatus, *, now=None) -> SandboxStatu
         if item is None or (item.status_id is not None):
             raise ValidationFailed("Media attachments are invalid")
         media.append(item)
+    if any(item.is_video for item in media) and len(media) > 1:
+        raise Refused(VIDEO_WITH_IMAGES)
+    if not all(item.processed for item in media):
+        raise Refused(NOT_READY)
     created_at = now or timezone.now()
     poll = new.poll or {}
     status = SandboxStatus.objects.create(

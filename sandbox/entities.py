@@ -110,7 +110,11 @@ def account_json(account: SandboxAccount, base: str, *, with_source: bool = Fals
 
 
 def media_json(media: SandboxMedia, request) -> dict:
-    url = request.build_absolute_uri(media.file.url) if media.file else None
+    """Mastodon's MediaAttachment. A video being processed has ``url`` null (as Mastodon's
+    serializer gives it) and its poster as ``preview_url``."""
+    processed = media.processed
+    url = request.build_absolute_uri(media.file.url) if media.file and processed else None
+    preview = request.build_absolute_uri(media.preview.url) if media.preview else url
     meta = {}
     if media.width and media.height:
         original = {
@@ -119,12 +123,23 @@ def media_json(media: SandboxMedia, request) -> dict:
             "size": f"{media.width}x{media.height}",
             "aspect": round(media.width / media.height, 4),
         }
+        if media.is_video:
+            if media.frame_rate:
+                original["frame_rate"] = f"{round(media.frame_rate)}/1"
+            if media.duration is not None:
+                original["duration"] = round(media.duration, 3)
         meta = {"original": original, "small": original}
+    if media.mime_type.startswith("image/"):
+        kind = "image"
+    elif media.is_video:
+        kind = "video"
+    else:
+        kind = "unknown"
     return {
         "id": str(media.pk),
-        "type": "image" if media.mime_type.startswith("image/") else "unknown",
+        "type": kind,
         "url": url,
-        "preview_url": url,
+        "preview_url": preview,
         "remote_url": None,
         "text_url": None,
         "meta": meta,

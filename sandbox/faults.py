@@ -11,7 +11,8 @@ Keys: ``latency_ms`` (added to every API answer), ``rate_429``, ``rate_503``,
 ``timeout_rate``, ``drop_after_store_rate`` (shares between 0 and 1), ``retry_after``
 (seconds announced with a 429, default 30), ``timeout_ms`` (how long a "timeout" stalls
 before answering 504, default 30000: past the adapters' 20 s read timeout), and ``seed``
-(makes the sequence of random draws repeatable within one server process).
+(makes the sequence of random draws repeatable within one server process); for video,
+``video_processing_ms`` (default 2000), ``upload_delay_ms`` and ``video_size_limit``.
 
 "Drop after store" stores the status, then closes the client's connection without an
 answer: the client sees "connection closed without response", exactly what a crash
@@ -43,6 +44,12 @@ KEYS = {
     "retry_after": float,
     "timeout_ms": float,
     "seed": int,
+    # Video knobs (not faults, but what a running server does, switched the same way):
+    # how long a video "processes" after its upload, how long a video upload takes to answer, and the
+    # largest video taken (bytes; a benchmark's 300 MB video is over Mastodon's 99 MB).
+    "video_processing_ms": float,
+    "upload_delay_ms": float,
+    "video_size_limit": int,
 }
 
 _lock = threading.Lock()

@@ -110,9 +110,23 @@ class SandboxMedia(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Video, as Mastodon keeps it: processed after the upload is answered (202), ready at
+    # ``ready_at`` (None: at once, as images are); its poster frame; what the probe read.
+    ready_at = models.DateTimeField(null=True, blank=True)
+    preview = models.FileField(upload_to="sandbox/%Y/%m/", blank=True)
+    duration = models.FloatField(null=True, blank=True)
+    frame_rate = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
+
+    @property
+    def is_video(self) -> bool:
+        return self.mime_type.startswith("video/")
+
+    @property
+    def processed(self) -> bool:
+        return self.ready_at is None or self.ready_at <= timezone.now()
 
 
 class SandboxStatus(models.Model):
