@@ -30,6 +30,7 @@ from smm.platforms.base import (
     PublishAttempt,
     PublishResult,
     RateLimited,
+    StillProcessing,
     Transient,
     UnreadableAnswer,
     WebhookItem,
@@ -54,10 +55,18 @@ DEFAULT_RATE_LIMIT_WAIT = 300.0
 THROTTLE_CODES = frozenset({4, 17, 32, 613}) | frozenset(range(80001, 80015))
 AUTH_CODES = frozenset({190, 102})  # 190 expired/invalid token, 102 session invalid
 DUPLICATE_CODE = 506
+# Instagram's media_publish answer for a container not yet ready (code 9007).
+MEDIA_NOT_READY = 2207027
 # 1 "unknown error" and 2 "service temporarily unavailable" are documented as retryable.
 TRANSIENT_CODES = frozenset({1, 2})
 
 USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-App-Usage", "X-Ad-Account-Usage")
+
+# Video waits. Meta's advice for video containers (Threads troubleshooting, Instagram
+# content publishing): look again after about 30 s, then about once a minute. The
+# engine comes back after these; no worker waits meanwhile (``StillProcessing``).
+VIDEO_FIRST_CHECK = 30.0
+VIDEO_NEXT_CHECK = 60.0
 
 
 def retry_after_from_usage(headers) -> float:
@@ -169,10 +178,15 @@ class MetaGraphAdapter(Adapter):
     container_poll_attempts: ClassVar[int] = 10
     container_poll_interval: ClassVar[float] = 3.0
 
+    # How long a network may process a video before we stop waiting (seconds since the
+    # first "still processing"). Each network sets its own.
+    video_processing_limit: ClassVar[float] = 15 * 60
+
     def __init__(self, app=None, *, http=None):
         super().__init__(app, http=http)
-        # An attribute rather than a call to time.sleep, so tests pass a no-op.
+        # Attributes rather than calls to time.sleep / time.time, so tests pass their own.
         self.sleep = time.sleep
+        self.clock = time.time
 
     # --- webhooks: Meta's envelope is {"object", "entry": [{"id", "time", "changes"}]} --------
 
@@ -261,6 +275,41 @@ class MetaGraphAdapter(Adapter):
         """``GET /{object}/insights?metric=...`` as ``{"views": 12, ...}`` (see ``insight_values``)."""
         return insight_values(self.graph("GET", f"{object_id}/insights", token, params={"metric": metrics}))
 
+    # --- video processing waits ---------------------------------------------------------
+
+    def still_processing(self, attempt: PublishAttempt, *, noun: str = "video") -> PlatformError:
+        """What to raise while the network processes a video: ``StillProcessing`` (come back
+        in 30 s the first time, then every minute), or ``Permanent`` once it has taken longer
+        than ``video_processing_limit``. The first wait's time is kept in the attempt's state
+        (``processing_since``) so the limit spans the engine's calls; giving up clears it, so
+        a person's retry waits afresh."""
+        now_ = self.clock()
+        since = attempt.state.get("processing_since")
+        if not isinstance(since, int | float):
+            attempt.remember(processing_since=now_)
+            return StillProcessing(
+                f"{self.label} is processing the {noun}",
+                check_after=VIDEO_FIRST_CHECK,
+                user_message=f"{self.label} is processing the {noun}; we will check again in a moment.",
+            )
+        waited = now_ - since
+        if waited > self.video_processing_limit:
+            attempt.remember(processing_since=None)
+            minutes = round(self.video_processing_limit / 60)
+            return Permanent(
+                f"{self.label} was still processing the {noun} after {waited:.0f} s",
+                user_message=(
+                    f"{self.label} was still processing the {noun} after {minutes} minutes, much longer than "
+                    "usual, so we stopped waiting. Send it again later, or convert the video to MP4 (H.264) "
+                    "first: it processes faster."
+                ),
+            )
+        return StillProcessing(
+            f"{self.label} is still processing the {noun} ({waited:.0f} s so far)",
+            check_after=VIDEO_NEXT_CHECK,
+            user_message=f"{self.label} is still processing the {noun}; we will check again in a minute.",
+        )
+
     # --- containers (Instagram, Threads) -----------------------------------------------
 
     def container_status(self, token: str, container_id: str) -> tuple[str, str]:
@@ -333,6 +382,104 @@ class MetaGraphAdapter(Adapter):
         media_id = self.created_id(publish_path, token, data={"creation_id": container_id})
         attempt.remember(media_id=media_id)
         return self.media_result(token, media_id)
+
+    # --- video containers: processed over minutes, so waited for by the engine ----------
+
+    def explain_container_error(self, detail: str) -> str:
+        """Why a container failed, in a marketer's words; each network words its own codes."""
+        return f"{self.label} could not process the media: {detail or 'no reason given'}."
+
+    def container_failed(self, container_id: str, detail: str, *, item: int | None = None) -> Permanent:
+        words = self.explain_container_error(detail)
+        if item is not None:
+            words = f"Item {item} of the carousel: {words}"
+        return Permanent(f"Media container {container_id} failed: {detail or 'no reason given'}", user_message=words)
+
+    def publish_processed(
+        self,
+        account: AccountContext,
+        attempt: PublishAttempt,
+        *,
+        create,
+        publish_path: str,
+        find_published,
+        noun: str = "video",
+    ) -> PublishResult:
+        """The container flow for video: like ``publish_container``, but a container still
+        IN_PROGRESS raises ``StillProcessing`` (the engine calls again later, and this
+        carries on with the remembered container) instead of a worker polling for minutes.
+
+        ``create()`` may itself raise ``StillProcessing`` (a carousel whose items are still
+        processing; it remembers them). A stored container that failed (ERROR) is forgotten
+        and refused with the network's reason; one that EXPIRED (24 h unpublished) is
+        replaced. Publishing happens only at FINISHED, once.
+        """
+        token = self.token(account)
+        container_id = attempt.state.get("container_id")
+        status = detail = ""
+        if container_id:
+            status, detail = self.container_status(token, container_id)
+            if status == "PUBLISHED":
+                return self._published_already(container_id, find_published)
+            if status in ("EXPIRED", "ERROR"):
+                # Never published: forget it and its carousel items, so any next try starts afresh.
+                attempt.remember(container_id=None, children=None, processing_since=None)
+                if status == "ERROR":
+                    raise self.container_failed(container_id, detail)
+                container_id = None
+        if not container_id:
+            container_id = create()
+            attempt.remember(container_id=container_id)
+            status, detail = self.container_status(token, container_id)
+            if status == "ERROR":
+                attempt.remember(container_id=None, children=None, processing_since=None)
+                raise self.container_failed(container_id, detail)
+        if status != "FINISHED":
+            raise self.still_processing(attempt, noun=noun)
+        try:
+            media_id = self.created_id(publish_path, token, data={"creation_id": container_id})
+        except Permanent as exc:
+            if f"subcode {MEDIA_NOT_READY}" in exc.message:
+                # "The media is not ready for publishing, please wait for a moment"
+                raise self.still_processing(attempt, noun=noun) from exc
+            raise
+        attempt.remember(media_id=media_id)
+        return self.media_result(token, media_id)
+
+    def _published_already(self, container_id: str, find_published) -> PublishResult:
+        found = find_published()
+        if found is not None:
+            return found
+        raise OutcomeUnknown(f"Container {container_id} is published but its post was not found")
+
+    def processed_children(
+        self, token: str, user_id: str, bodies: list[dict[str, str]], attempt: PublishAttempt, *, noun: str
+    ) -> list[str]:
+        """A carousel's item containers, made once each (each id remembered as it comes),
+        all FINISHED; else ``StillProcessing`` (come back later) or ``Permanent`` (an item
+        failed: the network's reason, and which item)."""
+        children = [str(child) for child in attempt.state.get("children") or []]
+        for body in bodies[len(children) :]:
+            children.append(str(self.graph("POST", f"{user_id}/{self.media_edge}", token, data=body)["id"]))
+            attempt.remember(children=children)
+        waiting = False
+        for number, child_id in enumerate(children, start=1):
+            status, detail = self.container_status(token, child_id)
+            if status == "ERROR":
+                attempt.remember(children=None, processing_since=None)
+                raise self.container_failed(child_id, detail, item=number)
+            if status == "EXPIRED":
+                attempt.remember(children=None, processing_since=None)
+                raise Transient(
+                    f"Carousel item container {child_id} expired",
+                    user_message=f"{self.label} dropped the prepared carousel because it waited too long; "
+                    "we will prepare it again.",
+                )
+            if status != "FINISHED":
+                waiting = True
+        if waiting:
+            raise self.still_processing(attempt, noun=noun)
+        return children
 
     def media_result(self, token: str, media_id: str) -> PublishResult:
         data = self.graph("GET", media_id, token, params={"fields": "permalink,timestamp"})
@@ -436,21 +583,47 @@ class ContainerGraphAdapter(MetaGraphAdapter):
             state=state,
         )
 
-    def create_container(self, token: str, user_id: str, content: PostContent) -> str:
-        """Make the container that publishes ``content``; returns its id."""
+    def create_container(
+        self, token: str, user_id: str, content: PostContent, *, attempt: PublishAttempt | None = None
+    ) -> str:
+        """Make the container that publishes ``content``; returns its id. With video, the
+        carousel items are remembered in ``attempt`` as they are made (see ``processed_children``)."""
         raise NotImplementedError
 
     def publish(self, account: AccountContext, content: PostContent, attempt: PublishAttempt) -> PublishResult:
         self.raise_problems(self.validate(content))
         token = self.token(account)
         user_id = self.user_id(account)
+        return self.publish_content(
+            account, content, attempt, find_published=lambda: self.find_recent(token, user_id, content.text)
+        )
+
+    def publish_content(
+        self, account: AccountContext, content: PostContent, attempt: PublishAttempt, *, find_published
+    ) -> PublishResult:
+        """Images and text: the container is polled briefly here (it is ready in seconds).
+        Video: the engine comes back while the network processes it (``publish_processed``)."""
+        token = self.token(account)
+        user_id = self.user_id(account)
+        if self.videos_of(content):
+            return self.publish_processed(
+                account,
+                attempt,
+                create=lambda: self.create_container(token, user_id, content, attempt=attempt),
+                publish_path=f"{user_id}/{self.publish_edge}",
+                find_published=find_published,
+            )
         return self.publish_container(
             account,
             attempt,
             create=lambda: self.create_container(token, user_id, content),
             publish_path=f"{user_id}/{self.publish_edge}",
-            find_published=lambda: self.find_recent(token, user_id, content.text),
+            find_published=find_published,
         )
+
+    def carousel_item(self, item: MediaItem) -> dict[str, str]:
+        """The fields of one carousel item's container (image or video)."""
+        raise NotImplementedError
 
     def create_carousel(
         self, token: str, user_id: str, items: list[MediaItem], *, child: dict[str, str], parent: dict[str, str]

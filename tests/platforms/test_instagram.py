@@ -53,7 +53,7 @@ def permalink(rsps, media_id):
 
 def test_media_is_required(adapter):
     problems = adapter.validate(PostContent(text="Hello"))
-    assert [p.message for p in problems] == ["Instagram needs at least one image."]
+    assert [p.message for p in problems] == ["Instagram needs at least one image or video."]
 
 
 def test_caption_exactly_at_limit_passes_and_one_over_fails(adapter):
@@ -243,7 +243,7 @@ def test_retry_reuses_the_stored_container(rsps, adapter, account):
 def test_validation_failure_is_permanent_before_any_request(adapter, account):
     with pytest.raises(Permanent) as caught:
         adapter.publish(account, PostContent(text="no image"), PublishAttempt("k"))
-    assert caught.value.user_message == "Instagram needs at least one image."
+    assert caught.value.user_message == "Instagram needs at least one image or video."
 
 
 def test_expired_token_is_auth_expired(rsps, adapter, account):
@@ -339,6 +339,7 @@ def test_post_metrics_map_views_and_leave_clicks_unreported(rsps, adapter, accou
         f"{G}/m1/insights",
         json=lifetime_insights(views=900, reach=700, likes=50, comments=4, saved=3),
     )
+    rsps.add(responses.GET, f"{G}/m1", json={"media_type": "IMAGE", "media_product_type": "FEED", "id": "m1"})
     # when
     metrics = adapter.fetch_post_metrics(account, ["m1"])["m1"]
     # then
@@ -346,6 +347,7 @@ def test_post_metrics_map_views_and_leave_clicks_unreported(rsps, adapter, accou
     assert (metrics.impressions, metrics.reach, metrics.likes, metrics.comments, metrics.saves) == (900, 700, 50, 4, 3)
     assert metrics.shares is None
     assert metrics.clicks is None
+    assert metrics.video_views is None  # an image's views are not video views
 
 
 def test_account_metrics_read_follower_totals(rsps, adapter, account):

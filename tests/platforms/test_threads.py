@@ -268,10 +268,12 @@ def test_post_metrics(rsps, adapter, account):
         f"{G}/t1/insights",
         json=lifetime_insights(views=300, likes=20, replies=2, reposts=3, quotes=1),
     )
+    rsps.add(responses.GET, f"{G}/t1", json={"media_type": "TEXT_POST", "id": "t1"})
     metrics = adapter.fetch_post_metrics(account, ["t1"])["t1"]
     assert rsps.calls[0].request.params["metric"] == "views,likes,replies,reposts,quotes"
     assert (metrics.impressions, metrics.likes, metrics.comments, metrics.shares) == (300, 20, 2, 4)
     assert metrics.reach is None and metrics.saves is None and metrics.clicks is None
+    assert metrics.video_views is None  # a text post has no video views
 
 
 def test_account_followers(rsps, adapter, account):
