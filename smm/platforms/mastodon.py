@@ -73,6 +73,9 @@ VIDEO_CHECK_AFTER = 5.0
 VIDEO_PROCESSING_LIMIT = dt.timedelta(minutes=30)
 # Connect, and read once the whole file is sent: the server stores it before it answers.
 VIDEO_UPLOAD_TIMEOUT = (10, 300)
+# A long upload is one request: while it goes, the bytes sent are remembered this often,
+# which renews the publishing lease (the sweeper leaves a target that is still sending).
+VIDEO_UPLOAD_RENEW_EVERY = 10.0
 # A status naming media still being processed is refused with 422 and these words (check:
 # quoted by many clients, not read in Mastodon's own source): not a failure, we wait.
 NOT_FINISHED = "not finished processing"
@@ -616,7 +619,7 @@ class MastodonAdapter(Adapter):
                     user_message="Mastodon is processing the video; we will post it as soon as it is ready.",
                     check_after=VIDEO_CHECK_AFTER,
                 )
-        media_id, ready = self._upload_video(account, item)
+        media_id, ready = self._upload_video(account, item, attempt)
         attempt.remember(
             video_media_id=media_id,
             video_uploaded_at=self.now().isoformat(),
@@ -645,11 +648,13 @@ class MastodonAdapter(Adapter):
                 "or send it again later.",
             )
 
-    def _upload_video(self, account: AccountContext, item: MediaItem) -> tuple[str, bool]:
+    def _upload_video(self, account: AccountContext, item: MediaItem, attempt: PublishAttempt) -> tuple[str, bool]:
         """``POST /api/v2/media`` with the video streamed from disk (multipart, exact
         Content-Length, never the whole file in memory), its alt text as ``description``
-        and its poster frame as ``thumbnail``. Returns (media id, processed already)."""
-        from requests_toolbelt import MultipartEncoder
+        and its poster frame as ``thumbnail``. Returns (media id, processed already).
+        Mastodon has no resumable upload: a worker that dies mid-way leaves no media id,
+        and the next attempt sends the file again."""
+        from requests_toolbelt import MultipartEncoder, MultipartEncoderMonitor
 
         if not item.path or not os.path.exists(item.path):
             raise Permanent(
@@ -665,7 +670,14 @@ class MastodonAdapter(Adapter):
             if item.thumbnail_path and os.path.exists(item.thumbnail_path):
                 poster = files.enter_context(open(item.thumbnail_path, "rb"))
                 fields["thumbnail"] = ("poster.jpg", poster, "image/jpeg")
-            body = MultipartEncoder(fields=fields)
+            renewed = [time.monotonic()]
+
+            def sending(monitor: MultipartEncoderMonitor) -> None:
+                if time.monotonic() - renewed[0] >= VIDEO_UPLOAD_RENEW_EVERY:
+                    renewed[0] = time.monotonic()
+                    attempt.remember(video_upload_sent=monitor.bytes_read)
+
+            body = MultipartEncoderMonitor(MultipartEncoder(fields=fields), sending)
             token = account.credentials.get("access_token", "")
             response = self.http.request(
                 "POST",

@@ -10,7 +10,7 @@ import os
 
 import pytest
 import requests
-from requests_toolbelt import MultipartEncoder
+from requests_toolbelt import MultipartEncoderMonitor
 
 from posts.video import make_clip, poster_frame
 from smm.platforms.base import (
@@ -165,7 +165,7 @@ def test_a_video_is_streamed_then_waited_for_then_posted_once(adapter, account, 
     # then: the file went as a multipart stream (file, alt text as description, poster as
     # thumbnail)...
     (url, body, files), *_ = adapter.bodies
-    assert url == MEDIA and isinstance(body, MultipartEncoder) and files is None
+    assert url == MEDIA and isinstance(body, MultipartEncoderMonitor) and files is None
     parts = multipart_parts(network.calls[0].request)
     with open(clip["path"], "rb") as fh:
         assert parts["file"] == ("clip.mp4", fh.read(), "video/mp4")
@@ -194,6 +194,23 @@ def test_a_video_is_streamed_then_waited_for_then_posted_once(adapter, account, 
     assert status_call.headers["Idempotency-Key"] == "target-7-key"
     assert result.remote_id == "109372843234390310"
     assert result.url == f"{BASE}/@brand/109372843234390310"
+
+
+def test_a_long_upload_renews_the_lease_as_it_goes(adapter, account, attempt, network, clip, saved, monkeypatch):
+    # given: renewing on every piece read (a real upload renews every few seconds)
+    from smm.platforms import mastodon
+
+    monkeypatch.setattr(mastodon, "VIDEO_UPLOAD_RENEW_EVERY", 0)
+    network.post(MEDIA, json=media_json(), status=202)
+
+    with pytest.raises(StillProcessing):
+        adapter.publish(account, video_post(clip), attempt)
+
+    # then: the bytes sent were remembered (each save renews the lease) while it went
+    # (``responses`` reads the body in one go; requests reads it piece by piece)
+    sent = [state["video_upload_sent"] for state in saved if "video_media_id" not in state]
+    assert sent and sent == sorted(sent)
+    assert sent[-1] == int(network.calls[0].request.headers["Content-Length"]) > os.path.getsize(clip["path"])
 
 
 def test_a_video_processed_at_once_is_posted_in_the_same_call(adapter, account, attempt, network, clip):
