@@ -550,18 +550,22 @@ class BlueskyAdapter(Adapter):
         State kept in the attempt: ``video_job`` once the upload is in (a later call only
         polls it), ``video_blob`` once processed (a later call goes straight to the post),
         ``video_since`` to give up on a job that never ends. Raises ``StillProcessing``
-        while the service works on it."""
+        while the service works on it. What is kept belongs to one file (``video_of``): a
+        post whose video was replaced between two tries starts over with the new one."""
         state = attempt.state
+        which = f"{item.path}|{item.byte_size}"
+        if state.get("video_of") not in (None, which):
+            self._forget_video_job(attempt)
         if state.get("video_blob"):
             return state["video_blob"]
         job_id = state.get("video_job")
         if not job_id:
             status = self._upload_video(account, item, attempt)
             if status.get("blob"):  # already processed once ("already_exists")
-                attempt.remember(video_blob=status["blob"], video_job=status.get("jobId") or "")
+                attempt.remember(video_blob=status["blob"], video_job=status.get("jobId") or "", video_of=which)
                 return status["blob"]
             job_id = str(status["jobId"])
-            attempt.remember(video_job=job_id, video_since=_iso(self.now()), video_sent=None)
+            attempt.remember(video_job=job_id, video_since=_iso(self.now()), video_sent=None, video_of=which)
             if self.video_first_poll_after:
                 self.sleep(self.video_first_poll_after)  # short videos are often done by now
         status = self._job_status(attempt, job_id)
@@ -591,11 +595,7 @@ class BlueskyAdapter(Adapter):
             )
         progress = status.get("progress")
         progress = progress if isinstance(progress, int) and 0 <= progress <= 100 else None
-        words = (
-            f"Bluesky is processing the video ({progress}%)."
-            if progress is not None
-            else ("Bluesky is processing the video.")
-        )
+        words = "Bluesky is processing the video" + (f" ({progress}%)." if progress is not None else ".")
         raise StillProcessing(
             f"{words} Job {job_id}, {job_state or 'state not said'}.",
             user_message=words,
@@ -605,7 +605,7 @@ class BlueskyAdapter(Adapter):
 
     def _forget_video_job(self, attempt: PublishAttempt) -> None:
         """A failed or lost job: the next try (a person's "publish again") uploads anew."""
-        attempt.remember(video_job=None, video_since=None, video_blob=None)
+        attempt.remember(video_job=None, video_since=None, video_blob=None, video_of=None)
 
     def _upload_video(self, account: AccountContext, item: MediaItem, attempt: PublishAttempt) -> dict[str, Any]:
         """Checks, then the file streamed to ``app.bsky.video.uploadVideo``: the job status

@@ -433,6 +433,22 @@ def test_with_a_blob_saved_it_goes_straight_to_the_record(rsps, adapter, account
     assert sent_json(rsps.calls[0])["record"]["embed"]["video"] == BLOB
 
 
+def test_a_video_replaced_between_tries_is_uploaded_anew(network, adapter, account, clip, tmp_path):
+    other = make_clip(tmp_path / "other.mp4", seconds=1, label="NEW")
+    attempt = PublishAttempt(
+        idempotency_key="target-7",
+        state={"video_job": "job-0", "video_blob": {**BLOB, "size": 1}, "video_of": f"{clip}|{os.path.getsize(clip)}"},
+    )
+    service = Service(network, jobs=[job("JOB_STATE_COMPLETED", blob=BLOB)])
+    create_record_ok(network)
+
+    adapter.publish(account, PostContent(text="Cold brew", media=[video_item(other)]), attempt)
+
+    assert [upload["data"] for upload in service.uploads] == [read(other)]
+    [create] = calls_to(network, f"{XRPC}/com.atproto.repo.createRecord")
+    assert sent_json(create)["record"]["embed"]["video"] == BLOB
+
+
 def test_a_record_key_saved_before_a_lost_answer_is_looked_up_not_posted_twice(
     network, adapter, account, attempt, clip
 ):
