@@ -96,7 +96,9 @@ PROCESSING_LIMIT = dt.timedelta(minutes=30)
 DEFAULT_CHECK_AFTER = 5
 # Words in a 4xx answer to an upload step or to the post meaning the media id is unknown
 # or expired (X documents only "a Bad Request (HTTP 4xx)" for an expired id (check)).
-MEDIA_GONE_HINTS = ("expire", "media id", "media_id", "invalid media")
+MEDIA_GONE_HINTS = ("expire", "media id", "media_id")
+# Statuses of X refusing the video itself (not the account's access): said in video words.
+VIDEO_REFUSALS = (400, 413, 415, 422)
 # Where a tweet's address may point (what people copy from the app or an old link).
 _HOSTS = {"x.com", "www.x.com", "twitter.com", "www.twitter.com", "mobile.twitter.com", "mobile.x.com"}
 _STATUS_PATH = re.compile(r"/(i/web|[A-Za-z0-9_]+)/status(?:es)?/(\d+)/?")
@@ -471,7 +473,7 @@ class XAdapter(Adapter):
                 "we will carry on from the last part X received.",
             ) from exc
         except Permanent as exc:
-            if exc.status is not None:  # X's own refusal (not ours, like a missing file)
+            if exc.status in VIDEO_REFUSALS:  # X refused the file (a 403 keeps its access words)
                 exc.user_message = _video_refusal(exc.message)
             raise
 
@@ -716,7 +718,10 @@ class _PartBody:
 def _media_data(body: dict[str, Any]) -> dict[str, Any]:
     data = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data, dict):
-        raise Transient("X answered the video upload without its data", user_message="X answered oddly; we will retry.")
+        raise Transient(
+            "X answered the video upload without its data",
+            user_message="X gave an answer we could not read while uploading the video; we will try again.",
+        )
     return data
 
 

@@ -328,6 +328,35 @@ def test_an_expired_token_mid_upload_is_refreshed_and_the_segment_sent_whole_aga
     assert account.credentials["access_token"] == "access-2"
 
 
+def test_a_server_error_on_finalize_finalizes_again_without_sending_segments_again(
+    adapter, network, account, attempt, clip
+):
+    network.post(INIT_URL, json=initialized())
+    network.post(APPEND_RE, body=b"", status=204)
+    network.post(f"{API}/2/media/upload/{MEDIA_ID}/finalize", json={"title": "Internal Error"}, status=500)
+    with pytest.raises(Transient):
+        adapter.publish(account, content_with(clip), attempt)
+    assert attempt.state["x_video"]["segments_done"] == segments_of(clip)
+
+    network.reset()
+    network.post(f"{API}/2/media/upload/{MEDIA_ID}/finalize", json=finalized())
+    network.post(f"{API}/2/tweets", json=posted())
+    assert adapter.publish(account, content_with(clip), attempt).remote_id == TWEET_ID
+    assert appends(network) == []
+
+
+def test_an_account_without_media_permission_is_told_so(adapter, network, account, attempt, clip):
+    network.post(
+        INIT_URL,
+        json={"title": "Forbidden", "detail": "You are not permitted to use this endpoint (media.write)"},
+        status=403,
+    )
+    with pytest.raises(Permanent) as caught:
+        adapter.publish(account, content_with(clip), attempt)
+    assert caught.value.user_message.startswith("X does not allow this for this account")
+    assert len(calls_to(network, re.escape(INIT_URL))) == 1
+
+
 # --- processing ------------------------------------------------------------------------------
 
 
