@@ -560,6 +560,8 @@ class BlueskyAdapter(Adapter):
             return state["video_blob"]
         job_id = state.get("video_job")
         if not job_id:
+            # What breaks Bluesky's rules is refused here, before a long upload is wasted on it.
+            self.raise_problems(self.video_problems(PostContent(text="", media=[item])))
             status = self._upload_video(account, item, attempt)
             if status.get("blob"):  # already processed once ("already_exists")
                 attempt.remember(video_blob=status["blob"], video_job=status.get("jobId") or "", video_of=which)

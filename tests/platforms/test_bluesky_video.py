@@ -500,6 +500,14 @@ def test_a_record_key_saved_but_no_record_is_created_with_that_key_and_the_saved
 # --- refusals before anything is sent ---------------------------------------------------------
 
 
+def test_a_video_breaking_the_rules_is_refused_before_anything_is_sent(rsps, adapter, account, attempt, clip):
+    with pytest.raises(Permanent) as refused:
+        adapter.publish(account, PostContent(text="x", media=[video_item(clip, duration=200.0)]), attempt)
+
+    assert "at most 3 minutes" in refused.value.user_message
+    assert len(rsps.calls) == 0  # no call at all
+
+
 def test_an_unconfirmed_email_is_refused_in_words_before_uploading(network, adapter, account, attempt, clip):
     service = Service(network, session_body=session(email_confirmed=False))
 
