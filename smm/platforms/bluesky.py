@@ -625,7 +625,7 @@ class BlueskyAdapter(Adapter):
         self._check_upload_limits(account, size)
         # The video service writes the processed video to the PDS with this token: its
         # audience is the PDS itself (not the bsky.social entryway), 30 minutes as advised.
-        audience = f"did:web:{urlsplit(pds).hostname}"
+        audience = _did_web(pds)
         expires = int(self.now().timestamp()) + 30 * 60
         url = f"{self.video_service.rstrip('/')}/xrpc/app.bsky.video.uploadVideo"
         params = {
@@ -1038,6 +1038,13 @@ def _pds_endpoint(session: dict[str, Any]) -> str:
             if urlsplit(endpoint).scheme in ("http", "https") and urlsplit(endpoint).hostname:
                 return endpoint.rstrip("/")
     return ""
+
+
+def _did_web(url: str) -> str:
+    """``did:web`` of a server: its host name, and a port (a development PDS) as ``%3A``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return f"did:web:{host}%3A{parts.port}" if parts.port else f"did:web:{host}"
 
 
 def _bluesky_hosted(pds: str) -> bool:

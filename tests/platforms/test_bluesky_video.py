@@ -325,11 +325,13 @@ class LocalNetwork(BaseHTTPRequestHandler):
     even for a pass-through)."""
 
     received: ClassVar[list] = []
+    audiences: ClassVar[list] = []
 
     def do_GET(self):
         if self.path.startswith("/xrpc/com.atproto.server.getSession"):
             self._answer(session(pds=None))
         elif self.path.startswith("/xrpc/com.atproto.server.getServiceAuth"):
+            self.audiences.append(parse_qs(urlsplit(self.path).query)["aud"][0])
             self._answer({"token": "service-token"})
         elif self.path.startswith("/xrpc/app.bsky.video.getUploadLimits"):
             self._answer({"canUpload": True, "remainingDailyVideos": 24, "remainingDailyBytes": 10_000_000_000})
@@ -362,6 +364,7 @@ class LocalNetwork(BaseHTTPRequestHandler):
 @pytest.fixture
 def local_network():
     LocalNetwork.received = []
+    LocalNetwork.audiences = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), LocalNetwork)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -388,6 +391,9 @@ def test_the_upload_streams_over_a_socket_and_remembers_its_progress(
     assert len(sent) >= size // 16384  # urllib3 sends a file 16 KiB at a time
     assert len(sent) >= 2 and sent == sorted(sent) and sent[-1] == size
     assert attempt.state["video_blob"] == BLOB
+    # A PDS on a port (development) is a did:web with the port encoded.
+    port = urlsplit(local_network).port
+    assert LocalNetwork.audiences == ["did:web:video.bsky.app", f"did:web:127.0.0.1%3A{port}"]
 
 
 # --- resuming -------------------------------------------------------------------------------
