@@ -113,6 +113,48 @@ PREVIEW_RULES: dict[str, dict] = {
         "actions": ["Like", "Reply", "Repost", "Share"],
         "layout": "side",
     },
+    # TikTok: the video fills a vertical screen; about 2 lines of caption over it (approx.).
+    "tiktok": {
+        "cut_chars": 80,
+        "cut_lines": 2,
+        "more": "… more",
+        "aspect": [0.5625, 1.0],  # vertical fills the screen; wider shows letterboxed
+        "gallery": "carousel",
+        "links": "plain",
+        "link_colour": "#ffffff",
+        "tag_colour": "#ffffff",
+        "mention_local": False,
+        "actions": ["Like", "Comment", "Save", "Share"],
+        "layout": "caption",
+    },
+    # YouTube: the description sits under the video, about 3 lines before "...more" (approx.).
+    "youtube": {
+        "cut_chars": 160,
+        "cut_lines": 3,
+        "more": "...more",
+        "aspect": [0.5625, 16 / 9],
+        "gallery": "carousel",
+        "links": "full",
+        "link_colour": "#065fd4",
+        "tag_colour": "#065fd4",
+        "mention_local": False,
+        "actions": ["Like", "Dislike", "Share", "Save"],
+        "layout": "caption",
+    },
+    # Pinterest: the Pin's picture at its own shape (2:3 best), the description under it (approx.).
+    "pinterest": {
+        "cut_chars": 100,
+        "cut_lines": 2,
+        "more": "…",
+        "aspect": [0.5, 1.91],
+        "gallery": "carousel",
+        "links": "plain",
+        "link_colour": "#111111",
+        "tag_colour": "#111111",
+        "mention_local": False,
+        "actions": ["Save", "Share"],
+        "layout": "caption",
+    },
 }
 
 DEFAULT_RULES = PREVIEW_RULES["mastodon"]

@@ -398,7 +398,7 @@ PLATFORM_APPS = {
         "client_id": env_str(f"{network.upper()}_CLIENT_ID"),
         "client_secret": env_str(f"{network.upper()}_CLIENT_SECRET"),
     }
-    for network in ("x", "linkedin", "facebook", "instagram", "threads")
+    for network in ("x", "linkedin", "facebook", "instagram", "threads", "tiktok", "youtube", "pinterest")
 }
 
 # Meta (Facebook/Instagram) webhooks: the token of the subscription handshake and the

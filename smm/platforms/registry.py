@@ -54,6 +54,9 @@ NETWORKS: dict[str, Network] = {
         Network("facebook", "Facebook Page", "Fb", "#1877f2", "facebook:FacebookAdapter"),
         Network("instagram", "Instagram", "Ig", "#d62976", "instagram:InstagramAdapter"),
         Network("threads", "Threads", "Th", "#333333", "threads:ThreadsAdapter"),
+        Network("tiktok", "TikTok", "Tt", "#010101", "tiktok:TikTokAdapter"),
+        Network("youtube", "YouTube", "Yt", "#ff0000", "youtube:YouTubeAdapter"),
+        Network("pinterest", "Pinterest", "Pi", "#e60023", "pinterest:PinterestAdapter"),
     )
 }
 
