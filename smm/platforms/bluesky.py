@@ -628,7 +628,7 @@ class BlueskyAdapter(Adapter):
         audience = _did_web(pds)
         expires = int(self.now().timestamp()) + 30 * 60
         url = f"{self.video_service.rstrip('/')}/xrpc/app.bsky.video.uploadVideo"
-        params = {
+        params = {  # a made-up name, as the official app sends: the customer's file name stays ours
             "did": _did(account),
             "name": f"{secrets.token_hex(6)}.{_VIDEO_EXTENSIONS.get(item.mime_type, 'mp4')}",
         }
