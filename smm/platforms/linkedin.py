@@ -138,7 +138,7 @@ class LinkedInAdapter(Adapter):
             size_limit="5 MB",
             also=lambda index, item: (
                 None
-                if item.data
+                if item.data or item.path
                 else Problem("media", f"Image {index} has no file to upload to LinkedIn.", "media_missing")
             ),
         )
