@@ -82,6 +82,18 @@ EX_MEDIA = {
     "width": 1600,
     "height": 1200,
     "alt_text": "A cup of coffee on a sunny table",
+    "kind": "image",
+    "duration": None,
+    "frame_rate": None,
+    "container": "",
+    "video_codec": "",
+    "audio_codec": "",
+    "bitrate": None,
+    "faststart": None,
+    "processing": "ready",
+    "processing_progress": 0,
+    "processing_error": "",
+    "source": None,
     "created_at": "2026-02-27T09:58:00Z",
 }
 EX_CAMPAIGN = {

@@ -81,6 +81,21 @@ class MediaAssetSerializer(serializers.Serializer):
     width = serializers.IntegerField(read_only=True)
     height = serializers.IntegerField(read_only=True)
     alt_text = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True, help_text='"image" or "video"')
+    # video only (null or blank for an image): what the probe read
+    duration = serializers.FloatField(read_only=True, allow_null=True, help_text="Seconds")
+    frame_rate = serializers.FloatField(read_only=True, allow_null=True, help_text="Frames per second")
+    container = serializers.CharField(read_only=True, help_text='e.g. "mp4", "mov", "webm"')
+    video_codec = serializers.CharField(read_only=True, help_text='e.g. "h264", "hevc", "vp9"')
+    audio_codec = serializers.CharField(read_only=True, help_text='e.g. "aac"; blank: no sound')
+    bitrate = serializers.IntegerField(read_only=True, allow_null=True, help_text="Bits per second")
+    faststart = serializers.BooleanField(read_only=True, allow_null=True, help_text="MP4/MOV index before the data")
+    processing = serializers.CharField(read_only=True, help_text="ready, queued, running or failed (a conversion)")
+    processing_progress = serializers.IntegerField(read_only=True, help_text="Percent, while converting")
+    processing_error = serializers.CharField(read_only=True)
+    source = serializers.IntegerField(
+        source="source_id", read_only=True, allow_null=True, help_text="A conversion's original"
+    )
     created_at = serializers.DateTimeField(read_only=True)
 
     def get_url(self, asset) -> str:

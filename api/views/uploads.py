@@ -9,10 +9,11 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
+from api import serializers as s
 from api.permissions import WorkspaceRight
 from posts import uploads
 
@@ -26,7 +27,47 @@ TUS_DOC = (
 TUS_HEADER = OpenApiParameter("Tus-Resumable", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, enum=["1.0.0"])
 UPLOAD_ID = OpenApiParameter("upload_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 UPLOAD_OFFSET = OpenApiParameter("Upload-Offset", OpenApiTypes.INT, OpenApiParameter.HEADER, required=True)
-TEXT = OpenApiResponse(description="A sentence saying what is wrong (text/plain)")
+
+
+def _text(status: int, description: str, sentence: str) -> dict:
+    """A refusal in a sentence (text/plain), as tus clients show it."""
+    example = OpenApiExample(description, value=sentence, media_type="text/plain", status_codes=[str(status)])
+    return {(status, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description=description, examples=[example])}
+
+
+def _empty(status: int, description: str) -> dict:
+    example = OpenApiExample(description, value="", media_type="text/plain", status_codes=[str(status)])
+    return {(status, "text/plain"): OpenApiResponse(OpenApiTypes.STR, description=description, examples=[example])}
+
+
+DRF_ERRORS = {
+    (403, "application/json"): OpenApiResponse(s.ErrorSerializer, description="Your role cannot upload"),
+    (404, "application/json"): OpenApiResponse(s.ErrorSerializer, description="Not in this workspace"),
+}
+TOO_LARGE = "This file is 1.4 GB; videos can be up to 1.0 GB. Use a shorter or smaller video."
+BAD = _text(400, "Not a tus request", "Say how large the file is, in bytes (Upload-Length).")
+GONE = _text(404, "No such upload", "No such upload.")
+EXPIRED = _text(410, "Expired", "This upload expired; start it again.")
+OUTCOME = {
+    "id": "5b0e7c1e-3d5f-4c1e-9a57-0c5d2f1b7a10",
+    "state": "done",
+    "offset": 7340032,
+    "length": 7340032,
+    "name": "launch.mp4",
+    "error": "",
+    "asset": {
+        "id": 42,
+        "kind": "video",
+        "name": "launch.mp4",
+        "thumbnail_url": "/media/media/1/thumbs/ab12.jpg",
+        "duration": 14.2,
+        "size": 7340032,
+        "width": 1080,
+        "height": 1920,
+        "video_codec": "h264",
+        "alt_text": "",
+    },
+}
 
 
 class _Tus(APIView):
@@ -50,7 +91,15 @@ class UploadListView(_Tus):
             OpenApiParameter("Upload-Metadata", OpenApiTypes.STR, OpenApiParameter.HEADER),
         ],
         request=None,
-        responses={201: OpenApiResponse(description="Created: see the Location header"), 400: TEXT, 413: TEXT},
+        responses={
+            **_empty(201, "Created: the upload's address is in the Location header"),
+            **BAD,
+            **_text(412, "Another tus version", "This server speaks tus 1.0.0; send the header Tus-Resumable: 1.0.0."),
+            **_text(
+                413, "Too large", "This file is 1.4 GB; videos can be up to 1.0 GB. Use a shorter or smaller video."
+            ),
+            **DRF_ERRORS,
+        },
         tags=["media"],
     )
     def post(self, request, ws):
@@ -73,7 +122,15 @@ class UploadDetailView(_Tus):
         description="JSON: `state` (receiving, done, failed, expired), `offset`, `length`, `error` "
         "(why a file was refused) and `asset` (the media library item, once done).",
         parameters=[UPLOAD_ID],
-        responses={200: OpenApiResponse(description="The upload"), 404: TEXT},
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="The upload",
+                examples=[OpenApiExample("Done", value=OUTCOME, status_codes=["200"])],
+            ),
+            **GONE,
+            **DRF_ERRORS,
+        },
         tags=["media"],
     )
     def get(self, request, ws, upload_id):
@@ -87,7 +144,7 @@ class UploadDetailView(_Tus):
         summary="How many bytes arrived (tus HEAD)",
         description="Answers `Upload-Offset` and `Upload-Length`; 410 once expired.",
         parameters=[UPLOAD_ID, TUS_HEADER],
-        responses={200: OpenApiResponse(description="See Upload-Offset"), 404: TEXT, 410: TEXT},
+        responses={**_empty(200, "See Upload-Offset"), **BAD, **GONE, **EXPIRED, **DRF_ERRORS},
         tags=["media"],
     )
     def head(self, request, ws, upload_id):
@@ -105,7 +162,17 @@ class UploadDetailView(_Tus):
             OpenApiParameter("Upload-Offset", OpenApiTypes.INT, OpenApiParameter.HEADER),
         ],
         request={"application/offset+octet-stream": OpenApiTypes.BINARY},
-        responses={204: OpenApiResponse(description="Stored: see Upload-Offset"), 409: TEXT, 410: TEXT, 413: TEXT},
+        responses={
+            **_empty(204, "Stored: see Upload-Offset"),
+            **BAD,
+            **GONE,
+            **_text(409, "Not where the upload is", "The upload is at byte 4194304, not 0."),
+            **EXPIRED,
+            **_text(412, "Another tus version", "This server speaks tus 1.0.0; send the header Tus-Resumable: 1.0.0."),
+            **_text(413, "Past the announced size", "These bytes go past the file's announced size (100 bytes)."),
+            **_text(415, "Not raw bytes", "Send the file's bytes as application/offset+octet-stream."),
+            **DRF_ERRORS,
+        },
         tags=["media"],
     )
     def patch(self, request, ws, upload_id):
@@ -126,7 +193,7 @@ class UploadDetailView(_Tus):
         operation_id="media_uploads_terminate",
         summary="Give up an upload (tus termination)",
         parameters=[UPLOAD_ID, TUS_HEADER],
-        responses={204: OpenApiResponse(description="Deleted"), 404: TEXT},
+        responses={**_empty(204, "Deleted"), **BAD, **GONE, **DRF_ERRORS},
         tags=["media"],
     )
     def delete(self, request, ws, upload_id):
