@@ -1,6 +1,7 @@
 """The networks' own post options in the composer: Mastodon's visibility, content warning,
 sensitive media, language and poll; Bluesky's languages and who may reply; X's reply
-settings and poll.
+settings and poll; Instagram's feed or story (and Reels kept to the Reels tab); Facebook's
+feed video or Reel.
 
 The composer gets one small group of fields per account (``opt_<account id>_<name>``);
 ``options_for`` turns what was typed into the plain dict the account's adapter cleans
@@ -137,6 +138,27 @@ def _x_fields() -> dict[str, forms.Field]:
     }
 
 
+def _instagram_fields() -> dict[str, forms.Field]:
+    from smm.platforms.instagram import KINDS
+
+    return {
+        "kind": forms.ChoiceField(label="Post as", choices=list(KINDS.items()), required=False, widget=FastSelect),
+        "reels_only": forms.BooleanField(
+            label="Show a Reel only in the Reels tab, not in the main feed", required=False, widget=FastCheckbox
+        ),
+    }
+
+
+def _facebook_fields() -> dict[str, forms.Field]:
+    from smm.platforms.facebook import KINDS
+
+    return {
+        "kind": forms.ChoiceField(
+            label="Post a video as", choices=list(KINDS.items()), required=False, widget=FastSelect
+        )
+    }
+
+
 def _poll_fields(*, multiple: bool) -> dict[str, forms.Field]:
     fields: dict[str, forms.Field] = {
         f"poll_{n}": forms.CharField(
@@ -162,7 +184,13 @@ def _poll_fields(*, multiple: bool) -> dict[str, forms.Field]:
     return fields
 
 
-FIELDS = {"mastodon": _mastodon_fields, "bluesky": _bluesky_fields, "x": _x_fields}
+FIELDS = {
+    "mastodon": _mastodon_fields,
+    "bluesky": _bluesky_fields,
+    "x": _x_fields,
+    "instagram": _instagram_fields,
+    "facebook": _facebook_fields,
+}
 
 
 @cache
