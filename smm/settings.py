@@ -401,6 +401,10 @@ PLATFORM_APPS = {
     for network in ("x", "linkedin", "facebook", "instagram", "threads", "tiktok", "youtube", "pinterest")
 }
 
+# TikTok fetches videos and photos from this site's URLs (PULL_FROM_URL) only when the
+# domain is verified for the TikTok app in its developer portal; off: videos are uploaded.
+TIKTOK_PULL_FROM_URL = env_bool("TIKTOK_PULL_FROM_URL", False)
+
 # Meta (Facebook/Instagram) webhooks: the token of the subscription handshake and the
 # app secret that signs every delivery (X-Hub-Signature-256).
 META_WEBHOOK_VERIFY_TOKEN = env_str("META_WEBHOOK_VERIFY_TOKEN")
