@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from posts import bulk_views, snippet_views, upload_views, views
+from posts import bulk_views, media_views, snippet_views, upload_views, views
 
 app_name = "posts"
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("new/", views.composer, name="new"),
     path("check/", views.composer_check, name="check"),
     path("media/", views.media_library, name="media"),
+    path("media/<int:media_id>/convert/", media_views.media_convert, name="media_convert"),
+    path("media/<int:media_id>/conversion/", media_views.media_conversion, name="media_conversion"),
     path("media/uploads/", upload_views.upload_list, name="uploads"),
     path("media/uploads/<uuid:upload_id>/", upload_views.upload_detail, name="upload"),
     path("campaigns/", views.campaigns, name="campaigns"),

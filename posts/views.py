@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from posts import actions, network_options, threads
+from posts import actions, media_views, network_options, threads
 from posts import notifications as notices
 from posts.forms import CampaignForm, CommentForm, ComposerForm, FilterForm, PostLinkForm, SlotForm, UploadForm
 from posts.media import store_upload
@@ -631,6 +631,7 @@ def composer_check(request, ws):
                 first_comment=request.POST.get("first_comment", "").strip(),
             )
         )
+    media_views.convert_offers(checks, data.get("media") or [])  # "Convert it" for curable refusals
     queue_slot = next_free_slot(brand) if brand is not None else None
     return render(
         request,
@@ -669,6 +670,7 @@ def media_library(request, ws):
                 return redirect("posts:media", ws=ws)
     assets = scoped(request, MediaAsset)
     page = Paginator(assets, 48).get_page(request.GET.get("page"))
+    media_views.with_conversions(page)  # each video's conversion state
     return render(request, "posts/media_library.html", {"page": page, "form": form})
 
 

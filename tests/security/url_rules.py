@@ -121,6 +121,8 @@ RULES: dict[str, Rule] = {
     "posts:new": ws("write_posts"),
     "posts:check": ws("write_posts", method="post"),
     "posts:media": ws("view"),
+    "posts:media_convert": ws("write_posts", method="post"),
+    "posts:media_conversion": ws("view"),
     "posts:uploads": ws("write_posts", method="post"),  # tus creation (400 without its headers)
     "posts:upload": ws("write_posts"),  # an upload's outcome (JSON)
     "posts:campaigns": ws("view"),
