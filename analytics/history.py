@@ -26,8 +26,12 @@ REPORTS = {
     "x": {"impressions", "likes", "comments", "shares", "clicks", "saves"},
     "linkedin": {"impressions", "reach", "likes", "comments", "shares", "clicks"},
     "facebook": {"impressions", "reach", "likes", "comments", "shares", "clicks"},
-    "instagram": {"impressions", "reach", "likes", "comments", "shares", "saves"},
+    "instagram": {"impressions", "reach", "likes", "comments", "shares", "saves", "video_views"},
     "threads": {"impressions", "likes", "comments", "shares"},
+    # video networks: views, not impressions (TikTok's Display API and YouTube's statistics)
+    "tiktok": {"likes", "comments", "shares", "video_views"},
+    "youtube": {"likes", "comments", "video_views"},
+    "pinterest": {"impressions", "saves", "clicks", "video_views"},
 }
 METRICS = ["impressions", "reach", "likes", "comments", "shares", "saves", "clicks", "video_views"]
 SPLIT = {"likes": 0.62, "comments": 0.1, "shares": 0.09, "saves": 0.07, "clicks": 0.12}
@@ -193,7 +197,8 @@ def _snapshots(rng, targets: pd.DataFrame, now: dt.datetime) -> pd.DataFrame:
         frame["reach"] = np.round(impressions[idx] * f * 0.72)
         for name, share in SPLIT.items():
             frame[name] = np.round(engagements[idx] * share * f * rng.uniform(0.8, 1.2, len(idx)))
-        frame["video_views"] = np.nan
+        # views: a share of the people reached (videos only on most networks: see REPORTS)
+        frame["video_views"] = np.round(impressions[idx] * f * rng.uniform(0.35, 0.7, len(idx)))
         frames.append(pd.DataFrame(frame))
     snapshots = pd.concat(frames, ignore_index=True)
     # Networks that do not report a figure leave it None.

@@ -23,8 +23,12 @@ def test_generate_history_is_seeded_and_runs_once_per_brand(two_workspaces):
     assert PostMetricLatest.objects.count() == first[0] > 20
     assert not PostMetricLatest.objects.filter(network="mastodon", impressions__isnull=False).exists()
     assert PostMetricLatest.objects.filter(network="instagram", impressions__gt=0).exists()
-    # and a month of daily follower counts per account (3 accounts: Mastodon + 2 demo ones)
-    assert AccountDailySnapshot.objects.count() == 3 * 31
+    # video networks report views; Mastodon does not
+    assert PostMetricLatest.objects.filter(network="youtube", video_views__gt=0).exists()
+    assert not PostMetricLatest.objects.filter(network="mastodon", video_views__isnull=False).exists()
+    # and a month of daily follower counts per account (Mastodon + 5 history-only demo ones:
+    # Instagram, LinkedIn, TikTok, YouTube, Pinterest)
+    assert AccountDailySnapshot.objects.count() == 6 * 31
 
 
 def test_replace_regenerates_instead_of_adding(two_workspaces):

@@ -31,7 +31,7 @@ from smm.platforms import registry
 
 MARK = DEMO_HISTORY  # metric pulls skip these targets: the network never had them
 CAMPAIGNS = [("Spring launch", "#16a34a"), ("Summer stories", "#f59e0b"), ("Holiday gifts", "#dc2626")]
-EXTRA_NETWORKS = [("instagram", 5200), ("linkedin", 2400)]
+EXTRA_NETWORKS = [("instagram", 5200), ("linkedin", 2400), ("tiktok", 8800), ("youtube", 3100), ("pinterest", 1500)]
 # Shown wherever such an account's state is (account rows, the composer's account picker).
 HISTORY_ONLY_REASON = "Demo account: shows history only; the sandbox cannot publish to {network}."
 
