@@ -4,18 +4,23 @@ sending it once per subscription and ISO week, and the unsubscribe link each one
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
+from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from analytics import kpis
 from analytics.models import ReportSubscription
 from analytics.periods import last_complete_week
 from smm.models import Brand, Membership
+
+logger = logging.getLogger(__name__)
 
 SEND_FROM_HOUR = 7  # local time on Monday
 # The unsubscribe link is the subscription's id signed with this salt: it works without
@@ -83,7 +88,30 @@ def build_report(subscription: ReportSubscription, now: dt.datetime) -> dict:
         "top_posts": kpis.ranked_posts(scope, period, limit=3),
         "url": url,
         "unsubscribe_url": unsubscribe_url(subscription),
+        "listening": report_sections(workspace, period, [b.pk for b in brands]),
     }
+
+
+def report_sections(workspace, period, brand_ids) -> dict | None:
+    """An app's section of the report (listening's), named ``report_section = "dotted.path"``
+    on its AppConfig: a callable ``(workspace, *, start, end, brand_ids) -> dict | None``.
+    Analytics may not import those apps; a failing section is left out, the report goes."""
+    for config in apps.get_app_configs():
+        path = getattr(config, "report_section", None)
+        if not path:
+            continue
+        try:
+            found = import_string(path)(workspace, start=period.start_at, end=period.end_at, brand_ids=brand_ids)
+        except Exception:
+            logger.exception("Report section %s failed; the weekly report goes without it", path)
+            return None
+        if found:
+            site = settings.SITE_URL.rstrip("/")
+            for row in found.get("rows", []):
+                for alert in row.get("alerts", []):
+                    alert["url"] = site + alert.get("path", "")
+            return found
+    return None
 
 
 def send_weekly_report(subscription_id: int, now: dt.datetime | None = None) -> str:

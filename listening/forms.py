@@ -6,7 +6,7 @@ import re
 
 from django import forms
 
-from listening.models import Monitor
+from listening.models import Competitor, ListeningSettings, Monitor
 from smm.models import Brand
 
 LIST_FIELDS = ("terms", "phrases", "hashtags", "handles", "exclusions", "languages")
@@ -108,4 +108,42 @@ class MonitorForm(forms.ModelForm):
         brand, name = data.get("brand"), data.get("name")
         if brand and name and Monitor.objects.filter(brand=brand, name=name).exclude(pk=self.instance.pk).exists():
             self.add_error("name", f"{brand.name} already has a monitor of that name.")
+        return data
+
+
+class ListeningSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ListeningSettings
+        fields = ["x_recent_search"]
+
+
+class CompetitorForm(forms.ModelForm):
+    class Meta:
+        model = Competitor
+        fields = ["brand", "name", "network", "handle"]
+        help_texts = {"handle": "Mastodon: name@server.example; Bluesky: name.bsky.social"}
+
+    def __init__(self, *args, workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.workspace = workspace
+        self.fields["brand"].queryset = Brand.objects.for_workspace(workspace)
+
+    def clean(self):
+        data = super().clean()
+        handle = " ".join((data.get("handle") or "").split()).lstrip("@")
+        network = data.get("network")
+        if network == Competitor.Network.MASTODON and not re.fullmatch(r"[\w.]+@[\w.:-]+\.?[\w:-]*", handle):
+            self.add_error("handle", "A Mastodon handle is name@server (for example acme@mastodon.social).")
+        elif network == Competitor.Network.BLUESKY and not re.fullmatch(r"[\w-]+(\.[\w-]+)+", handle):
+            self.add_error("handle", "A Bluesky handle is a domain name (for example acme.bsky.social).")
+        data["handle"] = handle.lower()
+        brand = data.get("brand")
+        if (
+            brand
+            and network
+            and Competitor.objects.filter(brand=brand, network=network, handle=data["handle"])
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
+            self.add_error("handle", f"{brand.name} already follows this account.")
         return data

@@ -6,7 +6,7 @@ some clients send it."""
 
 from django.urls import path, re_path
 
-from sandbox import admin_views, api, oauth, pages
+from sandbox import admin_views, api, oauth, pages, timelines
 
 
 def api_path(route: str, view, name: str):
@@ -46,6 +46,10 @@ urlpatterns = [
     api_path("api/v1/instance", api.instance_v1, name="api_instance_v1"),
     api_path("api/v2/instance", api.instance, name="api_instance"),
     api_path("api/v1/apps", oauth.register_app, name="api_apps"),
+    # Public reading for listening (sandbox/timelines.py)
+    re_path(r"^api/v1/timelines/tag/(?P<name>[^/]+)/?$", timelines.tag_timeline, name="api_tag_timeline"),
+    api_path("api/v2/search", timelines.search, name="api_search"),
+    api_path("api/v1/accounts/lookup", timelines.account_lookup, name="api_account_lookup"),
     # OAuth
     path("oauth/authorize", oauth.authorize, name="oauth_authorize"),
     path("oauth/token", oauth.token, name="oauth_token"),

@@ -279,6 +279,10 @@ LINKS_RULES: dict[str, Rule] = {
     "listening:monitor_edit": ws("manage_brands"),
     "listening:mention_to_inbox": ws("manage_inbox", method="post"),
     "listening:alert": ws("view_analytics"),
+    "listening:settings": ws("manage_brands"),
+    "listening:competitors": ws("view_analytics"),
+    "listening:competitor_add": ws("manage_brands", method="post"),
+    "listening:competitor_remove": ws("manage_brands", method="post"),
 }
 RULES.update(LINKS_RULES)
 
@@ -314,6 +318,9 @@ SANDBOX_RULES: dict[str, Rule] = {
     "sandbox:api_instance": everyone(200),
     "sandbox:api_instance_v1": everyone(200),
     "sandbox:api_apps": everyone(422, method="post"),  # no client_name
+    "sandbox:api_tag_timeline": everyone(200),  # public, as Mastodon's (an empty list here)
+    "sandbox:api_search": everyone(200),  # statuses only with a token: empty lists here
+    "sandbox:api_account_lookup": everyone(404),  # no acct
     "sandbox:oauth_authorize": everyone(400),
     "sandbox:oauth_token": everyone(400, method="post"),
     "sandbox:oauth_revoke": everyone(200, method="post"),

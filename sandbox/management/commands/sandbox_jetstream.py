@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from sandbox.jetstream import chatter, serve_connection
+from sandbox.timelines import hashtag_chatter
 
 
 class Command(BaseCommand):
@@ -58,6 +59,8 @@ class Command(BaseCommand):
         while not stop.wait(rng.expovariate(per_minute / 60.0)):
             try:
                 chatter(rng)
+                if rng.random() < 0.3:  # and now and then a post with a monitored hashtag (Mastodon tag timelines)
+                    hashtag_chatter(rng)
             except Exception:  # noqa: BLE001 - the demo's chatter never stops the stream
                 self.stderr.write("sandbox chatter failed once")
             finally:
