@@ -1,0 +1,47 @@
+"""A conversion handed to a real Celery worker on the "media" queue (PostgreSQL + Redis),
+as the media library's button does it: the worker converts and stores the copy."""
+
+from __future__ import annotations
+
+import pytest
+
+from posts import transcode
+from posts.models import MediaAsset
+from posts.video import make_clip, probe
+from tests.engine.test_integration import Engine, _services, redis_db, wait_for  # noqa: F401 (fixtures)
+from tests.video.test_transcode import video_asset
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def media_worker(tmp_path, redis_db, settings):  # noqa: F811 (the fixture imported above)
+    engine = Engine(tmp_path)
+    media = tmp_path / "var" / "media"
+    settings.MEDIA_ROOT = str(media)
+    engine.env["MEDIA_ROOT"] = str(media)  # the worker reads the file the web stored
+    engine.queue_worker("media", "media")
+    try:
+        yield engine
+    finally:
+        engine.stop_all()
+        print(engine.logs())  # shown by pytest only when the test failed
+
+
+def test_the_media_worker_converts_a_webm(make_workspace, media_worker, tmp_path):
+    ws = make_workspace("Acme")
+    make_clip(tmp_path / "clip.webm", seconds=1, width=320, height=180, codec="vp9")
+    original = video_asset(ws, tmp_path / "clip.webm")
+    conversion = transcode.start(original)
+    assert transcode.start(original).pk == conversion.pk  # a second click: the same one
+
+    def finished():
+        conversion.refresh_from_db()
+        return conversion.processing in ("ready", "failed")
+
+    wait_for(finished, timeout=90, what="the media worker to convert the video")
+    assert (conversion.processing, conversion.processing_progress, conversion.processing_error) == ("ready", 100, "")
+    found = probe(conversion.file.path)
+    assert (found.container, found.video_codec, found.audio_codec, found.faststart) == ("mp4", "h264", "aac", True)
+    assert MediaAsset.objects.filter(source=original).count() == 1
+    assert "posts.tasks.transcode_video" in media_worker.logs()
