@@ -149,10 +149,20 @@
             width: Number(node.dataset.width),
             height: Number(node.dataset.height),
             alt: node.dataset.alt,
+            // a video shows its poster frame with a play mark and its length
+            video: node.dataset.video === "1",
+            duration: Number(node.dataset.duration || 0),
           });
         }
       });
       return items;
+    }
+
+    function clock(seconds) {
+      var whole = Math.round(seconds);
+      var minutes = Math.floor(whole / 60);
+      var rest = whole % 60;
+      return minutes + ":" + (rest < 10 ? "0" : "") + rest;
     }
 
     function image(item, className) {
@@ -160,19 +170,24 @@
       img.src = item.src;
       img.alt = item.alt || "";
       img.loading = "lazy";
-      return img;
+      if (!item.video) return img;
+      var box = el("span", "pv-video");
+      box.appendChild(img);
+      box.appendChild(el("span", "pv-play", "▶ " + (item.duration ? clock(item.duration) : "Video")));
+      return box;
     }
 
     function singleImage(rule, item) {
       var box = el("div", "pv-media pv-single");
       box.style.aspectRatio = String(clampAspect(rule, item.width, item.height));
-      var img = image(item);
+      var node = image(item);
+      var img = node.tagName === "IMG" ? node : node.querySelector("img");
       if (!item.width) {
         img.addEventListener("load", function () {
           box.style.aspectRatio = String(clampAspect(rule, img.naturalWidth, img.naturalHeight));
         });
       }
-      box.appendChild(img);
+      box.appendChild(node);
       return box;
     }
 
