@@ -13,6 +13,6 @@ class SmmConfig(AppConfig):
     }
 
     def ready(self):
-        # API tokens and outgoing webhooks are rows of this app (their tables stay smm_*),
-        # defined beside the core's models rather than re-exported by them.
-        from smm import models_api  # noqa: F401
+        # API tokens, outgoing webhooks and networks' API allowance use are rows of this app
+        # (their tables stay smm_*), defined beside the core's models rather than re-exported by them.
+        from smm import models_api, quota  # noqa: F401
