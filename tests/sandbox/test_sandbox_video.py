@@ -239,3 +239,34 @@ def test_the_mastodon_adapter_publishes_a_video_to_the_sandbox_over_http(live_se
     assert media.is_video and media.description == "A bar"
     assert SandboxMedia.objects.count() == 1
     assert media.file.size == Path(path).stat().st_size
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_timeline_video_plays_in_a_browser(
+    page, live_server, screenshot, sandbox_account, api, clip_bytes, settings
+):
+    from playwright.sync_api import expect
+
+    # given: a status with a processed video (its poster made by the sandbox)
+    sandbox_account("acmecoffee", display_name="Acme Coffee")
+    processing_takes(settings, 0)
+    media_id = upload(api, "token-acmecoffee", clip_bytes, description="A bar crossing").json()["id"]
+    api("token-acmecoffee").post_json("/api/v1/statuses", {"status": "Cold brew, in motion", "media_ids": [media_id]})
+
+    # when a person opens the timeline and plays it
+    page.goto(f"{live_server.url}/sandbox/")
+    player = page.get_by_test_id("video").first
+    expect(player).to_be_visible()
+    expect(player).to_have_attribute("poster", SandboxMedia.objects.get(pk=media_id).preview.url)
+    screenshot("sandbox-timeline-video-poster")
+    player.evaluate("video => { video.muted = true; return video.play(); }")
+
+    # then the browser decodes it and time runs
+    page.wait_for_function(
+        "() => { const v = document.querySelector('[data-testid=video]'); return v && v.currentTime > 0.3; }",
+        timeout=15_000,
+    )
+    assert player.evaluate("video => video.duration") == pytest.approx(1.0, abs=0.1)
+    assert player.evaluate("video => [video.videoWidth, video.videoHeight]") == [320, 568]
+    screenshot("sandbox-timeline-video-playing")
