@@ -368,8 +368,18 @@ class MastodonAdapter(Adapter):
             if not (media_ids and exc.status == 422 and NOT_FINISHED in exc.message.lower()):
                 raise
             # Refused, so nothing was created: the key is still unspent, and the wait for
-            # the media is not an attempt. Check the media again before the next send.
-            attempt.remember(status_sent_at=None, video_ready=False)
+            # the media is not an attempt. Check the media again before the next send,
+            # up to the same limit as a video's processing.
+            since = attempt.state.get("not_ready_since") or self.now().isoformat()
+            if self.now() - dt.datetime.fromisoformat(since) > VIDEO_PROCESSING_LIMIT:
+                minutes = int(VIDEO_PROCESSING_LIMIT.total_seconds() // 60)
+                raise Permanent(
+                    f"Mastodon still refuses the media as not processed since {since}: {exc.message}",
+                    user_message=f"Mastodon has not finished processing the media in over {minutes} minutes, "
+                    "so we stopped waiting. Send the post again later, or with smaller media.",
+                    status=exc.status,
+                ) from exc
+            attempt.remember(status_sent_at=None, video_ready=False, not_ready_since=since)
             raise StillProcessing(
                 f"Mastodon has not finished processing the media: {exc.message}",
                 user_message="Mastodon is still processing the video; we will post it as soon as it is ready.",

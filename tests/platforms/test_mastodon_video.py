@@ -250,6 +250,26 @@ def test_not_finished_processing_is_a_wait_not_a_failure(adapter, account, attem
     assert len(calls_to(network, f"{BASE}/api/v1/media/22348641")) == 1
 
 
+def test_media_never_ready_for_the_status_stops_after_the_limit(adapter, account, network, saved, clock):
+    # given: an image post whose status Mastodon keeps refusing as "not finished processing"
+    attempt = PublishAttempt(idempotency_key="k", state={"media_ids": ["5"]}, save_state=saved.append)
+    network.post(f"{BASE}/api/v1/statuses", json={"error": NOT_READY}, status=422)
+    image = PostContent(text="Beans", media=[MediaItem(mime_type="image/png", data=b"png", filename="b.png")])
+
+    # when it is tried again and again: a wait each time, up to the limit
+    with pytest.raises(StillProcessing):
+        adapter.publish(account, image, attempt)
+    clock["now"] = NOW + VIDEO_PROCESSING_LIMIT - dt.timedelta(minutes=1)
+    with pytest.raises(StillProcessing):
+        adapter.publish(account, image, attempt)
+    clock["now"] = NOW + VIDEO_PROCESSING_LIMIT + dt.timedelta(minutes=1)
+
+    # then: it stops waiting, in words
+    with pytest.raises(Permanent) as stopped:
+        adapter.publish(account, image, attempt)
+    assert "in over 30 minutes" in stopped.value.user_message
+
+
 # --- resuming: never upload twice ---------------------------------------------------------------
 
 
