@@ -159,6 +159,26 @@ def _facebook_fields() -> dict[str, forms.Field]:
     }
 
 
+def _pinterest_fields() -> dict[str, forms.Field]:
+    return {
+        "board": forms.ChoiceField(label="Board", choices=[("", "Choose a board")], required=False, widget=FastSelect),
+        "title": forms.CharField(
+            label="Pin title (up to 100 characters)",
+            required=False,
+            widget=FastTextInput(attrs={"placeholder": "Optional", "maxlength": 100}),
+        ),
+    }
+
+
+def _pinterest_account_fields(account) -> dict[str, forms.Field]:
+    """The board list is the account's own (read from Pinterest, kept in its limits)."""
+    from smm.platforms.pinterest import PinterestAdapter
+
+    boards = PinterestAdapter().apply_limits(account.limits).board_choices()
+    choices = [("", "Choose a board" if boards else "No boards found: add one on Pinterest"), *boards]
+    return {"board": forms.ChoiceField(label="Board", choices=choices, required=False, widget=FastSelect)}
+
+
 def _poll_fields(*, multiple: bool) -> dict[str, forms.Field]:
     fields: dict[str, forms.Field] = {
         f"poll_{n}": forms.CharField(
@@ -190,7 +210,11 @@ FIELDS = {
     "x": _x_fields,
     "instagram": _instagram_fields,
     "facebook": _facebook_fields,
+    "pinterest": _pinterest_fields,
 }
+# Fields whose choices belong to one account (its Pinterest boards): built per account,
+# replacing the network's shared field of the same name.
+ACCOUNT_FIELDS = {"pinterest": _pinterest_account_fields}
 
 
 @cache
@@ -220,6 +244,9 @@ def add_fields(form: forms.Form, accounts) -> None:
             built[account.network] = FIELDS[account.network]()
         for name, field in built[account.network].items():
             form.fields[field_name(account, name)] = field
+        if account.network in ACCOUNT_FIELDS:
+            for name, field in ACCOUNT_FIELDS[account.network](account).items():
+                form.fields[field_name(account, name)] = field
         form.fields[field_name(account, "remember")] = remember
 
 
