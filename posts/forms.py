@@ -156,8 +156,10 @@ class CampaignForm(forms.ModelForm):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label="Image (JPEG, PNG, GIF or WebP)")
-    alt_text = forms.CharField(label="Alt text", required=False, max_length=1500, help_text="Describe the image")
+    file = forms.FileField(label="Image or video (JPEG, PNG, GIF, WebP; MP4, MOV, WebM)")
+    alt_text = forms.CharField(
+        label="Alt text", required=False, max_length=1500, help_text="Describe the image or video"
+    )
 
 
 class FilterForm(forms.Form):

@@ -1,17 +1,23 @@
-"""The tus endpoints of the pages (session + CSRF: tus-js-client sends the X-CSRFToken
-header): /w/<ws>/posts/media/uploads/ and /w/<ws>/posts/media/uploads/<uuid>/. The protocol
-lives in posts/uploads.py; the REST API serves the same with token auth (api/views/uploads.py).
+"""The media library's own endpoints: a video's poster (by time or uploaded), and the tus
+endpoints of the pages (session + CSRF: tus-js-client sends the X-CSRFToken header):
+/w/<ws>/posts/media/uploads/ and /w/<ws>/posts/media/uploads/<uuid>/. The protocol lives in
+posts/uploads.py; the REST API serves the same with token auth (api/views/uploads.py).
 """
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import http_date
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from posts import uploads
-from smm.tenancy import workspace_view
+from posts.models import MediaAsset
+from smm.tenancy import scoped_or_404, workspace_view
 
 
 def _not_allowed() -> HttpResponse:
@@ -62,3 +68,30 @@ def upload_detail(request, ws, upload_id):
     except uploads.TusError as error:
         return uploads.as_response(uploads.refusal(error))
     return _not_allowed()
+
+
+@require_POST
+@workspace_view("write_posts")
+def media_poster(request, ws, media_id):
+    """The media library's "Poster" form: a video's poster frame chosen by time (seconds) or
+    uploaded as a JPEG or PNG."""
+    asset = scoped_or_404(request, MediaAsset, pk=media_id)
+    try:
+        if request.FILES.get("poster"):
+            uploads.poster_upload(asset, request.FILES["poster"])
+        else:
+            raw = (request.POST.get("at") or "").strip().replace(",", ".")
+            try:
+                seconds = float(raw)
+            except ValueError:
+                raise ValidationError(
+                    "Give the time of the frame in seconds (e.g. 2.5), or upload a picture."
+                ) from None
+            if seconds != seconds or seconds in (float("inf"), float("-inf")):  # NaN, infinity
+                raise ValidationError("Give the time of the frame in seconds (e.g. 2.5), or upload a picture.")
+            uploads.poster_at(asset, seconds)
+    except ValidationError as error:
+        messages.error(request, f"{asset.original_name}: {error.messages[0]}")
+    else:
+        messages.success(request, f"New poster for {asset.original_name}.")
+    return redirect(f"{reverse('posts:media', kwargs={'ws': ws})}#asset-{asset.pk}")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("media/<int:media_id>/convert/", media_views.media_convert, name="media_convert"),
     path("media/<int:media_id>/conversion/", media_views.media_conversion, name="media_conversion"),
     path("media/uploads/", upload_views.upload_list, name="uploads"),
+    path("media/<int:media_id>/poster/", upload_views.media_poster, name="media_poster"),
     path("media/uploads/<uuid:upload_id>/", upload_views.upload_detail, name="upload"),
     path("campaigns/", views.campaigns, name="campaigns"),
     path("slots/<int:brand_id>/", views.slots, name="slots"),

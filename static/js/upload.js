@@ -44,8 +44,13 @@
     return "the connection dropped";
   }
 
+  // The progress parts sit in the box, or beside it in its form's section.
+  function part(box, selector) {
+    return box.querySelector(selector) || (box.closest("section, form") || document).querySelector(selector);
+  }
+
   function say(box, text, isError) {
-    var status = box.querySelector("[data-tus-status]");
+    var status = part(box, "[data-tus-status]");
     status.textContent = text;
     status.classList.toggle("error", !!isError);
     status.hidden = !text;
@@ -123,8 +128,8 @@
   }
 
   function start(box, file, extra) {
-    var bar = box.querySelector("progress[data-tus-bar]");
-    var retry = box.querySelector("[data-tus-retry]");
+    var bar = part(box, "progress[data-tus-bar]");
+    var retry = part(box, "[data-tus-retry]");
     bar.hidden = false;
     bar.max = file.size;
     bar.value = 0;

@@ -125,6 +125,7 @@ RULES: dict[str, Rule] = {
     "posts:media_conversion": ws("view"),
     "posts:uploads": ws("write_posts", method="post"),  # tus creation (400 without its headers)
     "posts:upload": ws("write_posts"),  # an upload's outcome (JSON)
+    "posts:media_poster": ws("write_posts", method="post"),  # no time given: back to the library with a message
     "posts:campaigns": ws("view"),
     "posts:slots": ws("view"),
     "posts:snippets": ws("write_posts"),
