@@ -285,6 +285,18 @@ def test_a_story_video_sends_no_caption(rsps, adapter, account):
     assert result.remote_id == "m9"
 
 
+def test_a_story_image_is_a_stories_container_too(rsps, adapter, account):
+    rsps.add(responses.POST, f"{G}/1784/media", json={"id": "s2"})
+    status(rsps, "s2", "FINISHED")
+    published(rsps, "m8")
+    adapter.publish(account, PostContent(text="", media=[IMAGE], options={"kind": "story"}), PublishAttempt("k"))
+    assert form(rsps.calls[0]) == {
+        "media_type": "STORIES",
+        "image_url": "https://smm.test/media/a.jpg",
+        "access_token": "IGtok",
+    }
+
+
 def test_a_published_story_container_without_its_media_id_is_for_a_person(rsps, adapter, account):
     status(rsps, "s1", "PUBLISHED")
     attempt = PublishAttempt("k", state={"container_id": "s1"})
