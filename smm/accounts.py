@@ -30,7 +30,12 @@ def network_adapter(network: str, app: AppCredentials | None = None, *, keep_ali
             client_id=configured.get("client_id", ""), client_secret=configured.get("client_secret", "")
         )
     session = thread_session() if keep_alive else None
-    return get_adapter(network, app, http=HttpClient(allow_private=settings.ALLOW_PRIVATE_OUTBOUND, session=session))
+    adapter = get_adapter(network, app, http=HttpClient(allow_private=settings.ALLOW_PRIVATE_OUTBOUND, session=session))
+    if getattr(adapter, "quota_limits", None):
+        from smm.quota import counter
+
+        adapter.count_quota = counter(network)  # a daily API allowance, counted (YouTube)
+    return adapter
 
 
 def adapter_for(account) -> Adapter:

@@ -183,6 +183,10 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
         figures.update(report)
     if workspace is None:
         incidents += app_incidents(now)
+    from smm import quota
+
+    api_quota = quota.usage(now)
+    incidents += quota.incidents(now)
     return {
         "checked_at": now,
         "healthy": not incidents,
@@ -191,6 +195,7 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
         "heartbeats": beats,
         "queues": queue_depths(),
         **figures,
+        "api_quota": api_quota,
         "expiring": list(expiring_accounts(now, workspace=workspace)[:100]),
     }
 
@@ -242,6 +247,16 @@ def as_json(report: dict) -> dict:
         ],
         "queues": report["queues"],
     }
+    body["api_quota"] = [
+        {
+            "network": row["network"],
+            "bucket": row["bucket"],
+            "used": row["used"],
+            "limit": row["limit"],
+            "resets_at": when(row["resets_at"]),
+        }
+        for row in report.get("api_quota", [])
+    ]
     for figures in _app_hooks("operations_json", report):
         body.update(figures)
     body["expiring_tokens"] = [
@@ -373,6 +388,9 @@ def run_alerts(now: dt.datetime | None = None) -> dict:
         sent.update(app_sent)
     sent["dead_queues"] = alert_heartbeats(now)
     sent["tokens"] = alert_expiring_tokens(now)
+    from smm import quota
+
+    sent["api_quota"] = quota.alert(now)
     return sent
 
 

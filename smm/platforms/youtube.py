@@ -229,6 +229,7 @@ class YouTubeAdapter(Adapter):
         "publish_at",
     )
     quota_limits: ClassVar[dict[str, int]] = QUOTA_LIMITS
+    quota_timezone: ClassVar[str] = "America/Los_Angeles"
     # Bytes per PUT: a multiple of 256 KiB (tests set a small one). 8 MiB keeps a chunk's
     # retry cheap and remembers progress (renewing the publishing lease) often.
     chunk_size: ClassVar[int] = 32 * CHUNK_QUANTUM

@@ -1,0 +1,105 @@
+"""YouTube's daily allowance, counted per installation: what each call costs lands in
+ApiQuotaUsage under the Pacific day, the operations page shows it, and owners get one email
+when a bucket passes 80%."""
+
+import datetime as dt
+
+import pytest
+import responses
+from django.core import mail
+
+from posts import health
+from smm import operations, quota
+from smm.accounts import network_adapter
+from smm.platforms.base import AccountContext
+from smm.platforms.youtube import API
+from smm.quota import ApiQuotaUsage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _workers_alive():
+    from django.conf import settings
+
+    for queue in settings.WORKER_QUEUES:
+        operations.record_heartbeat(queue)
+    health.record_dispatcher_tick()
+
+
+def account() -> AccountContext:
+    far = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
+    return AccountContext(
+        network="youtube",
+        remote_id="UCchan",
+        credentials={"access_token": "ya29", "access_expires_at": far, "channel_id": "UCchan"},
+    )
+
+
+def used(bucket: str = "default") -> int:
+    row = ApiQuotaUsage.objects.filter(network="youtube", bucket=bucket, day=quota.quota_day("youtube")).first()
+    return row.units if row else 0
+
+
+def test_the_adapter_the_core_builds_counts_what_its_calls_cost():
+    adapter = network_adapter("youtube")
+    with responses.RequestsMock() as replay:
+        replay.add(responses.GET, f"{API}/videos", json={"items": []})
+        replay.add(
+            responses.POST,
+            f"{API}/comments",
+            status=403,
+            json={"error": {"code": 403, "errors": [{"reason": "forbidden"}]}},
+        )
+        adapter.fetch_post_metrics(account(), ["a", "b"])
+        with pytest.raises(Exception):  # noqa: B017 - a refused call costs its units too
+            adapter.reply(account(), _item(), "Thanks")
+    assert used() == 1 + 50
+
+
+def _item():
+    from smm.platforms.base import InboxItem
+
+    return InboxItem(remote_id="Ug1", kind="comment", text="", created_at=dt.datetime.now(dt.UTC), author_handle="x")
+
+
+def test_the_quota_day_is_a_pacific_date():
+    # 07:30 UTC on 8 December is still 7 December in Los Angeles (23:30 PST)
+    late_evening = dt.datetime(2026, 12, 8, 7, 30, tzinfo=dt.UTC)
+    quota.spend("youtube", "videos.insert", 1, now=late_evening)
+    quota.spend("youtube", "videos.insert", 1, now=late_evening + dt.timedelta(minutes=10))
+    quota.spend("youtube", "videos.insert", 1, now=late_evening + dt.timedelta(minutes=40))
+    rows = dict(ApiQuotaUsage.objects.values_list("day", "units"))
+    assert rows == {dt.date(2026, 12, 7): 2, dt.date(2026, 12, 8): 1}
+    assert quota.resets_at("youtube", late_evening) == dt.datetime(2026, 12, 8, 8, 0, tzinfo=dt.UTC)
+
+
+def test_the_operations_page_shows_todays_allowance(client, shop):
+    quota.spend("youtube", "videos.insert", 12)
+    quota.spend("youtube", "default", 340)
+    client.force_login(shop["owner"])
+    response = client.get(f"/w/{shop['workspace'].slug}/operations/")
+    body = response.content.decode()
+    assert "Network allowances today" in body
+    assert "12 of 100 (12%)" in body and "340 of 10,000 (3%)" in body
+    data = client.get(f"/w/{shop['workspace'].slug}/operations.json").json()
+    assert {k: v for k, v in data["api_quota"][0].items() if k != "resets_at"} == {
+        "network": "youtube",
+        "bucket": "videos.insert",
+        "used": 12,
+        "limit": 100,
+    }
+
+
+def test_eighty_percent_of_the_uploads_is_an_incident_and_one_email(shop):
+    quota.spend("youtube", "videos.insert", 79)
+    assert operations.run_alerts()["api_quota"] == []
+    assert not any("YouTube" in i for i in operations.status()["incidents"])
+    quota.spend("youtube", "videos.insert", 1)
+    assert operations.run_alerts()["api_quota"] == ["youtube:videos.insert"]
+    assert operations.run_alerts()["api_quota"] == []  # once a day
+    quota_mails = [m for m in mail.outbox if "allowance" in m.subject]
+    assert len(quota_mails) == 1 and "80%" in quota_mails[0].subject
+    assert "olga@example.com" in quota_mails[0].to
+    incidents = operations.status()["incidents"]
+    assert any("YouTube has used 80% of today's uploads (80 of 100 a day)" in i for i in incidents)
