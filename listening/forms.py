@@ -127,6 +127,7 @@ class CompetitorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.workspace = workspace
         self.fields["brand"].queryset = Brand.objects.for_workspace(workspace)
+        self.fields["network"].choices = Competitor.Network.choices  # no empty choice
 
     def clean(self):
         data = super().clean()

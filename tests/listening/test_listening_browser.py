@@ -11,8 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from listening import store
-from listening.models import Mention, Monitor, SpikeAlert
+from listening.models import Competitor, Mention, Monitor, SpikeAlert
 from listening.spikes import bucket_start
+from smm.models import Brand
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -131,6 +132,41 @@ def test_listening_dashboard_in_a_browser(page, live_server, login, screenshot, 
     assert brand.paused
 
 
+def test_an_empty_listening_page_the_sources_and_competitors(page, live_server, login, screenshot, listening_world):
+    ws = listening_world["ws"]
+    quiet = Brand.objects.create(workspace=ws, name="Quiet Tea", colour="#047857")
+    Monitor.objects.create(workspace=ws, brand=quiet, name="Quiet", terms=["quiet tea"], hashtags=["quiettea"])
+    Competitor.objects.create(workspace=ws, brand=quiet, name="Loud Tea", network="bluesky", handle="loud.bsky.social")
+    login("olive")
+    page.goto(f"{live_server.url}/w/{ws.slug}/listening/?brand={quiet.pk}")
+    # nothing yet: plain muted text, not a numbered "1. None yet"
+    for name in ("top-authors", "top-terms"):
+        empty = page.get_by_test_id(name)
+        expect(empty).to_have_text("None yet")
+        assert empty.evaluate("e => e.tagName") == "P"
+    # the Mentions heading sits inside its card's padding, like every other card's heading
+    card = page.locator(".listen-mentions").bounding_box()
+    heading = page.locator(".listen-mentions > h2").bounding_box()
+    assert heading["x"] - card["x"] >= 12 and heading["y"] - card["y"] >= 8
+    # the sources say what is read, and why Mastodon and X are not
+    expect(page.get_by_test_id("mastodon-why")).to_contain_text("connect a Mastodon account")
+    expect(page.get_by_test_id("x-why")).to_contain_text("X is not searched")
+    page.get_by_test_id("sources").scroll_into_view_if_needed()
+    screenshot("listening-empty")
+
+    # competitors: the brand's own accounts and the competitor, then one more followed
+    page.get_by_test_id("competitors-link").click()
+    expect(page.get_by_role("heading", name="Competitors: Quiet Tea")).to_be_visible()
+    expect(page.get_by_test_id("competitor-row")).to_have_count(1)
+    page.select_option("select[name=network]", "mastodon")
+    page.fill("input[name=name]", "Steep Co")
+    page.fill("input[name=handle]", "steep@tea.example")
+    page.get_by_test_id("add-competitor").click()
+    expect(page.get_by_text("Following Steep Co")).to_be_visible()
+    expect(page.get_by_test_id("competitor-row")).to_have_count(2)
+    screenshot("listening-competitors")
+
+
 @pytest.mark.parametrize("width", [390, 320])
 def test_the_listening_pages_fit_a_phone(browser, live_server, listening_world, width):
     context = browser.new_context(viewport={"width": width, "height": 800}, has_touch=True, is_mobile=True)
@@ -146,6 +182,7 @@ def test_the_listening_pages_fit_a_phone(browser, live_server, listening_world, 
         for url in (
             f"/w/{ws.slug}/listening/?brand={brand.pk}",
             f"/w/{ws.slug}/listening/monitors/new/",
+            f"/w/{ws.slug}/listening/competitors/?brand={brand.pk}",
             listening_world["alert"].get_absolute_url(),
         ):
             page.goto(f"{live_server.url}{url}")
