@@ -90,3 +90,34 @@ def test_a_video_attached_in_the_composer_uploads_with_progress_resumes_after_a_
     # what was typed is still there
     expect(page.locator("#id_text")).to_have_value("Our roastery, in three minutes and a bit")
     screenshot("video-upload-attached")
+
+
+def test_a_video_uploaded_in_the_media_library_is_listed_and_its_poster_chosen_again(
+    page, live_server, login, screenshot, team, tmp_path
+):
+    # given: the editor on the media library page, and a 4-second phone-shaped clip
+    path = make_clip(tmp_path / "latte-art.mp4", seconds=4, width=180, height=320)
+    login("editor")
+    page.goto(f"{live_server.url}/w/{team.workspace.slug}/posts/media/")
+    # when: she picks the video and presses Upload
+    page.locator("input[type=file][name=file]").set_input_files(str(path))
+    page.locator("#id_alt_text").fill("Latte art, poured slowly")
+    page.get_by_role("button", name="Upload", exact=True).click()
+    # then: once it is up, the page shows it with its poster, duration, size and codec
+    card = page.get_by_test_id("asset").filter(has_text="latte-art.mp4")
+    expect(card).to_contain_text("180 × 320", timeout=20_000)
+    expect(card).to_contain_text("4.0 s")
+    expect(card).to_contain_text("H264")
+    expect(card.locator("img").first).to_be_visible()
+    asset = MediaAsset.objects.get()
+    assert asset.alt_text == "Latte art, poured slowly"
+    first_poster = asset.thumbnail.name
+    # when: she chooses the frame at 3 seconds as its poster
+    card.get_by_text("Change the poster").click()
+    card.get_by_label("Poster frame of latte-art.mp4, in seconds").fill("3")
+    card.get_by_role("button", name="Use this frame").click()
+    # then: the page says so and the poster is a new picture
+    expect(page.get_by_text("New poster for latte-art.mp4.")).to_be_visible()
+    asset.refresh_from_db()
+    assert asset.thumbnail.name != first_poster
+    screenshot("media-library-video")
