@@ -139,7 +139,7 @@ def check_target(
         hashtags=post_text.count_hashtags(text),
         problems=problems,
         follows_main_text=text == main_text,
-        notes=_conversion_notes(adapter, media),
+        notes=_conversion_notes(adapter, media) + _network_notes(adapter, content),
         part_lengths=part_lengths,
     )
 
@@ -167,6 +167,13 @@ def _conversion_notes(adapter, media: list[MediaItem]) -> list[str]:
         return []
     kinds = " and ".join(sorted({item.mime_type.split("/")[1].upper().replace("WEBP", "WebP") for item in converted}))
     return [f"{kinds} images are sent to {adapter.label} as JPEG (transparent parts become white)."]
+
+
+def _network_notes(adapter, content: PostContent) -> list[str]:
+    """What the network will make of the post, where it decides by itself (a vertical
+    YouTube video of 3 minutes or less is a Short): the adapter's ``notes``, if it has any."""
+    notes = getattr(adapter, "notes", None)
+    return list(notes(content)) if callable(notes) else []
 
 
 def check_post(post) -> list[TargetCheck]:
