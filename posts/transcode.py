@@ -51,6 +51,7 @@ X264_CRF = "21"
 PROGRESS_STEP = 2  # percent between saved progress updates
 HEARTBEAT_EVERY = 5.0  # seconds between heartbeats while converting
 STUCK_AFTER = 10 * 60  # seconds without a heartbeat before a conversion is sent again
+MAX_TAKEOVERS = 3  # abandoned this many times (its worker died each time): failed
 
 PENDING = (MediaAsset.Processing.QUEUED, MediaAsset.Processing.RUNNING)
 
@@ -170,23 +171,41 @@ def requeue_stuck(*, now: float | None = None) -> list[int]:
 
 def _claim(conversion_id: int) -> MediaAsset | None:
     """Take the conversion for this run: a queued one, or a running one whose worker is
-    gone (stale heartbeat). None: done, failed, or being converted by a live worker."""
+    gone (stale heartbeat). None: done, failed, or being converted by a live worker. A
+    conversion whose workers died ``MAX_TAKEOVERS`` times (a video that crashes the
+    converter, or one too big for the worker's memory) fails instead of looping."""
     with transaction.atomic():
         conversion = (
             MediaAsset.objects.select_for_update(of=("self",)).select_related("source").filter(pk=conversion_id).first()
         )
-        if conversion is None or conversion.source is None:
+        if conversion is None or conversion.processing not in PENDING:
             return None
-        if conversion.processing == MediaAsset.Processing.RUNNING and not is_stale(conversion):
+        if conversion.source is None:
+            _fail(conversion, "The original video was deleted from the media library; nothing to convert.")
             return None
-        if conversion.processing not in PENDING:
-            return None
+        if conversion.processing == MediaAsset.Processing.RUNNING:
+            if not is_stale(conversion):
+                return None
+            takeovers = cache.get(_takeover_key(conversion_id), 0) + 1
+            cache.set(_takeover_key(conversion_id), takeovers, timeout=STUCK_AFTER * (MAX_TAKEOVERS + 2))
+            if takeovers > MAX_TAKEOVERS:
+                logger.error("Conversion %s abandoned %d times: given up", conversion_id, takeovers - 1)
+                _fail(
+                    conversion,
+                    "The video could not be converted: the converter stopped on it several times. "
+                    "Export it again as MP4 from your phone or editor and upload it.",
+                )
+                return None
         conversion.processing = MediaAsset.Processing.RUNNING
         conversion.processing_progress = 0
         conversion.processing_error = ""
         conversion.save(update_fields=["processing", "processing_progress", "processing_error"])
     beat(conversion_id)
     return conversion
+
+
+def _takeover_key(conversion_id: int) -> str:
+    return f"transcode:takeovers:{conversion_id}"
 
 
 # --- converting -----------------------------------------------------------------------------------

@@ -172,6 +172,11 @@ def test_the_library_offers_the_conversion_on_a_video_and_marks_the_copy(client,
     buttons = find_all(body, '[data-testid="convert"]')
     assert [b.text.strip() for b in buttons] == ["Convert for every network"]
     conversion = transcode.start(shop["video"])
+    response = client.get(reverse("posts:media", kwargs={"ws": shop["ws"].slug}))
+    assert response.status_code == 200  # the copy on its way has no file yet
+    assert [c.text.strip() for c in find_all(response.content.decode(), '[data-testid="converted-from"]')] == [
+        "Converted copy of “clip.webm” · Waiting to be converted"
+    ]
     transcode.run(conversion.pk)
     body = client.get(reverse("posts:media", kwargs={"ws": shop["ws"].slug})).content.decode()
     assert "Converted copy ready" in body

@@ -252,3 +252,30 @@ def test_a_conversion_abandoned_by_a_dead_worker_is_sent_again_and_taken_over(ws
     assert transcode.run(conversion.pk) is not None  # taken over
     conversion.refresh_from_db()
     assert conversion.processing == "ready"
+
+
+def test_a_video_that_kills_its_worker_every_time_fails_instead_of_looping(ws, tmp_path, sent):
+    make_clip(tmp_path / "clip.mp4", seconds=1, width=160, height=284)
+    original = video_asset(ws, tmp_path / "clip.mp4")
+    conversion = transcode.start(original)
+    long_ago = time.time() - transcode.STUCK_AFTER - 5
+    for _ in range(transcode.MAX_TAKEOVERS):  # taken over, then its worker dies again
+        MediaAsset.objects.filter(pk=conversion.pk).update(processing="running")
+        transcode.beat(conversion.pk, now=long_ago)
+        assert transcode._claim(conversion.pk) is not None
+    MediaAsset.objects.filter(pk=conversion.pk).update(processing="running")
+    transcode.beat(conversion.pk, now=long_ago)
+    assert transcode.run(conversion.pk) is None
+    conversion.refresh_from_db()
+    assert conversion.processing == "failed"
+    assert "stopped on it several times" in conversion.processing_error
+
+
+def test_a_conversion_whose_original_was_deleted_fails_in_words(ws, tmp_path, sent):
+    make_clip(tmp_path / "clip.mp4", seconds=1, width=160, height=284)
+    original = video_asset(ws, tmp_path / "clip.mp4")
+    conversion = transcode.start(original)
+    original.delete()
+    assert transcode.run(conversion.pk) is None
+    conversion.refresh_from_db()
+    assert conversion.processing == "failed" and "was deleted" in conversion.processing_error
