@@ -150,7 +150,7 @@ def _one_video(rules: VideoRules, item: MediaItem, *, name: str, label: str, nou
             out.append(
                 Problem(
                     "media",
-                    f"{name} is {_seconds(round(duration, 1))} long; a {label} {noun} can be at most "
+                    f"{name} is {_seconds(round(duration, 1))} long; {_article(label)} {label} {noun} can be at most "
                     f"{_seconds(rules.max_seconds)}.",
                     VIDEO_TOO_LONG,
                 )
@@ -159,8 +159,8 @@ def _one_video(rules: VideoRules, item: MediaItem, *, name: str, label: str, nou
             out.append(
                 Problem(
                     "media",
-                    f"{name} is {_seconds(round(duration, 1))} long; a {label} {noun} must last at least "
-                    f"{_seconds(rules.min_seconds)}.",
+                    f"{name} is {_seconds(round(duration, 1))} long; {_article(label)} {label} {noun} "
+                    f"must last at least {_seconds(rules.min_seconds)}.",
                     VIDEO_TOO_SHORT,
                 )
             )
@@ -212,6 +212,11 @@ def _one_video(rules: VideoRules, item: MediaItem, *, name: str, label: str, nou
                 )
             )
     return out
+
+
+def _article(word: str) -> str:
+    """ "an Instagram", "an X", "a LinkedIn" (X is said "ex")."""
+    return "an" if word[:1].upper() in "AEIOUX" else "a"
 
 
 def _kind(mime_type: str) -> str:
