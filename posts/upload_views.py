@@ -39,9 +39,9 @@ def upload_list(request, ws):
     except uploads.TusError as error:
         return uploads.as_response(uploads.refusal(error))
     response = uploads.as_response(uploads.Answer(201, {"Tus-Resumable": uploads.TUS_VERSION}))
-    response["Location"] = request.build_absolute_uri(
-        reverse("posts:upload", kwargs={"ws": ws, "upload_id": upload.uuid})
-    )
+    # The path only: the browser resolves it against the page's own origin (https behind a
+    # proxy stays https, whatever the proxy tells Django).
+    response["Location"] = reverse("posts:upload", kwargs={"ws": ws, "upload_id": upload.uuid})
     response["Upload-Expires"] = http_date(upload.expires_at.timestamp())
     return response
 
