@@ -210,7 +210,6 @@ class YouTubeAdapter(Adapter):
     label = "YouTube"
     supports_refresh = True
     supports_images = False
-    supports_links = False
     supports_inbox = True
     supports_reply = True
     idempotency = "recent_posts"
@@ -244,7 +243,7 @@ class YouTubeAdapter(Adapter):
 
     def validate(self, content: PostContent) -> list[Problem]:
         problems: list[Problem] = []
-        over = self.text_length(content.text) - MAX_DESCRIPTION_BYTES
+        over = self.text_length(self.description(content)) - MAX_DESCRIPTION_BYTES
         if over > 0:
             problems.append(
                 Problem(
@@ -254,7 +253,7 @@ class YouTubeAdapter(Adapter):
                     "too_long",
                 )
             )
-        if "<" in content.text or ">" in content.text:
+        if "<" in self.description(content) or ">" in self.description(content):
             problems.append(
                 Problem("text", "YouTube does not take < or > in a description: remove them.", "angle_brackets")
             )
@@ -269,6 +268,14 @@ class YouTubeAdapter(Adapter):
                 problems.append(Problem("media", "The video has no file to upload to YouTube.", "media_missing"))
         problems += self.option_problems(content)
         return problems
+
+    @staticmethod
+    def description(content: PostContent) -> str:
+        """The post's text, with its link added at the end where the text does not carry it
+        (a YouTube description shows links as links)."""
+        if content.link and content.link not in content.text:
+            return f"{content.text}\n\n{content.link}".strip()
+        return content.text
 
     def notes(self, content: PostContent) -> list[str]:
         """What the composer says about the post that is not a problem (the Short)."""
@@ -583,7 +590,7 @@ class YouTubeAdapter(Adapter):
         options = self.clean_options(content.options)
         snippet: dict[str, Any] = {
             "title": options.get("title", ""),
-            "description": content.text,
+            "description": self.description(content),
             "categoryId": options.get("category") or DEFAULT_CATEGORY,
         }
         if options.get("tags"):
@@ -878,7 +885,7 @@ class YouTubeAdapter(Adapter):
                     video_views=_int(stats.get("viewCount")),
                     likes=_int(stats.get("likeCount")),
                     comments=_int(stats.get("commentCount")),
-                    saves=_int(stats.get("favoriteCount")),
+                    # favoriteCount is deprecated (always 0): saves stay "not reported"
                 )
         return result
 

@@ -203,6 +203,14 @@ def test_title_limits_and_angle_brackets(adapter, video):
     )
 
 
+def test_a_link_joins_the_description(adapter, video):
+    content = PostContent(text="Watch this.", media=[video], options=OPTIONS, link="https://acme.example/spring")
+    assert adapter.video_body(content)["snippet"]["description"] == "Watch this.\n\nhttps://acme.example/spring"
+    assert adapter.description(PostContent(text="At https://acme.example", link="https://acme.example")) == (
+        "At https://acme.example"
+    )
+
+
 def test_a_video_is_required_and_images_are_refused(adapter):
     image = MediaItem(mime_type="image/jpeg", data=b"\xff\xd8")
     codes = {p.code for p in adapter.validate(PostContent(text="x", media=[image], options=OPTIONS))}
@@ -700,7 +708,7 @@ def test_post_metrics_are_batched_by_50(adapter, account, replay):
     metrics = adapter.fetch_post_metrics(account, ids)
     assert [len(parse_qs(urlsplit(c.request.url).query)["id"][0].split(",")) for c in replay.calls] == [50, 10]
     assert metrics[ids[59]].video_views == 100 and metrics[ids[0]].likes == 7 and metrics[ids[0]].comments == 2
-    assert metrics[ids[0]].impressions is None
+    assert metrics[ids[0]].impressions is None and metrics[ids[0]].saves is None
 
 
 def test_account_metrics_read_subscribers(adapter, account, replay):
