@@ -179,6 +179,46 @@ def _pinterest_account_fields(account) -> dict[str, forms.Field]:
     return {"board": forms.ChoiceField(label="Board", choices=choices, required=False, widget=FastSelect)}
 
 
+def _tiktok_fields() -> dict[str, forms.Field]:
+    from smm.platforms.tiktok import PRIVACY
+
+    return {
+        "privacy_level": _tiktok_privacy(list(PRIVACY.items())),
+        "photo_title": forms.CharField(
+            label="Photo post title (up to 90 characters)",
+            required=False,
+            widget=FastTextInput(attrs={"placeholder": "Optional", "maxlength": 90}),
+        ),
+        # TikTok's rules: no interaction is on unless the person turns it on.
+        "allow_comment": forms.BooleanField(label="Allow comments", required=False, widget=FastCheckbox),
+        "allow_duet": forms.BooleanField(label="Allow duets (videos)", required=False, widget=FastCheckbox),
+        "allow_stitch": forms.BooleanField(label="Allow stitches (videos)", required=False, widget=FastCheckbox),
+        "brand_organic": forms.BooleanField(label="Promotes our own brand", required=False, widget=FastCheckbox),
+        "brand_content": forms.BooleanField(
+            label="Paid partnership (branded content)", required=False, widget=FastCheckbox
+        ),
+        "is_aigc": forms.BooleanField(label="Made with AI", required=False, widget=FastCheckbox),
+        "auto_add_music": forms.BooleanField(label="Add music to photos", required=False, widget=FastCheckbox),
+    }
+
+
+def _tiktok_privacy(choices, label="Who can see it") -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=label, choices=[("", "Choose (TikTok asks each time)"), *choices], required=False, widget=FastSelect
+    )
+
+
+def _tiktok_account_fields(account) -> dict[str, forms.Field]:
+    """Exactly the privacy levels the account's creator info offers (kept in its limits);
+    an app TikTok has not audited may post only as "Only me", and the label says so."""
+    from smm.platforms.tiktok import TikTokAdapter
+
+    choices = TikTokAdapter.privacy_choices(account.limits)
+    notice = TikTokAdapter.account_notice(account.limits)
+    label = "Who can see it (only “Only me” until TikTok reviews SMM's app)" if notice else "Who can see it"
+    return {"privacy_level": _tiktok_privacy(choices, label)}
+
+
 def _poll_fields(*, multiple: bool) -> dict[str, forms.Field]:
     fields: dict[str, forms.Field] = {
         f"poll_{n}": forms.CharField(
@@ -211,10 +251,11 @@ FIELDS = {
     "instagram": _instagram_fields,
     "facebook": _facebook_fields,
     "pinterest": _pinterest_fields,
+    "tiktok": _tiktok_fields,
 }
 # Fields whose choices belong to one account (its Pinterest boards): built per account,
 # replacing the network's shared field of the same name.
-ACCOUNT_FIELDS = {"pinterest": _pinterest_account_fields}
+ACCOUNT_FIELDS = {"pinterest": _pinterest_account_fields, "tiktok": _tiktok_account_fields}
 
 
 @cache
