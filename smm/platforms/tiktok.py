@@ -314,7 +314,7 @@ class TikTokAdapter(Adapter):
                     "privacy_not_offered",
                 )
             )
-        is_video = bool(self.videos_of(content))
+        photos_only = bool(self.images_of(content)) and not self.videos_of(content)
         for name, flag_name, what in (
             ("allow_comment", "comment_disabled", "Comments are"),
             ("allow_duet", "duet_disabled", "Duets are"),
@@ -322,7 +322,7 @@ class TikTokAdapter(Adapter):
         ):
             if not options.get(name):
                 continue
-            if name != "allow_comment" and not is_video:
+            if name != "allow_comment" and photos_only:
                 problems.append(
                     Problem("options", f"{what} for videos only; this TikTok post has photos.", "interaction_photo")
                 )
