@@ -87,9 +87,17 @@ def test_a_video_attached_in_the_composer_uploads_with_progress_resumes_after_a_
     expect(checks.locator(f'[data-account="{bluesky.pk}"]')).to_contain_text("long", timeout=10_000)
     expect(checks.locator(f'[data-account="{bluesky.pk}"]')).to_contain_text("at most")
     expect(checks.locator(f'[data-account="{team.x.pk}"]')).to_contain_text("at most")
-    # what was typed is still there
     expect(page.locator("#id_text")).to_have_value("Our roastery, in three minutes and a bit")
     screenshot("video-upload-attached")
+
+    # when: she presses Schedule without a date, the page comes back with what she chose
+    page.get_by_test_id("schedule").click()
+    expect(page.get_by_text("Pick a date and a time to schedule the post.")).to_be_visible()
+    expect(page.locator("#id_text")).to_have_value("Our roastery, in three minutes and a bit")
+    expect(page.locator(f'.media-choice input[value="{asset.pk}"]')).to_be_checked()
+    expect(page.locator(f'.media-choice:has(input[value="{asset.pk}"])').get_by_test_id("video-duration")).to_have_text(
+        "▶ 185.0 s"
+    )
 
 
 def test_a_video_uploaded_in_the_media_library_is_listed_and_its_poster_chosen_again(
