@@ -101,7 +101,7 @@ SCOPE_CODE = 3  # "Your token does not have sufficient permissions..."
 TRIAL_MESSAGE = (
     "This Pinterest connection uses an app with Trial access, and Pinterest does not let such apps "
     "publish Pins (they would be visible only to you). Ask whoever runs SMM to request Standard "
-    "access for the Pinterest app, then reconnect this account."
+    "access for the Pinterest app, then connect this account again (Connect account on the brand page)."
 )
 NOT_PROCESSED = (
     "Pinterest could not process the video. Convert it to MP4 (H.264 with AAC sound), "

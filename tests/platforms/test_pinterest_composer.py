@@ -68,3 +68,13 @@ def test_live_check_asks_for_a_board_and_says_trial_access(client, team, pintere
     html = client.post(url("check", team), data).content.decode()
     assert "Trial access" in html
     assert TRIAL_MESSAGE.split(",")[0] in html
+
+
+def test_the_brand_page_says_when_the_app_has_trial_access(client, team, pinterest):
+    as_user(client, team.editor)
+    html = client.get(team.brand.get_absolute_url()).content.decode()
+    assert 'data-testid="trial-access"' not in html
+    pinterest.limits = {"boards": BOARDS, "trial_access": True}
+    pinterest.save(update_fields=["limits"])
+    html = client.get(team.brand.get_absolute_url()).content.decode()
+    assert "its Pinterest app has Trial access, so Pinterest refuses its Pins" in html
