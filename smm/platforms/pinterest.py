@@ -724,6 +724,8 @@ def pinterest_error(response: requests.Response) -> PlatformError | None:
         error = AuthExpired(message, user_message=words, status=status)
     elif status == 429:
         wait = retry_after(response.headers, _now())
+        if wait is None:
+            wait = _reset_seconds(response.headers.get("X-RateLimit-Reset"))
         error = RateLimited(
             message,
             retry_after=wait if wait is not None else DEFAULT_RATE_LIMIT_WAIT,
@@ -743,6 +745,18 @@ def pinterest_error(response: requests.Response) -> PlatformError | None:
         error = Permanent(message, user_message=f"Pinterest refused the Pin: {message}", status=status)
     error.code = code
     return error
+
+
+def _reset_seconds(value: str | None) -> float | None:
+    """``X-RateLimit-Reset`` (check: the header's name and meaning are not documented for
+    v5): read as epoch seconds when it looks like a moment, else as seconds to wait."""
+    try:
+        number = float(value or "")
+    except ValueError:
+        return None
+    if number > 1e9:
+        return max(0.0, number - _now().timestamp())
+    return max(0.0, number)
 
 
 def _s3_error(response: requests.Response) -> str:

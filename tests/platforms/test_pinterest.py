@@ -357,6 +357,19 @@ def test_429_without_retry_after_waits_a_minute(network, account):
     assert caught.value.retry_after == 60
 
 
+def test_429_with_a_reset_header_waits_that_long(network, account):
+    network.add(
+        responses.GET,
+        f"{API}/user_account",
+        status=429,
+        json={"code": 8, "message": "Rate limited"},
+        headers={"X-RateLimit-Reset": "42"},
+    )
+    with pytest.raises(RateLimited) as caught:
+        adapter().fetch_account_metrics(account)
+    assert caught.value.retry_after == 42
+
+
 def test_401_refreshes_once_and_sends_again(network, account):
     network.add(responses.POST, f"{API}/pins", status=401, json={"code": 2, "message": "Authentication failed."})
     network.add(responses.POST, f"{API}/oauth/token", json={"access_token": "pina_2", "refresh_token": "pinr_2"})
