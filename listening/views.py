@@ -131,7 +131,7 @@ def sources(workspace, monitor: Monitor | None = None) -> dict:
 @workspace_view("manage_brands")
 def listening_settings(request, ws):
     row = ListeningSettings.of(request.workspace)
-    form = ListeningSettingsForm(request.POST or None, instance=row)
+    form = ListeningSettingsForm(request.POST if request.method == "POST" else None, instance=row)
     if request.method == "POST" and form.is_valid():
         saved = form.save(commit=False)
         saved.workspace = request.workspace

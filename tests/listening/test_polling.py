@@ -268,3 +268,16 @@ def test_x_rate_limit_waits_for_the_next_poll(x_world):
     responses.get(X_URL, status=429, json={"title": "Too Many Requests"}, headers={"x-rate-limit-reset": "1765108800"})
     polling.poll_all(NOW)
     assert PollCursor.objects.get(kind="x_search").state == "failed"
+
+
+def test_the_x_capability_is_a_workspace_setting_managers_turn_on(world, client, make_member):
+    url = f"/w/{world['ws'].slug}/listening/settings/"
+    editor = make_member(world["ws"], "editor", username="eddie")
+    client.force_login(editor)
+    assert client.post(url, {"x_recent_search": "on"}).status_code == 403
+    client.force_login(world["owner"])
+    assert "X bills each post read" in client.get(url).content.decode()
+    client.post(url, {"x_recent_search": "on"})
+    assert ListeningSettings.of(world["ws"]).x_recent_search
+    client.post(url, {})
+    assert not ListeningSettings.of(world["ws"]).x_recent_search

@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from listening import spikes, store
-from listening.models import Mention, Monitor, SpikeAlert
+from listening.models import Mention, MentionBucket, Monitor, SpikeAlert
 from listening.spikes import bucket_start, judge
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +192,18 @@ def test_another_workspaces_alert_is_not_found(world, client, make_workspace, ma
     )
     client.force_login(stranger)
     assert client.get(f"/w/{other.slug}/listening/alerts/{alert.pk}/").status_code == 404
+
+
+def test_buckets_count_each_mention_once_and_can_be_rebuilt(world):
+    monitor = world["monitor"]
+    at = dt.datetime(2026, 12, 7, 11, 52, tzinfo=dt.UTC)
+    add(monitor, at, 4)
+    add(monitor, at, 4)  # the same posts again (a replay): nothing more
+    add(monitor, at, 2, sentiment=-0.6, text="acme awful")
+    ten = MentionBucket.objects.get(monitor=monitor, minutes=10)
+    hour = MentionBucket.objects.get(monitor=monitor, minutes=60)
+    assert (ten.start, ten.total, ten.negative) == (dt.datetime(2026, 12, 7, 11, 50, tzinfo=dt.UTC), 6, 2)
+    assert (hour.start, hour.total, hour.negative) == (dt.datetime(2026, 12, 7, 11, 0, tzinfo=dt.UTC), 6, 2)
+    MentionBucket.objects.all().delete()
+    store.rebuild([monitor.pk], since=at - dt.timedelta(days=1))
+    assert MentionBucket.objects.get(monitor=monitor, minutes=10).total == 6
