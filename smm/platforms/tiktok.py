@@ -556,12 +556,14 @@ class TikTokAdapter(Adapter):
         state = dict(attempt.state.get("tiktok") or {})
         if state.get("post_id"):
             return self._result(account, state["post_id"], state)
-        if state.get("publish_id") and state.get("media") == _media_key(content):
+        if state.get("publish_id") and (state.get("uploaded") or state.get("media") == _media_key(content)):
+            # Once TikTok has the whole file (or fetches it itself) it may publish it: that
+            # publish id is followed to its end even if the post's media changed since.
             return self._carry_on(account, content, attempt, state)
         if state.get("publish_id"):
-            # The post's media were replaced after an upload began: what TikTok has is not
-            # this post. An upload never finished is never published, so start afresh.
-            state = {k: v for k, v in state.items() if k == "init_sent_at"}
+            # The post's video was replaced during its upload: an upload never finished is
+            # never published, so the new one starts afresh.
+            state = _fresh_state(state)
         creator = self.creator_info(account)
         self.apply_limits(creator)
         self.raise_problems(self.validate(content))

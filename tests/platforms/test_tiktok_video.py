@@ -270,6 +270,8 @@ class FakeTikTok:
     def _status(self, request):
         assert json.loads(request.body) == {"publish_id": PUBLISH_ID}
         data = self.statuses.pop(0) if len(self.statuses) > 1 else self.statuses[0]
+        if isinstance(data, Exception):
+            return data  # the answer is lost
         return 200, {}, ok(data)
 
     def calls_to(self, url: str) -> list:
@@ -738,3 +740,57 @@ def test_an_invalid_token_that_does_not_refresh_needs_reconnecting(replay, adapt
     with pytest.raises(AuthExpired) as expired:
         adapter.publish(account, tiktok_post(video), Attempt().attempt)
     assert "reconnect" in expired.value.user_message.lower()
+
+
+def test_a_lost_status_answer_is_an_unknown_outcome_the_publish_id_resolves(replay, adapter, account, video, clip):
+    network = FakeTikTok(replay, clip.stat().st_size)
+    network.statuses = [
+        requests.ConnectionError("Connection reset by peer"),
+        {"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [POST_ID]},
+    ]
+    attempt = Attempt()
+    with pytest.raises(OutcomeUnknown):
+        adapter.publish(account, tiktok_post(video), attempt.attempt)
+    found = adapter.lookup_published(account, tiktok_post(video), Attempt(state=attempt.last).attempt)
+    assert found.remote_id == POST_ID
+    assert len(network.inits) == 1
+
+
+def test_a_lost_creator_info_answer_sent_nothing(replay, adapter, account, video, clip):
+    network = FakeTikTok(replay, clip.stat().st_size)
+    network.creator_answers = [requests.ConnectionError("Connection reset by peer")]
+    attempt = Attempt()
+    with pytest.raises(OutcomeUnknown):
+        adapter.publish(account, tiktok_post(video), attempt.attempt)
+    assert network.inits == []
+    assert adapter.lookup_published(account, tiktok_post(video), attempt.attempt) is None
+
+
+def test_a_fully_uploaded_video_is_followed_to_its_end_even_if_the_post_changed(
+    replay, adapter, account, video, clip, tmp_path
+):
+    network = FakeTikTok(replay, clip.stat().st_size)
+    network.statuses = [{"status": "PROCESSING_UPLOAD"}]
+    attempt = Attempt()
+    with pytest.raises(StillProcessing):
+        adapter.publish(account, tiktok_post(video), attempt.attempt)
+    other = tmp_path / "other.mp4"
+    make_clip(other, seconds=4, bitrate=300_000)
+    replaced = MediaItem(**{**video.__dict__, "path": str(other), "size": other.stat().st_size})
+    network.statuses = [{"status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [POST_ID]}]
+    result = make_adapter().publish(account, tiktok_post(replaced), Attempt(state=attempt.last).attempt)
+    assert result.remote_id == POST_ID and len(network.inits) == 1
+
+
+def test_a_video_replaced_mid_upload_is_uploaded_afresh(replay, adapter, account, video, clip, tmp_path):
+    network = FakeTikTok(replay, clip.stat().st_size)
+    first = Attempt(die_after_chunks=1)
+    with pytest.raises(WorkerDied):
+        adapter.publish(account, tiktok_post(video), first.attempt)
+    other = tmp_path / "other.mp4"
+    make_clip(other, seconds=4, bitrate=300_000)
+    replaced = MediaItem(**{**video.__dict__, "path": str(other), "size": other.stat().st_size})
+    network.size = other.stat().st_size
+    make_adapter().publish(account, tiktok_post(replaced), Attempt(state=first.last).attempt)
+    assert len(network.inits) == 2
+    assert network.inits[1]["body"]["source_info"]["video_size"] == other.stat().st_size
