@@ -37,6 +37,7 @@ from django.db import transaction
 
 from posts.models import MediaAsset
 from posts.video import NotAVideo, poster_frame, probe
+from smm import operations
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ X264_CRF = "21"
 PROGRESS_STEP = 2  # percent between saved progress updates
 HEARTBEAT_EVERY = 5.0  # seconds between heartbeats while converting
 STUCK_AFTER = 10 * 60  # seconds without a heartbeat before a conversion is sent again
+QUEUE = "media"  # the queue conversions run on (posts/apps.py task_routes)
 MAX_TAKEOVERS = 3  # abandoned this many times (its worker died each time): failed
 
 PENDING = (MediaAsset.Processing.QUEUED, MediaAsset.Processing.RUNNING)
@@ -87,6 +89,7 @@ def request_conversion(original: MediaAsset, *, user=None) -> tuple[MediaAsset, 
             existing.processing_progress = 0
             existing.processing_error = ""
             existing.save(update_fields=["processing", "processing_progress", "processing_error"])
+            cache.delete(_takeover_key(existing.pk))  # asked again: its takeovers start over
             beat(existing.pk)
             return existing, True
         conversion = MediaAsset.objects.create(
@@ -100,6 +103,7 @@ def request_conversion(original: MediaAsset, *, user=None) -> tuple[MediaAsset, 
             processing_progress=0,
             uploaded_by=user if getattr(user, "is_authenticated", False) else None,
         )
+    cache.delete(_takeover_key(conversion.pk))  # (a key left by a database reset)
     beat(conversion.pk)
     return conversion, True
 
@@ -373,7 +377,7 @@ def run(conversion_id: int) -> MediaAsset | None:
     if conversion is None:
         return None
     original = conversion.source
-    last = {"beat": time.monotonic()}
+    last = {"beat": float("-inf")}  # the first progress beats at once
 
     def on_progress(percent: int) -> None:
         MediaAsset.objects.filter(pk=conversion.pk, processing=MediaAsset.Processing.RUNNING).update(
@@ -383,6 +387,9 @@ def run(conversion_id: int) -> MediaAsset | None:
         if now - last["beat"] >= HEARTBEAT_EVERY or percent % 10 == 0:
             last["beat"] = now
             beat(conversion.pk)
+            # the worker is busy on its queue, not gone: a one-at-a-time "media" worker
+            # misses beat's heartbeat tasks while it converts a long video
+            operations.record_heartbeat(QUEUE)
 
     try:
         try:

@@ -15,6 +15,7 @@ from PIL import Image
 from posts import transcode
 from posts.models import MediaAsset
 from posts.video import make_clip, moov_before_mdat, probe
+from smm import operations
 
 pytestmark = pytest.mark.django_db
 
@@ -150,6 +151,7 @@ def test_progress_is_saved_on_the_conversion_as_it_goes(ws, tmp_path, sent, monk
     make_clip(tmp_path / "clip.mp4", seconds=2, width=160, height=284)
     original = video_asset(ws, tmp_path / "clip.mp4")
     conversion = transcode.start(original)
+    transcode.cache.delete(operations.HEARTBEAT_KEY.format(queue="media"))
     seen = []
 
     def watch(percent):
@@ -173,6 +175,8 @@ def test_progress_is_saved_on_the_conversion_as_it_goes(ws, tmp_path, sent, monk
     assert percents == sorted(percents) and percents[0] <= 5 and percents[-1] >= 90
     conversion.refresh_from_db()
     assert (conversion.processing, conversion.processing_progress) == ("ready", 100)
+    # the busy "media" worker counts as alive on the operations page while it converts
+    assert operations.read_signal(operations.HEARTBEAT_KEY.format(queue="media")) is not None
 
 
 def test_a_damaged_video_fails_in_plain_words_and_the_original_is_kept(ws, tmp_path, sent):
