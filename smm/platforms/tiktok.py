@@ -14,7 +14,9 @@ Creator info (``/v2/post/publish/creator_info/query/``): who may see a post, whe
 creator turned comments, duets or stitches off, and the longest video they may post. It
 is read at connection and once a day into the account's ``limits`` (``account_limits``;
 ``apply_limits`` makes the composer's checks use it), and again before every post. An app
-TikTok has not audited may post only as "Only me": ``limits["private_only"]`` says so.
+TikTok has not audited may post only as "Only me": ``private_only`` in the cached info says
+so (blocking other choices in the composer), ``unaudited_seen`` that TikTok refused a post for
+it; ``TikTokAdapter.account_notice(limits)`` is the sentence the account page can show.
 
 Publishing keeps ``attempt.state["tiktok"]``: the moment before init (``init_sent_at``),
 the ``publish_id`` as soon as init answers, the upload URL and each chunk sent, and since
@@ -89,6 +91,8 @@ PRIVACY = {
     "SELF_ONLY": "Only me",
 }
 SELF_ONLY = "SELF_ONLY"
+UNAUDITED = "unaudited_client_can_only_post_to_private_accounts"
+UNAUDITED_SEEN = "tiktok_unaudited_seen"  # in the credentials: when TikTok last said so
 
 # Chunk rules of the media transfer guide. "MB" is not said to be 10^6 or 2^20: chunks stay
 # between 5 MiB and 64,000,000 bytes, which is inside either reading; the last chunk takes
@@ -365,7 +369,8 @@ class TikTokAdapter(Adapter):
     @classmethod
     def account_notice(cls, limits: dict | None) -> str:
         """What the account page and the composer should say about this account, or ""."""
-        return private_only_words() if creator_limits_of(limits).get("private_only") else ""
+        creator = creator_limits_of(limits)
+        return private_only_words() if creator.get("private_only") or creator.get("unaudited_seen") else ""
 
     def pulls_from_url(self) -> bool:
         if self.pull_from_url is not None:
@@ -546,6 +551,10 @@ class TikTokAdapter(Adapter):
             "creator_nickname": str(data.get("creator_nickname") or ""),
             # An unaudited app is offered SELF_ONLY and nothing else.
             "private_only": offered == [SELF_ONLY],
+            # TikTok refused a post of this account as an unaudited app's
+            # (unaudited_client_can_only_post_to_private_accounts): said on the account page
+            # and in the composer until a post that is not private goes out.
+            "unaudited_seen": bool(account.credentials.get(UNAUDITED_SEEN)),
             "checked_at": self.now().isoformat(),
         }
         return {"tiktok_creator": creator}
@@ -585,7 +594,14 @@ class TikTokAdapter(Adapter):
         )
         state.setdefault("init_sent_at", self.now().isoformat())
         attempt.remember(tiktok=state)  # before init: a lost answer is looked for from here
-        data = self._call(account, "POST", path, json=body)
+        try:
+            data = self._call(account, "POST", path, json=body)
+        except Permanent as exc:
+            if getattr(exc, "code", "") == UNAUDITED:
+                # Kept with the credentials (what a publish may save); the daily creator
+                # info carries it into the account's limits, where the pages read it.
+                account.update_credentials({UNAUDITED_SEEN: self.now().isoformat()})
+            raise
         publish_id = str(data.get("publish_id") or "")
         if not publish_id:
             raise OutcomeUnknown("TikTok accepted the post's start but did not say its publish id")
@@ -771,6 +787,8 @@ class TikTokAdapter(Adapter):
         )
 
     def _result(self, account: AccountContext, post_id: str, state: dict) -> PublishResult:
+        if state.get("privacy_level") not in (None, SELF_ONLY) and account.credentials.get(UNAUDITED_SEEN):
+            account.update_credentials({UNAUDITED_SEEN: None})  # a post that is not private went out
         return PublishResult(
             remote_id=post_id, url=self.post_url(account, post_id, state.get("kind", "video")), published_at=self.now()
         )

@@ -794,3 +794,22 @@ def test_a_video_replaced_mid_upload_is_uploaded_afresh(replay, adapter, account
     make_adapter().publish(account, tiktok_post(replaced), Attempt(state=first.last).attempt)
     assert len(network.inits) == 2
     assert network.inits[1]["body"]["source_info"]["video_size"] == other.stat().st_size
+
+
+def test_an_unaudited_refusal_is_kept_for_the_account_page_until_a_public_post_goes_out(
+    replay, adapter, account, video, clip
+):
+    network = FakeTikTok(replay, clip.stat().st_size)
+    network.init_answer = (403, {}, refused("unaudited_client_can_only_post_to_private_accounts"))
+    with pytest.raises(Permanent):
+        adapter.publish(account, tiktok_post(video), Attempt().attempt)
+    assert account.saved[-1]["tiktok_unaudited_seen"]
+    # the daily creator info carries it into the account's limits: the page and composer say it
+    limits = adapter.account_limits(account)
+    assert limits["tiktok_creator"]["unaudited_seen"] is True
+    assert "only as “Only me”" in TikTokAdapter.account_notice(limits)
+    # once the app is audited and a public post goes out, the notice goes
+    network.init_answer = None
+    make_adapter().publish(account, tiktok_post(video), Attempt().attempt)
+    assert account.saved[-1]["tiktok_unaudited_seen"] is None
+    assert TikTokAdapter.account_notice(make_adapter().account_limits(account)) == ""
