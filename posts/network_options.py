@@ -1,7 +1,7 @@
 """The networks' own post options in the composer: Mastodon's visibility, content warning,
 sensitive media, language and poll; Bluesky's languages and who may reply; X's reply
 settings and poll; Instagram's feed or story (and Reels kept to the Reels tab); Facebook's
-feed video or Reel.
+feed video or Reel; YouTube's title, kids answer, privacy, category, tags and scheduling.
 
 The composer gets one small group of fields per account (``opt_<account id>_<name>``);
 ``options_for`` turns what was typed into the plain dict the account's adapter cleans
@@ -244,6 +244,65 @@ def _poll_fields(*, multiple: bool) -> dict[str, forms.Field]:
     return fields
 
 
+class _TagsInput(FastTextInput):
+    """Tags kept as a list, typed comma-separated."""
+
+    def format_value(self, value):
+        return ", ".join(value) if isinstance(value, list | tuple) else super().format_value(value)
+
+
+class _UtcTimeInput(FastTextInput):
+    """A time typed in the browser's picker (minutes), kept as ISO 8601 in UTC."""
+
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        text = super().format_value(value)
+        return text[:16] if isinstance(text, str) and len(text) >= 16 else text
+
+
+def _youtube_fields() -> dict[str, forms.Field]:
+    from smm.platforms.youtube import CATEGORIES, DEFAULT_CATEGORY, MADE_FOR_KIDS, PRIVACY, SCHEDULE_WITH
+
+    categories = sorted(CATEGORIES.items(), key=lambda item: item[1])
+    default = CATEGORIES[DEFAULT_CATEGORY]
+    return {
+        "title": forms.CharField(
+            label="Title (up to 100 characters)",
+            required=False,
+            widget=FastTextInput(attrs={"placeholder": "Required by YouTube", "maxlength": 100}),
+        ),
+        "made_for_kids": forms.ChoiceField(
+            label="Made for kids?",
+            choices=[("", "Choose (YouTube requires it)"), *MADE_FOR_KIDS.items()],
+            required=False,
+            widget=FastSelect,
+        ),
+        "privacy": forms.ChoiceField(
+            label="Who can watch", choices=list(PRIVACY.items()), required=False, widget=FastSelect
+        ),
+        "category": forms.ChoiceField(
+            label="Category",
+            choices=[("", f"{default} (default)"), *[c for c in categories if c[0] != DEFAULT_CATEGORY]],
+            required=False,
+            widget=FastSelect,
+        ),
+        "tags": forms.CharField(
+            label="Tags (comma-separated)",
+            required=False,
+            widget=_TagsInput(attrs={"placeholder": "Optional"}),
+        ),
+        "schedule_with": forms.ChoiceField(
+            label="Scheduling", choices=list(SCHEDULE_WITH.items()), required=False, widget=FastSelect
+        ),
+        "publish_at": forms.CharField(
+            label="YouTube makes it public at (UTC; with YouTube's scheduling)",
+            required=False,
+            widget=_UtcTimeInput(),
+        ),
+    }
+
+
 FIELDS = {
     "mastodon": _mastodon_fields,
     "bluesky": _bluesky_fields,
@@ -252,6 +311,7 @@ FIELDS = {
     "facebook": _facebook_fields,
     "pinterest": _pinterest_fields,
     "tiktok": _tiktok_fields,
+    "youtube": _youtube_fields,
 }
 # Fields whose choices belong to one account (its Pinterest boards): built per account,
 # replacing the network's shared field of the same name.
