@@ -142,6 +142,9 @@ UNLISTED_GRACE = dt.timedelta(minutes=2)
 # Backoff after a 5xx or a rate limit without a better figure.
 RATE_LIMIT_WAIT = 60.0
 INBOX_PAGES = 5
+# The inbox is polled every minute; a page of comment threads costs a unit, so a YouTube
+# account reads at most every 15 minutes (96 units a day, not 1,440).
+INBOX_EVERY = dt.timedelta(minutes=15)
 
 FAILURE_REASONS = {
     "codec": "it uses a codec YouTube does not play. Convert it to MP4 (H.264 with AAC sound) and post it again",
@@ -912,10 +915,16 @@ class YouTubeAdapter(Adapter):
 
     def fetch_inbox(self, account: AccountContext, cursor: str = "") -> InboxPage:
         """Comment threads on the channel's videos (newest first, 100 a page, 1 unit a page)
-        newer than ``cursor`` (the newest comment's time, ISO), with the replies each thread
-        carries; the channel's own comments are not inbox items."""
+        newer than the newest comment seen, with the replies each thread carries; the
+        channel's own comments are not inbox items. ``cursor`` is "<newest comment's time>|
+        <when we read>" (ISO): within ``INBOX_EVERY`` of the last read, nothing is asked."""
+        newest, _, polled = cursor.partition("|")
+        read_at = _parse_time(polled)
+        now = _now()
+        if read_at is not None and now - read_at < INBOX_EVERY:
+            return InboxPage(items=[], cursor=cursor)  # read lately: spare the allowance
         channel = self._channel_id(account)
-        since = _parse_time(cursor)
+        since = _parse_time(newest)
         items: list[InboxItem] = []
         page_token = ""
         for _ in range(INBOX_PAGES):
@@ -948,8 +957,9 @@ class YouTubeAdapter(Adapter):
             if older or not page_token or since is None:
                 break
         items.sort(key=lambda i: i.created_at)
-        newest = items[-1].created_at.isoformat() if items else cursor
-        return InboxPage(items=items, cursor=newest)
+        if items:
+            newest = items[-1].created_at.isoformat()
+        return InboxPage(items=items, cursor=f"{newest}|{now.isoformat()}")
 
     def _inbox_item(
         self, comment: dict, channel: str, video_id: str, *, thread_id: str, parent: str

@@ -786,10 +786,21 @@ def test_fetch_inbox_reads_comment_threads_newer_than_the_cursor(adapter, accoun
         ("Ug1.r2", "reply", "Ug1"),
     ]
     assert page.items[0].url == f"https://www.youtube.com/watch?v={VIDEO_ID}&lc=Ug1"
-    assert page.cursor == "2026-12-07T10:06:00+00:00"
+    assert page.cursor.startswith("2026-12-07T10:06:00+00:00|")
     query = parse_qs(urlsplit(replay.calls[0].request.url).query)
     assert query["allThreadsRelatedToChannelId"] == [CHANNEL] and query["order"] == ["time"]
     assert len(replay.calls) == 1  # an older comment ends the reading
+
+
+def test_the_inbox_is_read_at_most_every_15_minutes(adapter, account, replay, spent):
+    replay.add(responses.GET, f"{API}/commentThreads", json={"items": []})
+    first = adapter.fetch_inbox(account, cursor="2026-12-07T10:00:00+00:00")
+    assert first.items == [] and first.cursor.startswith("2026-12-07T10:00:00+00:00|")
+    again = adapter.fetch_inbox(account, cursor=first.cursor)
+    assert again.cursor == first.cursor and len(replay.calls) == 1 and spent == [("default", 1)]
+    read_long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16)).isoformat()
+    adapter.fetch_inbox(account, cursor=f"2026-12-07T10:00:00+00:00|{read_long_ago}")
+    assert len(replay.calls) == 2
 
 
 def test_reply_goes_under_the_thread_and_costs_50_units(adapter, account, replay, spent):
