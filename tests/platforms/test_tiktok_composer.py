@@ -86,3 +86,14 @@ def test_an_interaction_the_creator_turned_off_is_refused_in_the_live_check(clie
     )
     html = client.post(url("check", team), data).content.decode()
     assert "Stitches are turned off in this account" in html
+
+
+def test_the_brand_page_says_when_tiktok_allows_only_private_posts(client, team, tiktok):
+    as_user(client, team.editor)
+    html = client.get(team.brand.get_absolute_url()).content.decode()
+    assert 'data-testid="tiktok-private-only"' not in html
+    tiktok.limits = {"tiktok_creator": {**CREATOR, "unaudited_seen": True}}
+    tiktok.save(update_fields=["limits"])
+    html = client.get(team.brand.get_absolute_url()).content.decode()
+    assert 'data-testid="tiktok-private-only"' in html
+    assert "only as “Only me” (a private account) until SMM" in html
