@@ -690,12 +690,13 @@ class PinterestAdapter(Adapter):
         return result
 
     def fetch_account_metrics(self, account: AccountContext) -> AccountMetrics:
+        """Followers, following and Pins from ``user_account``. Its ``monthly_views`` is a
+        rolling 30-day figure (or -1 when hidden), not a day's impressions: left out."""
         me = _json(self.call(account, "GET", "/user_account"))
         return AccountMetrics(
             followers=_int(me.get("follower_count")),
             following=_int(me.get("following_count")),
             posts_count=_int(me.get("pin_count")),
-            impressions=_int(me.get("monthly_views")) if _int(me.get("monthly_views")) != -1 else None,
             display_name=str(me.get("business_name") or me.get("username") or "") or None,
             avatar_url=me.get("profile_image") if isinstance(me.get("profile_image"), str) else None,
         )

@@ -547,12 +547,12 @@ def test_followers_from_user_account(network, account):
             "follower_count": 321,
             "following_count": 5,
             "pin_count": 44,
-            "monthly_views": -1,
+            "monthly_views": 9000,
         },
     )
     figures = adapter().fetch_account_metrics(account)
     assert (figures.followers, figures.following, figures.posts_count) == (321, 5, 44)
-    assert figures.impressions is None  # -1: the person hides their monthly views
+    assert figures.impressions is None  # monthly_views is a 30-day total, not a day's figure
     assert figures.display_name == "Picnic Co"
 
 
