@@ -17,10 +17,12 @@ Upload-Expires header says when). Not served: creation-with-upload, creation-def
 concatenation, checksum.
 
 Memory: a PATCH body is read and written in pieces of ``PIECE`` bytes (64 KiB), never
-whole. The upload's row is locked (SELECT ... FOR UPDATE) while a PATCH appends, so two
-PATCHes of one upload never write at once; the file is cut back to the recorded offset
-before appending, so bytes written by a request that died before recording them are
-never counted twice. When the last byte arrives the file is probed (posts/video.py): a
+whole. The upload's row is locked (SELECT ... FOR UPDATE) to check the offset and to record
+it; while the body streams in, the partial file's lock (flock) keeps a second PATCH of the
+same upload out, so two PATCHes never write at once, and no database transaction stays
+open while a client sends (see ``append``). The file is cut back to the recorded offset
+before appending, so bytes written by a request that died before recording them are never
+counted twice. When the last byte arrives the file is probed (posts/video.py): a
 video becomes a MediaAsset with everything the probe read and a poster frame; an image goes
 through the image path (posts/media.py); anything else is refused in plain words, kept on
 the upload (GET answers it, HEAD too in ``Upload-Error``), and its bytes deleted.
@@ -32,6 +34,7 @@ import base64
 import binascii
 import contextlib
 import datetime as dt
+import fcntl
 import io
 import logging
 import os
@@ -250,54 +253,83 @@ def _state_headers(upload: MediaUpload) -> dict:
 
 
 def append(workspace, user, upload_id, headers, stream, content_length: int | None) -> Answer:
-    """PATCH: write the body at ``Upload-Offset``, piece by piece; finish at the last byte."""
+    """PATCH: write the body at ``Upload-Offset``, piece by piece; finish at the last byte.
+
+    The row is locked (SELECT ... FOR UPDATE) to check the offset and again to record it and
+    finish; while the body streams in, the partial file's own lock (flock) keeps a second
+    PATCH of the same upload out (423, which tus clients retry). No database transaction is
+    held open while a client sends: an 8 MB chunk over a slow line takes seconds, and in the
+    embedded run SQLite would stop every other write (web, worker, beat) for as long."""
     check_version(headers)
     content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if content_type != OCTETS:
         raise TusError(415, f"Send the file's bytes as {OCTETS}.")
-    with transaction.atomic():
-        upload = find(workspace, upload_id, lock=True)
-        if _expired(upload):
-            raise TusError(410, "This upload expired; start it again.")
-        if upload.state != MediaUpload.State.RECEIVING:
-            raise TusError(409, "This upload is already complete.")
-        offset_header = headers.get("Upload-Offset")
-        if offset_header is None or not re.fullmatch(r"\d{1,19}", offset_header):
-            raise TusError(400, "Say where these bytes go (Upload-Offset).")
-        if int(offset_header) != upload.offset:
-            answer = refusal(TusError(409, f"The upload is at byte {upload.offset}, not {offset_header}."))
-            answer.headers["Upload-Offset"] = str(upload.offset)
-            return answer
-        remaining = upload.length - upload.offset
-        if content_length is not None and content_length > remaining:
-            raise TusError(413, f"These bytes go past the file's announced size ({upload.length} bytes).")
-        upload.offset += _write(partial_path(upload), upload.offset, stream, remaining, content_length)
-        upload.save(update_fields=["offset"])
-        if upload.offset == upload.length:
-            finish(upload, user)
+    offset_header = headers.get("Upload-Offset")
+    if offset_header is None or not re.fullmatch(r"\d{1,19}", offset_header):
+        raise TusError(400, "Say where these bytes go (Upload-Offset).")
+    upload = find(workspace, upload_id)
+    path = partial_path(upload)
+    if upload.state != MediaUpload.State.RECEIVING or not upload.path:
+        raise TusError(409, "This upload is already complete.")
+    try:
+        handle = open(path, "r+b")  # noqa: SIM115 (closed by the "with handle" below)
+    except FileNotFoundError:
+        raise TusError(404, "No such upload.") from None
+    with handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise TusError(423, "Another request is sending bytes of this upload; try again in a moment.") from None
+        with transaction.atomic():
+            upload = find(workspace, upload_id, lock=True)
+            _check_appendable(upload)
+            if int(offset_header) != upload.offset:
+                answer = refusal(TusError(409, f"The upload is at byte {upload.offset}, not {offset_header}."))
+                answer.headers["Upload-Offset"] = str(upload.offset)
+                return answer
+            offset, remaining = upload.offset, upload.length - upload.offset
+            if content_length is not None and content_length > remaining:
+                raise TusError(413, f"These bytes go past the file's announced size ({upload.length} bytes).")
+        written = _write(handle, offset, stream, remaining, content_length)
+        with transaction.atomic():
+            upload = find(workspace, upload_id, lock=True)  # (a DELETE meanwhile: 404)
+            _check_appendable(upload)
+            if upload.offset != offset:  # cannot happen while we hold the file's lock
+                raise TusError(409, f"The upload is at byte {upload.offset}, not {offset}.")
+            upload.offset = offset + written
+            upload.save(update_fields=["offset"])
+            if upload.offset == upload.length:
+                finish(upload, user)
     return Answer(204, _state_headers(upload))
 
 
-def _write(path: Path, offset: int, stream, remaining: int, content_length: int | None) -> int:
-    """Append up to ``remaining`` bytes of ``stream`` at ``offset``; returns how many were
-    written. A request cut short (network drop) keeps what arrived: the client resumes."""
+def _check_appendable(upload: MediaUpload) -> None:
+    if _expired(upload):
+        raise TusError(410, "This upload expired; start it again.")
+    if upload.state != MediaUpload.State.RECEIVING:
+        raise TusError(409, "This upload is already complete.")
+
+
+def _write(handle, offset: int, stream, remaining: int, content_length: int | None) -> int:
+    """Write up to ``remaining`` bytes of ``stream`` at ``offset`` of the open partial file;
+    returns how many were written. A request cut short (network drop) keeps what arrived:
+    the client resumes from there."""
     wanted = remaining if content_length is None else min(remaining, content_length)
     written = 0
-    with open(path, "r+b" if path.exists() else "w+b") as handle:
-        handle.truncate(offset)  # bytes past the recorded offset were never acknowledged
-        handle.seek(offset)
-        while written < wanted:
-            try:
-                piece = stream.read(min(PIECE, wanted - written))
-            except OSError as exc:  # the client went away mid-body (UnreadablePostError is one)
-                logger.info("Upload body cut short after %d bytes: %s", written, exc.__class__.__name__)
-                break
-            if not piece:
-                break
-            handle.write(piece)
-            written += len(piece)
-        handle.flush()
-        os.fsync(handle.fileno())
+    handle.truncate(offset)  # bytes past the recorded offset were never acknowledged
+    handle.seek(offset)
+    while written < wanted:
+        try:
+            piece = stream.read(min(PIECE, wanted - written))
+        except OSError as exc:  # the client went away mid-body (UnreadablePostError is one)
+            logger.info("Upload body cut short after %d bytes: %s", written, exc.__class__.__name__)
+            break
+        if not piece:
+            break
+        handle.write(piece)
+        written += len(piece)
+    handle.flush()
+    os.fsync(handle.fileno())
     return written
 
 

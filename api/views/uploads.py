@@ -171,6 +171,7 @@ class UploadDetailView(_Tus):
             **_text(412, "Another tus version", "This server speaks tus 1.0.0; send the header Tus-Resumable: 1.0.0."),
             **_text(413, "Past the announced size", "These bytes go past the file's announced size (100 bytes)."),
             **_text(415, "Not raw bytes", "Send the file's bytes as application/offset+octet-stream."),
+            **_text(423, "Busy", "Another request is sending bytes of this upload; try again in a moment."),
             **DRF_ERRORS,
         },
         tags=["media"],

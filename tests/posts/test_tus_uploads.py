@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import fcntl
 import io
 import os
 
@@ -338,3 +339,31 @@ def test_the_pages_endpoints_need_the_csrf_token(team):
         **TUS,
     )
     assert with_token.status_code == 204
+
+
+def test_a_second_patch_while_one_is_sending_is_told_to_wait(editor, team):
+    location = create(editor, team, 100)["Location"]
+    upload = MediaUpload.objects.get()
+    # given: another request holds the partial file (it is streaming its body)
+    with open(uploads.partial_path(upload), "r+b") as busy:
+        fcntl.flock(busy.fileno(), fcntl.LOCK_EX)
+        response = patch(editor, location, 0, b"x" * 10)
+    # then: 423, which tus clients retry, and nothing was written
+    assert response.status_code == 423
+    assert head(editor, location)["Upload-Offset"] == "0"
+    assert patch(editor, location, 0, b"x" * 10).status_code == 204
+
+
+def test_bytes_a_dead_request_wrote_but_never_recorded_are_cut_back(editor, team):
+    location = create(editor, team, 30)["Location"]
+    patch(editor, location, 0, b"a" * 10)
+    upload = MediaUpload.objects.get()
+    # given: a request that wrote 15 more bytes and died before recording them
+    with open(uploads.partial_path(upload), "ab") as partial:
+        partial.write(b"?" * 15)
+    # when: the client resumes from the recorded offset
+    assert head(editor, location)["Upload-Offset"] == "10"
+    assert patch(editor, location, 10, b"b" * 5).status_code == 204
+    # then: the file holds what was acknowledged, nothing of the dead request
+    with open(uploads.partial_path(upload), "rb") as partial:
+        assert partial.read() == b"a" * 10 + b"b" * 5
