@@ -24,7 +24,8 @@ def build_content(target: PostTarget) -> PostContent:
     post = target.post
     text = target.text if target.text.strip() else post.text
     # Instagram takes only JPEG: a PNG or WebP goes out as a JPEG made of it (kept beside it).
-    adapter = get_adapter(target.account.network)
+    # the account's own server limits (a Mastodon instance's video limits), as the composer checks
+    adapter = get_adapter(target.account.network).apply_limits(getattr(target.account, "limits", None))
     to_jpeg = getattr(adapter, "converts_to_jpeg", ())
     options = dict(target.options or {})
     media = []
