@@ -1000,7 +1000,8 @@ class YouTubeAdapter(Adapter):
         comment_id = str(data.get("id") or "")
         if not comment_id:
             raise UnreadableAnswer("YouTube accepted the reply but did not say its id", label=self.label)
-        url = f"https://www.youtube.com/watch?v={item.post_remote_id}&lc={comment_id}" if item.post_remote_id else ""
+        video = item.post_remote_id
+        url = f"https://www.youtube.com/watch?v={video}&lc={comment_id}" if video else item.url
         return PublishResult(remote_id=comment_id, url=url, published_at=_now())
 
     def find_reply(
@@ -1031,7 +1032,7 @@ class YouTubeAdapter(Adapter):
                     continue
                 comment_id = str(comment.get("id") or "")
                 video = item.post_remote_id
-                url = f"https://www.youtube.com/watch?v={video}&lc={comment_id}" if video else ""
+                url = f"https://www.youtube.com/watch?v={video}&lc={comment_id}" if video else item.url
                 return PublishResult(remote_id=comment_id, url=url, published_at=written or _now())
             page_token = data.get("nextPageToken") or ""
             if not page_token:
