@@ -264,8 +264,8 @@ class PinterestAdapter(Adapter):
         ):
             try:
                 self.refresh(account)
-            except PlatformError:
-                raise error from None
+            except AuthExpired:
+                raise error from None  # the refresh token is spent too: reconnecting is needed
             return self.call(account, method, path, json=json, params=params, refreshed=True)
         if getattr(error, "code", None) == TRIAL_CODE:
             # Remembered on the account: the composer says it before the next post.
@@ -743,7 +743,7 @@ def pinterest_error(response: requests.Response) -> PlatformError | None:
             status=status,
         )
     else:
-        error = Permanent(message, user_message=f"Pinterest refused the Pin: {message}", status=status)
+        error = Permanent(message, user_message=f"Pinterest refused the request: {message}", status=status)
     error.code = code
     return error
 

@@ -390,6 +390,14 @@ def test_401_after_a_failed_refresh_is_auth_expired(network, account):
     assert len(network.calls) == 2
 
 
+def test_a_5xx_while_refreshing_is_transient_not_a_reconnect(network, account):
+    network.add(responses.GET, f"{API}/user_account", status=401, json={"code": 2, "message": "Authentication failed."})
+    network.add(responses.POST, f"{API}/oauth/token", status=503, json={"code": 0, "message": "Unavailable"})
+    with pytest.raises(Transient) as caught:
+        adapter().fetch_account_metrics(account)
+    assert not isinstance(caught.value, AuthExpired)
+
+
 def test_missing_scope_is_auth_expired_without_a_refresh(network, account):
     network.add(
         responses.POST,
@@ -427,7 +435,7 @@ def test_bad_request_says_pinterests_words(network, account):
     network.add(responses.POST, f"{API}/pins", status=400, json={"code": 1, "message": "Invalid image url."})
     with pytest.raises(Permanent) as caught:
         adapter().publish(account, content(), PublishAttempt("k"))
-    assert caught.value.user_message == "Pinterest refused the Pin: Invalid image url."
+    assert caught.value.user_message == "Pinterest refused the request: Invalid image url."
 
 
 # --- lost answers ------------------------------------------------------------------------------
