@@ -546,7 +546,7 @@ class PinterestAdapter(Adapter):
                 status=response.status_code,
             )
         upload = {**upload, "uploaded": True, "uploaded_at": _now().isoformat()}
-        attempt.remember(pi_video=upload, pi_video_sent=size)
+        attempt.remember(pi_video=upload)
         return upload
 
     def _send_to_storage(self, media: dict[str, Any], item: MediaItem, attempt: PublishAttempt) -> requests.Response:
@@ -558,7 +558,7 @@ class PinterestAdapter(Adapter):
         def sending(monitor: MultipartEncoderMonitor) -> None:
             if time.monotonic() - last[0] >= VIDEO_UPLOAD_RENEW_EVERY:
                 last[0] = time.monotonic()
-                attempt.remember(pi_video_sent=monitor.bytes_read)  # renews the publishing lease
+                attempt.remember(pi_video_sent=monitor.bytes_read)  # form bytes; renews the publishing lease
 
         with open(item.path, "rb") as handle:
             fields.append(("file", (item.filename or "video.mp4", handle, item.mime_type)))

@@ -313,3 +313,88 @@ def test_video_rules_in_the_composer(video):
     mixed = post(video)
     mixed.media.append(MediaItem(mime_type="image/jpeg", url="https://smm.example/p.jpg", size=10))
     assert "video_mixed" in {p.code for p in made.validate(mixed)}
+
+
+# --- on the wire -----------------------------------------------------------------------------
+
+
+def test_the_upload_streams_over_a_real_connection_with_an_exact_length(tmp_path, monkeypatch, account):
+    """Through a real socket (127.0.0.1): the S3 form arrives with a Content-Length equal to
+    what arrives, not chunked, every upload parameter before the file, and the file is sent
+    as it is read (the lease is renewed while it streams), never read whole first."""
+    import http.server
+    import os
+    import re
+
+    from requests_toolbelt.multipart.decoder import MultipartDecoder
+
+    from smm.platforms import pinterest as pinterest_module
+    from tests.loopback_server import LoopbackServer
+
+    path = tmp_path / "big.mp4"
+    path.write_bytes(os.urandom(3 * 1024 * 1024 + 17))
+    received = {}
+    saved_states = []
+
+    class FakePinterest(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _answer(self, status, body=None):
+            data = json.dumps(body).encode() if body is not None else b""
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            return self._answer(200, {"media_id": MEDIA, "status": "succeeded"})
+
+        def do_POST(self):
+            length = int(self.headers["Content-Length"])
+            body = self.rfile.read(length)
+            if self.path == "/v5/media":
+                upload_url = f"http://127.0.0.1:{self.server.server_address[1]}/s3/"
+                return self._answer(
+                    201,
+                    {"media_id": MEDIA, "media_type": "video", "upload_url": upload_url, "upload_parameters": PARAMS},
+                )
+            if self.path == "/s3/":
+                names, contents = [], {}
+                for part in MultipartDecoder(body, self.headers["Content-Type"]).parts:
+                    name = re.search(r'name="([^"]+)"', part.headers[b"Content-Disposition"].decode()).group(1)
+                    names.append(name)
+                    contents[name] = part.content
+                received.update(
+                    names=names,
+                    file=contents["file"],
+                    length=length,
+                    chunked=self.headers.get("Transfer-Encoding"),
+                    auth=self.headers.get("Authorization"),
+                )
+                return self._answer(204)
+            if self.path == "/v5/pins":
+                return self._answer(201, {"id": PIN, "created_at": "2026-12-07T20:00:00"})
+            return self._answer(404, {"code": 404, "message": "Not found"})
+
+    with LoopbackServer(FakePinterest) as server:
+        monkeypatch.setattr(pinterest_module, "API", f"http://127.0.0.1:{server.port}/v5")
+        monkeypatch.setattr(pinterest_module, "VIDEO_UPLOAD_RENEW_EVERY", 0.0)
+        item = MediaItem(
+            mime_type="video/mp4", path=str(path), size=path.stat().st_size, width=320, height=568, duration=5.0
+        )
+        attempt = PublishAttempt("k", save_state=saved_states.append)
+        result = adapter().publish(account, post(item), attempt)
+
+    assert result.remote_id == PIN
+    assert received["names"] == [*PARAMS, "file"]
+    assert received["file"] == path.read_bytes()
+    assert received["chunked"] is None and received["auth"] is None
+    sent = [state["pi_video_sent"] for state in saved_states if "pi_video_sent" in state]
+    total = path.stat().st_size
+    # remembered as it streamed (bytes of the form sent so far): many growing counts,
+    # the first a small part of the file, the last the whole form (the file and its fields)
+    assert len(sent) > 10 and sent == sorted(sent)
+    assert sent[0] < total // 4
+    assert sent[-1] > total
