@@ -77,8 +77,7 @@ def video_for(adapter, asset, options: dict) -> MediaItem:
     newest finished conversion (posts/transcode.py), or a Permanent failure that says how
     to convert it when there is none. A video refused for what a conversion does not cure
     (length, size) goes as it is: the adapter's own checks refuse it in words."""
-    from posts import transcode
-    from smm.platforms.video import CURABLE
+    from smm.platforms.video import CURABLE  # (not posts.transcode: PyAV has no place in a publish worker)
 
     if asset.processing != asset.Processing.READY:
         raise Permanent(
@@ -90,7 +89,12 @@ def video_for(adapter, asset, options: dict) -> MediaItem:
     problems = adapter.video_problems(PostContent(text="", media=[item], options=options))
     if not problems or any(p.code not in CURABLE for p in problems):
         return item
-    conversion = transcode.ready_conversion(asset)
+    conversion = (  # the newest finished conversion (posts/transcode.py makes them)
+        asset.conversions.filter(processing=asset.Processing.READY)
+        .exclude(file="")
+        .order_by("-created_at", "-id")
+        .first()
+    )
     if conversion is not None:
         return video_item(conversion)
     why = " ".join(p.message for p in problems)

@@ -3,6 +3,11 @@ refuse the original only for what a conversion cures."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from posts import actions, content, transcode
@@ -15,6 +20,7 @@ from tests.video.test_transcode import video_asset
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
 PICKY = VideoRules(max_seconds=30, max_fps=30, video_codecs=("h264",), mime_types=("video/mp4",))
 
 
@@ -109,3 +115,16 @@ def make_clip_path(tmp_path, name, **options):
     path = tmp_path / name
     make_clip(path, seconds=1, width=160, height=284, **options)
     return path
+
+
+def test_a_publish_worker_does_not_load_pyav_to_choose_the_video():
+    # PyAV (FFmpeg's libraries, ~17 MB) only where videos are probed or converted: the
+    # publishing path picks the copy with a query (bench/README.md, video publishing RSS)
+    code = (
+        "import django, sys; django.setup(); "
+        "import posts.content, posts.publishing, posts.tasks; print('av' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "smm.settings"}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "False"
