@@ -283,3 +283,13 @@ def test_a_conversion_whose_original_was_deleted_fails_in_words(ws, tmp_path, se
     assert transcode.run(conversion.pk) is None
     conversion.refresh_from_db()
     assert conversion.processing == "failed" and "was deleted" in conversion.processing_error
+
+
+def test_a_keyframe_every_two_seconds(ws, tmp_path, sent):
+    make_clip(tmp_path / "long.mp4", seconds=4.5, width=160, height=284, fps=25, audio=False)
+    _, conversion = converted(ws, tmp_path / "long.mp4", sent)
+    with av.open(conversion.file.path) as container:
+        video = container.streams.video[0]
+        keyframes = [float(p.pts * p.time_base) for p in container.demux(video) if p.is_keyframe and p.pts is not None]
+    assert keyframes == pytest.approx([0.0, 2.0, 4.0], abs=0.05)
+    assert conversion.frame_rate == 25  # a source at 30 fps or less keeps its rate
