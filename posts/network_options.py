@@ -268,9 +268,9 @@ def _youtube_fields() -> dict[str, forms.Field]:
     default = CATEGORIES[DEFAULT_CATEGORY]
     return {
         "title": forms.CharField(
-            label="Title (up to 100 characters)",
+            label="Video title",
             required=False,
-            widget=FastTextInput(attrs={"placeholder": "Required by YouTube", "maxlength": 100}),
+            widget=FastTextInput(attrs={"placeholder": "Up to 100 characters", "maxlength": 100}),
         ),
         "made_for_kids": forms.ChoiceField(
             label="Made for kids?",
@@ -296,7 +296,7 @@ def _youtube_fields() -> dict[str, forms.Field]:
             label="Scheduling", choices=list(SCHEDULE_WITH.items()), required=False, widget=FastSelect
         ),
         "publish_at": forms.CharField(
-            label="YouTube makes it public at (UTC; with YouTube's scheduling)",
+            label="YouTube makes it public at (UTC)",
             required=False,
             widget=_UtcTimeInput(),
         ),
@@ -425,7 +425,11 @@ class OptionGroup:
         the card repeats for every account of the workspace."""
         plain = [f for f in self.fields if not isinstance(f.field.widget, forms.CheckboxInput)]
         boxes = [f for f in self.fields if isinstance(f.field.widget, forms.CheckboxInput)]
-        parts = [format_html('<div class="grid">{}</div>', _join(_labelled(f) for f in plain))]
+        # at most four fields a row: a network with many (YouTube) wraps instead of squeezing them
+        parts = [
+            format_html('<div class="grid">{}</div>', _join(_labelled(f) for f in plain[start : start + 4]))
+            for start in range(0, max(len(plain), 1), 4)
+        ]
         parts.extend(_check(f) for f in boxes)
         if self.poll:
             answers = [f for f in self.poll if isinstance(f.field.widget, forms.TextInput)]

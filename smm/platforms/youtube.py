@@ -96,10 +96,12 @@ MAX_TAGS_CHARS = 500  # (check): YouTube counts a tag with a space as if quoted 
 SHORTS_MAX_SECONDS = 180  # square or vertical and at most 3 minutes: a Short (check)
 
 PRIVACY = {"public": "Public", "unlisted": "Unlisted", "private": "Private"}
-MADE_FOR_KIDS = {"no": "No, it is not made for kids", "yes": "Yes, it is made for kids"}
+MADE_FOR_KIDS = {"no": "No", "yes": "Yes, made for kids"}
+# SMM's own scheduler by default: the calendar, approvals and a brand's crisis pause hold
+# until the minute the video goes out. YouTube's publishAt only when a person chooses it.
 SCHEDULE_WITH = {
-    "smm": "SMM uploads it at the post's time (approvals and pauses hold)",
-    "youtube": "Upload it private now; YouTube makes it public at a time",
+    "smm": "SMM, at the post's time",
+    "youtube": "YouTube, private until its time",
 }
 # The categories a channel can assign in most regions (videoCategories.list, US; check).
 CATEGORIES = {
