@@ -158,3 +158,63 @@ def _jpeg_upload():
     out = io.BytesIO()
     Image.new("RGB", (200, 300), (120, 60, 20)).save(out, format="JPEG")
     return SimpleUploadedFile("beans.jpg", out.getvalue(), content_type="image/jpeg")
+
+
+class WorkerDied(BaseException):
+    """What a killed worker looks like to the code it was running: it stops, mid-flow."""
+
+
+def test_a_worker_killed_during_the_upload_is_requeued_without_asking_and_sends_once(
+    engine_world, pinterest, make_target, tmp_path
+):
+    import datetime as dt
+
+    path = make_clip(tmp_path / "pour.mp4", seconds=5, width=320, height=568)
+    asset = MediaAsset(workspace=engine_world["ws"], original_name="pour.mp4")
+    transcode.fill_from_probe(asset, probe(path))
+    with open(path, "rb") as handle:
+        asset.file.save("pour.mp4", File(handle), save=False)
+    asset.save()
+    target = make_target(state=TargetState.QUEUED, account=pinterest, text="Pouring", options={"board": BOARD})
+    PostMedia.objects.create(post=target.post, asset=asset)
+    media_ids = iter(["81", "82"])
+    uploads = []
+
+    def register(request):
+        body = {"media_id": next(media_ids), "media_type": "video", "upload_url": S3, "upload_parameters": PARAMS}
+        return (201, {}, json.dumps(body))
+
+    def s3(request):
+        uploads.append(request)
+        if len(uploads) == 1:
+            raise WorkerDied()  # killed while the file streams to S3
+        return (204, {}, "")
+
+    statuses = {"81": "registered", "82": "succeeded"}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as network:
+        network.add_callback(responses.POST, f"{API}/media", callback=register)
+        network.add_callback(responses.POST, S3, callback=s3)
+        for media_id, status in statuses.items():
+            network.add(responses.GET, f"{API}/media/{media_id}", json={"media_id": media_id, "status": status})
+        network.add(responses.POST, f"{API}/pins", status=201, json={"id": PIN, "created_at": "2026-12-07T20:00:00"})
+
+        # when the worker is killed during the upload to S3
+        with pytest.raises(WorkerDied):
+            publishing.publish_target(target.pk)
+        assert row(target).publish_state["pi_video"]["media_id"] == "81"
+
+        # then the sweeper knows no Pin was asked for, without asking Pinterest, and queues it again
+        PostTarget.objects.filter(pk=target.pk).update(locked_until=timezone.now() - dt.timedelta(seconds=1))
+        before = len(network.calls)
+        assert publishing.resolve_expired() == 1
+        assert len(network.calls) == before
+        assert row(target).state == TargetState.SCHEDULED
+
+        # when a worker runs it: media 81 never got its file, so a new media is sent once, then the Pin
+        assert PostTarget.objects.filter(pk=target.pk).update(state=TargetState.QUEUED)
+        assert publishing.publish_target(target.pk) == "published"
+        pins = [c for c in network.calls if c.request.url == f"{API}/pins"]
+        assert len(pins) == 1
+        assert json.loads(pins[0].request.body)["media_source"]["media_id"] == "82"
+        assert len(uploads) == 2
+    assert row(target).remote_id == PIN
