@@ -413,7 +413,7 @@ class PinterestAdapter(Adapter):
         body = self.pin_body(content, board, source)
         attempt.remember(pin_sent_at=_now().isoformat(), pin_board=board)
         response = self.call(account, "POST", "/pins", json=body)
-        data = _json(response)
+        data = _body(response)  # a 2xx: the Pin exists even if its answer cannot be read
         pin_id = str(data.get("id") or "")
         if not pin_id:
             raise UnreadableAnswer("Pinterest accepted the Pin but did not say its id", label=self.label)

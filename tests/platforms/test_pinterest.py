@@ -258,6 +258,12 @@ def test_a_post_with_its_own_text_and_options_publishes_once(network, account):
     assert (sent["board_id"], sent["title"], sent["description"]) == (BOARD, "Pin title", "Pin text")
 
 
+def test_answer_that_is_not_json_is_unreadable(network, account):
+    network.add(responses.POST, f"{API}/pins", status=201, body="<html>ok</html>")
+    with pytest.raises(UnreadableAnswer):
+        adapter().publish(account, content(), PublishAttempt("k"))
+
+
 def test_answer_without_id_is_unreadable(network, account):
     network.add(responses.POST, f"{API}/pins", status=201, json={"board_id": BOARD})
     with pytest.raises(UnreadableAnswer):
