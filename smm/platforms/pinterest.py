@@ -80,7 +80,6 @@ VIDEO_RULES = VideoRules(  # all (check): Pinterest's video specs page, not conf
 MAX_TITLE = 100
 MAX_LINK = 2048
 MAX_ALT_TEXT = 500
-MIN_CAROUSEL = 2  # multiple_image_urls takes 2-5 images
 BOARD_PAGE_SIZE = 250  # the most GET /boards gives per page
 BOARD_PAGES = 20  # 5,000 boards are enough for any account a person picks from
 LOOKUP_PAGE_SIZE = 50
