@@ -398,3 +398,22 @@ def test_the_upload_streams_over_a_real_connection_with_an_exact_length(tmp_path
     assert len(sent) > 10 and sent == sorted(sent)
     assert sent[0] < total // 4
     assert sent[-1] > total
+
+
+def test_lost_answer_to_the_registration_is_a_plain_retry(network, account, video):
+    network.add(responses.POST, f"{API}/media", body=requests.exceptions.ReadTimeout("timed out"))
+    attempt = PublishAttempt("k")
+    with pytest.raises(Transient) as caught:
+        adapter().publish(account, post(video), attempt)
+    assert not isinstance(caught.value, OutcomeUnknown)  # an unused media id only expires
+    assert "pi_video" not in attempt.state and "pin_sent_at" not in attempt.state
+
+
+def test_lost_answer_to_the_status_keeps_the_upload(network, account, video):
+    state = {"media_id": MEDIA, "size": video.size, "file": video.path, "uploaded": True}
+    attempt = PublishAttempt("k", state={"pi_video": dict(state)})
+    network.add(responses.GET, f"{API}/media/{MEDIA}", body=requests.exceptions.ReadTimeout("timed out"))
+    with pytest.raises(Transient):
+        adapter().publish(account, post(video), attempt)
+    assert attempt.state["pi_video"]["media_id"] == MEDIA and attempt.state["pi_video"]["uploaded"]
+    assert [c.request.method for c in network.calls] == ["GET"]  # nothing sent again
