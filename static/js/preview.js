@@ -172,7 +172,8 @@
       img.loading = "lazy";
       if (!item.video) return img;
       var box = el("span", "pv-video");
-      box.appendChild(img);
+      if (item.src) box.appendChild(img); // no poster yet: the dark box and the play mark
+      else img.removeAttribute("src");
       box.appendChild(el("span", "pv-play", "▶ " + (item.duration ? clock(item.duration) : "Video")));
       return box;
     }
@@ -182,7 +183,7 @@
       box.style.aspectRatio = String(clampAspect(rule, item.width, item.height));
       var node = image(item);
       var img = node.tagName === "IMG" ? node : node.querySelector("img");
-      if (!item.width) {
+      if (!item.width && img) {
         img.addEventListener("load", function () {
           box.style.aspectRatio = String(clampAspect(rule, img.naturalWidth, img.naturalHeight));
         });
