@@ -35,8 +35,23 @@
       box.value = to;
       var label = box.closest("label");
       if (label && marker.dataset.name) label.title = marker.dataset.name;
+      previewAs(from, to, marker.dataset);
       box.dispatchEvent(new Event("change", { bubbles: true }));
     });
+  }
+
+  // the composer's previews (static/js/preview.js) find a chosen medium by its id: the copy
+  // gets the original's entry with its own poster and size
+  function previewAs(from, to, data) {
+    var node = document.querySelector('[data-preview-media="' + from + '"]');
+    if (!node || document.querySelector('[data-preview-media="' + to + '"]')) return;
+    var copy = node.cloneNode(false);
+    copy.setAttribute("data-preview-media", to);
+    if (data.src) copy.dataset.src = data.src;
+    if (data.width) copy.dataset.width = data.width;
+    if (data.height) copy.dataset.height = data.height;
+    if (data.duration) copy.dataset.duration = data.duration;
+    node.parentNode.insertBefore(copy, node.nextSibling);
   }
 
   document.addEventListener("htmx:afterSettle", function (event) {

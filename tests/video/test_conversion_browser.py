@@ -76,4 +76,7 @@ def test_convert_it_in_the_composer_swaps_the_copy_in(
     expect(page.locator(f"input[name=media][value='{conversion.pk}']")).to_be_checked(timeout=FOLLOWS_WITHIN_MS)
     expect(checks).not_to_contain_text("VP9", timeout=FOLLOWS_WITHIN_MS)
     assert page.locator(f"input[name=media][value='{library['video'].pk}']:checked").count() == 0
+    # the preview still shows the video, now the copy's poster
+    conversion.refresh_from_db()
+    expect(page.locator(f"img[src='{conversion.thumbnail.url}']").first).to_be_attached(timeout=FOLLOWS_WITHIN_MS)
     screenshot("video-convert-it-swapped")
