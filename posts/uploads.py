@@ -432,36 +432,37 @@ def _fail(upload: MediaUpload, message: str) -> None:
 
 
 def _store_video(upload: MediaUpload, path: Path, user) -> MediaAsset:
+    return store_video_file(
+        upload.workspace,
+        path,
+        name=upload.original_name or "video",
+        user=user,
+        alt_text=(upload.metadata.get("alt_text") or "").strip()[:1500],
+    )
+
+
+def store_video_file(workspace, path, *, name: str, user=None, alt_text: str = "") -> MediaAsset:
+    """A video file on local disk into the workspace's media library: probed (``NotAVideo``
+    in plain words when it is not one), its poster frame made, the file MOVED into media
+    storage (a rename on the same disk, never a copy in memory). For finished uploads and the
+    demo's generated clip."""
+    path = Path(path)
     found = probe(path)
     poster = poster_frame(path)
-    name = upload.original_name or "video"
     stem = re.sub(r"[^A-Za-z0-9_-]+", "-", os.path.splitext(name)[0]).strip("-")[:60] or "video"
     ext = EXTENSIONS_BY_CONTAINER.get(found.container, found.container or "video")
     asset = MediaAsset(
-        workspace=upload.workspace,
-        kind=MediaAsset.Kind.VIDEO,
+        workspace=workspace,
         original_name=name,
-        mime_type=found.mime_type,
-        size=found.size,
-        width=found.width,
-        height=found.height,
-        alt_text=(upload.metadata.get("alt_text") or "").strip()[:1500],
-        duration_ms=found.duration_ms,
-        frame_rate=found.frame_rate,
-        container=found.container,
-        video_codec=found.video_codec,
-        audio_codec=found.audio_codec,
-        pixel_format=found.pixel_format,
-        bitrate=found.bitrate,
-        rotation=found.rotation,
-        faststart=found.faststart,
+        alt_text=alt_text,
         uploaded_by=user if getattr(user, "is_authenticated", False) else None,
     )
+    found.apply_to(asset)
     with open(path, "rb") as handle:
         asset.file.save(f"{stem}.{ext}", _OnDisk(handle, name=str(path)), save=False)
     asset.thumbnail.save("poster.jpg", ContentFile(poster), save=False)
     asset.save()
-    record_event(upload.workspace, user, "media.uploaded", asset, f"Uploaded {asset.original_name}")
+    record_event(workspace, user, "media.uploaded", asset, f"Uploaded {asset.original_name}")
     return asset
 
 

@@ -56,6 +56,23 @@ class VideoProbe:
     def duration_ms(self) -> int | None:
         return None if self.duration is None else round(self.duration * 1000)
 
+    def apply_to(self, asset) -> None:
+        """Copy what was read onto a ``MediaAsset`` (not saved): the one place the probe's
+        findings become the asset's fields (uploads, conversions, the demo)."""
+        asset.kind = "video"
+        asset.mime_type = self.mime_type
+        asset.size = self.size
+        asset.width, asset.height = self.width, self.height
+        asset.duration_ms = self.duration_ms
+        asset.frame_rate = self.frame_rate
+        asset.container = self.container
+        asset.video_codec = self.video_codec
+        asset.audio_codec = self.audio_codec
+        asset.pixel_format = self.pixel_format
+        asset.bitrate = self.bitrate
+        asset.rotation = self.rotation
+        asset.faststart = self.faststart
+
 
 def probe(path: str | os.PathLike) -> VideoProbe:
     """Read ``path``'s container and streams. Raises ``NotAVideo`` in plain words."""
