@@ -73,3 +73,20 @@ def test_acme_coffee_listens_for_its_brand_and_a_competitor():
     assert sorted(monitors.values_list("kind", flat=True)) == ["brand", "competitor"]
     brand = monitors.get(kind="brand")
     assert brand.name in brand.terms and brand.active
+
+
+def test_the_demo_has_a_generated_video_and_a_video_post_due_soon(db):
+    from django.core.management import call_command
+
+    from posts.models import MediaAsset, Post, PostStatus
+
+    call_command("seed_demo", "--no-history", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)  # a re-run adds no second one
+    videos = MediaAsset.objects.filter(workspace__slug="northwind", kind=MediaAsset.Kind.VIDEO)
+    assert videos.count() == 1
+    video = videos.get()
+    assert video.video_codec == "h264" and video.duration == pytest.approx(6.0, abs=0.1)
+    assert (video.width, video.height) == (540, 960) and video.thumbnail
+    post = Post.objects.get(media=video)
+    assert post.status == PostStatus.SCHEDULED
+    assert post.targets.get().account.network == "mastodon"

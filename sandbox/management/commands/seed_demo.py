@@ -8,7 +8,8 @@ few past posts (with simulated likes and replies) that make the demo look lived 
 Each workspace also gets a plan for the coming week, made through the same actions the
 composer uses: posting slots, scheduled posts (one due a few minutes after seeding, so
 the running worker is seen publishing it), a draft, and in Acme Coffee an editor's post
-waiting for the client's approval, and a few saved replies for the inbox.
+waiting for the client's approval, and a few saved replies for the inbox. Northwind also gets
+a short generated video (made with PyAV at seed time) and a video post due a few minutes in.
 
 The Instagram and LinkedIn accounts that ``generate_history`` adds are history only (the
 sandbox speaks only Mastodon's API): a re-run gives older ones the reason they show.
@@ -17,8 +18,10 @@ sandbox speaks only Mastodon's API): a re-run gives older ones the reason they s
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import secrets
+import tempfile
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,7 +32,9 @@ from django.utils import timezone
 from analytics.management.commands.generate_history import EXTRA_NETWORKS, history_only_reason
 from inbox.models import SavedReply
 from posts import actions as post_actions
-from posts.models import Post, PostingSlot, PostStatus, Snippet
+from posts.models import MediaAsset, Post, PostingSlot, PostStatus, Snippet
+from posts.uploads import store_video_file
+from posts.video import make_clip
 from sandbox.actions import NewStatus, post_status
 from sandbox.models import SandboxAccount, SandboxStatus, SandboxToken
 from sandbox.simulator import audience, simulate
@@ -111,6 +116,8 @@ class Command(BaseCommand):
                     if not options["no_history"]:
                         seeded += self._history(account, name)
             self._plan(workspace, owner=demo, editor=editor)
+            if spec["slug"] == "northwind":
+                _video(workspace, owner=demo)
             if spec["slug"] == "acme-coffee":
                 _campaign_money(workspace, owner=demo)
                 _repeating(workspace, owner=demo)
@@ -241,6 +248,33 @@ class Command(BaseCommand):
                 hour=11, minute=0, second=0, microsecond=0
             )
             post_actions.schedule_post(waiting, local.astimezone(dt.UTC), editor)
+
+
+def _video(workspace, *, owner) -> None:
+    """A short clip made here with PyAV (no video is kept in git) in the media library, and a
+    video post scheduled a few minutes after seeding to the brand's sandbox accounts: the
+    worker uploads it, waits while the sandbox "processes" it, and it plays on the sandbox
+    timeline. Once."""
+    if MediaAsset.objects.filter(workspace=workspace, kind=MediaAsset.Kind.VIDEO).exists():
+        return
+    brand = workspace.brands.order_by("name").first()
+    accounts = _sandbox_accounts(brand) if brand else []
+    if not accounts:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        clip = make_clip(os.path.join(folder, "studio-tour.mp4"), seconds=6, width=540, height=960, label=brand.name)
+        asset = store_video_file(
+            workspace, clip, name="Studio tour.mp4", user=owner, alt_text=f"A short tour of {brand.name}"
+        )
+    post = post_actions.create_post(
+        workspace,
+        brand,
+        owner,
+        f"Take a 6-second tour of {brand.name} 🎬 (a video post: uploaded, processed, then published)",
+        accounts[:1],
+        media=[asset],
+    )
+    post_actions.schedule_post(post, timezone.now() + dt.timedelta(minutes=6), owner)
 
 
 def _repeating(workspace, *, owner) -> None:
