@@ -90,3 +90,17 @@ def test_the_demo_has_a_generated_video_and_a_video_post_due_soon(db):
     post = Post.objects.get(media=video)
     assert post.status == PostStatus.SCHEDULED
     assert post.targets.get().account.network == "mastodon"
+
+
+def test_acme_coffee_watches_a_competitor_on_the_sandbox(db):
+    from listening.competitors import comparison, mastodon_server
+    from listening.models import Competitor
+
+    call_command("seed_demo", "--no-history", verbosity=0)
+    call_command("seed_demo", "--no-history", verbosity=0)
+    rival = Competitor.objects.get(workspace__slug="acme-coffee")
+    assert rival.name == "Bean There" and rival.snapshots.count() == 30
+    # its handle names the sandbox's server, so the snapshot task reads it there
+    base, user = mastodon_server(rival.handle, rival.workspace_id)
+    assert base.endswith("/sandbox") and user == "beanthere"
+    assert comparison(rival.brand)  # the page has a line to draw

@@ -327,6 +327,58 @@ def _monitors(workspace) -> None:
         name="Bean There (competitor)",
         defaults={"workspace": workspace, "kind": Monitor.Kind.COMPETITOR, "terms": ["Bean There"]},
     )
+    _competitor(workspace, brand)
+
+
+def _competitor(workspace, brand) -> None:
+    """Bean There's public account on the sandbox, watched as a competitor: a few public posts
+    there (the snapshot task reads them like any Mastodon server's) and a month of earlier
+    daily snapshots, made up like the rest of the demo's history, so the comparison has a line."""
+    from urllib.parse import urlsplit
+
+    from listening.models import Competitor, CompetitorSnapshot
+
+    account = _sandbox_accounts(brand)[:1]
+    if not account:
+        return
+    server = urlsplit(account[0].base_url).netloc
+    rival, created = SandboxAccount.objects.get_or_create(
+        username="beanthere",
+        defaults={
+            "display_name": "Bean There Coffee",
+            "note": "Coffee, but there. (A demo competitor.)",
+            "followers_count": 3400,
+            "following_count": 210,
+        },
+    )
+    if created:
+        now = timezone.now()
+        for hours, text in ((30, "Our winter menu is here ❄️"), (55, "Free refills all week"), (80, "New shop open")):
+            post_status(rival, NewStatus(text=text), now=now - dt.timedelta(hours=hours))
+    competitor, created = Competitor.objects.get_or_create(
+        brand=brand,
+        network=Competitor.Network.MASTODON,
+        handle=f"beanthere@{server}",
+        defaults={"workspace": workspace, "name": "Bean There"},
+    )
+    if not created:
+        return
+    rng = random.Random(2026)
+    today = timezone.now().date()
+    followers = 3400 - 30 * 18
+    for days_ago in range(30, 0, -1):
+        followers += rng.randint(5, 32)
+        CompetitorSnapshot.objects.get_or_create(
+            competitor=competitor,
+            date=today - dt.timedelta(days=days_ago),
+            defaults={
+                "followers": followers,
+                "posts_count": 140 + (30 - days_ago) // 2,
+                "posts_7d": rng.randint(2, 6),
+                "avg_engagement": round(rng.uniform(6, 14), 1),
+                "posts_read": 20,
+            },
+        )
 
 
 def _campaign_money(workspace, *, owner) -> None:
