@@ -17,7 +17,8 @@ temporary file; nothing holds the whole video in memory. The finished file is pr
 A worker that dies mid-conversion leaves the asset "running": the task beats a heartbeat
 in the cache while it works, and the beat task ``posts.tasks.requeue_stuck_conversions``
 sends again each conversion queued or running whose heartbeat is older than
-``STUCK_AFTER`` (a new run may take over a "running" asset only then).
+``settings.TRANSCODE_STUCK_AFTER`` seconds, 10 minutes by default (a new run may take over
+a "running" asset only then).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import av
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -50,8 +52,7 @@ KEYFRAME_SECONDS = 2
 X264_PRESET = "veryfast"
 X264_CRF = "21"
 PROGRESS_STEP = 2  # percent between saved progress updates
-HEARTBEAT_EVERY = 5.0  # seconds between heartbeats while converting
-STUCK_AFTER = 10 * 60  # seconds without a heartbeat before a conversion is sent again
+HEARTBEAT_EVERY = 5.0  # seconds between heartbeats while converting (at most)
 QUEUE = "media"  # the queue conversions run on (posts/apps.py task_routes)
 MAX_TAKEOVERS = 3  # abandoned this many times (its worker died each time): failed
 
@@ -103,7 +104,7 @@ def request_conversion(original: MediaAsset, *, user=None) -> tuple[MediaAsset, 
             processing_progress=0,
             uploaded_by=user if getattr(user, "is_authenticated", False) else None,
         )
-    cache.delete(_takeover_key(conversion.pk))  # (a key left by a database reset)
+    cache.delete_many([_takeover_key(conversion.pk), _resent_key(conversion.pk)])  # (left by a database reset)
     beat(conversion.pk)
     return conversion, True
 
@@ -136,12 +137,21 @@ def ready_conversion(original: MediaAsset) -> MediaAsset | None:
 # --- the heartbeat and stuck conversions ----------------------------------------------------------
 
 
+def stuck_after() -> float:
+    """Seconds without a heartbeat before a conversion counts as abandoned."""
+    return float(getattr(settings, "TRANSCODE_STUCK_AFTER", 600))
+
+
+def heartbeat_every() -> float:
+    return min(HEARTBEAT_EVERY, stuck_after() / 4)
+
+
 def _beat_key(conversion_id: int) -> str:
     return f"transcode:beat:{conversion_id}"
 
 
 def beat(conversion_id: int, *, now: float | None = None) -> None:
-    cache.set(_beat_key(conversion_id), time.time() if now is None else now, timeout=STUCK_AFTER * 6)
+    cache.set(_beat_key(conversion_id), time.time() if now is None else now, timeout=int(stuck_after() * 6) + 1)
 
 
 def last_beat(conversion_id: int) -> float | None:
@@ -149,25 +159,32 @@ def last_beat(conversion_id: int) -> float | None:
 
 
 def is_stale(conversion: MediaAsset, *, now: float | None = None) -> bool:
-    """Nobody has worked on (or sent) this conversion for ``STUCK_AFTER`` seconds."""
+    """Nobody has worked on (or sent) this conversion for ``stuck_after()`` seconds."""
     now = time.time() if now is None else now
     seen = last_beat(conversion.pk)
     if seen is None:  # the cache lost it: judge by the asset's age
         seen = conversion.created_at.timestamp()
-    return now - seen > STUCK_AFTER
+    return now - seen > stuck_after()
 
 
 def requeue_stuck(*, now: float | None = None) -> list[int]:
     """Send again each conversion queued or running that nobody has touched for
-    ``STUCK_AFTER`` seconds (its worker died, or its message was lost)."""
+    ``stuck_after()`` seconds (its worker died, or its message was lost)."""
+    now = time.time() if now is None else now
     sent = []
     for conversion in MediaAsset.objects.filter(processing__in=PENDING, source__isnull=False).only(
         "pk", "created_at", "processing"
     ):
-        if is_stale(conversion, now=now):
-            beat(conversion.pk, now=now)  # one message per STUCK_AFTER at most
-            send(conversion.pk)
-            sent.append(conversion.pk)
+        if not is_stale(conversion, now=now):
+            continue
+        # one message per period at most; the heartbeat stays as it is (a fresh one
+        # would tell the run this message starts that a live worker has the conversion)
+        resent = cache.get(_resent_key(conversion.pk))
+        if resent is not None and now - resent <= stuck_after():
+            continue
+        cache.set(_resent_key(conversion.pk), now, timeout=int(stuck_after() * 2) + 1)
+        send(conversion.pk)
+        sent.append(conversion.pk)
     if sent:
         logger.warning("Sent again %d conversion(s) nobody worked on: %s", len(sent), sent)
     return sent
@@ -191,7 +208,7 @@ def _claim(conversion_id: int) -> MediaAsset | None:
             if not is_stale(conversion):
                 return None
             takeovers = cache.get(_takeover_key(conversion_id), 0) + 1
-            cache.set(_takeover_key(conversion_id), takeovers, timeout=STUCK_AFTER * (MAX_TAKEOVERS + 2))
+            cache.set(_takeover_key(conversion_id), takeovers, timeout=int(stuck_after() * (MAX_TAKEOVERS + 2)) + 1)
             if takeovers > MAX_TAKEOVERS:
                 logger.error("Conversion %s abandoned %d times: given up", conversion_id, takeovers - 1)
                 _fail(
@@ -206,6 +223,10 @@ def _claim(conversion_id: int) -> MediaAsset | None:
         conversion.save(update_fields=["processing", "processing_progress", "processing_error"])
     beat(conversion_id)
     return conversion
+
+
+def _resent_key(conversion_id: int) -> str:
+    return f"transcode:resent:{conversion_id}"
 
 
 def _takeover_key(conversion_id: int) -> str:
@@ -384,7 +405,7 @@ def run(conversion_id: int) -> MediaAsset | None:
             processing_progress=percent
         )
         now = time.monotonic()
-        if now - last["beat"] >= HEARTBEAT_EVERY or percent % 10 == 0:
+        if now - last["beat"] >= heartbeat_every() or percent % 10 == 0:
             last["beat"] = now
             beat(conversion.pk)
             # the worker is busy on its queue, not gone: a one-at-a-time "media" worker

@@ -391,6 +391,9 @@ PUBLISH_TIMINGS = {  # seconds; env PUBLISH_LEASE, PUBLISH_QUEUE_LEASE, PUBLISH_
     key: env_int(f"PUBLISH_{key.upper()}", default)
     for key, default in {"lease": 150, "queue_lease": 120, "sweep": 15, "retry_base": 30, "retry_cap": 1800}.items()
 }
+# A video conversion (posts/transcode.py) with no heartbeat for this long (seconds) was
+# abandoned by its worker: the beat task sends it again. Tests shorten it.
+TRANSCODE_STUCK_AFTER = env_int("TRANSCODE_STUCK_AFTER", 600)
 
 # OAuth client registrations per network (empty: that network cannot be connected).
 PLATFORM_APPS = {

@@ -245,24 +245,24 @@ def test_a_conversion_abandoned_by_a_dead_worker_is_sent_again_and_taken_over(ws
     conversion = transcode.start(original)
     # a worker took it, then died: "running", and its heartbeat stops
     MediaAsset.objects.filter(pk=conversion.pk).update(processing="running", processing_progress=40)
-    now = time.time()
-    assert transcode.requeue_stuck(now=now) == []  # still beating: left alone
+    assert transcode.requeue_stuck() == []  # still beating: left alone
     assert transcode.run(conversion.pk) is None  # a live worker has it
-    later = now + transcode.STUCK_AFTER + 5
-    assert transcode.requeue_stuck(now=later) == [conversion.pk]
+    transcode.beat(conversion.pk, now=time.time() - transcode.stuck_after() - 5)  # its last beat, long ago
+    assert transcode.requeue_stuck() == [conversion.pk]
     assert sent[-1] == conversion.pk
-    assert transcode.requeue_stuck(now=later + 1) == []  # one message per period, not a flood
-    transcode.beat(conversion.pk, now=now - transcode.STUCK_AFTER - 5)  # the real clock: long silent
-    assert transcode.run(conversion.pk) is not None  # taken over
+    assert transcode.requeue_stuck() == []  # one message per period, not a flood
+    assert transcode.requeue_stuck(now=time.time() + transcode.stuck_after() + 1) == [conversion.pk]  # next period
+    assert transcode.run(conversion.pk) is not None  # the message sent again takes it over
     conversion.refresh_from_db()
     assert conversion.processing == "ready"
+    assert transcode.requeue_stuck() == []
 
 
 def test_a_video_that_kills_its_worker_every_time_fails_instead_of_looping(ws, tmp_path, sent):
     make_clip(tmp_path / "clip.mp4", seconds=1, width=160, height=284)
     original = video_asset(ws, tmp_path / "clip.mp4")
     conversion = transcode.start(original)
-    long_ago = time.time() - transcode.STUCK_AFTER - 5
+    long_ago = time.time() - transcode.stuck_after() - 5
     for _ in range(transcode.MAX_TAKEOVERS):  # taken over, then its worker dies again
         MediaAsset.objects.filter(pk=conversion.pk).update(processing="running")
         transcode.beat(conversion.pk, now=long_ago)
