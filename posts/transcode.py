@@ -419,8 +419,11 @@ def run(conversion_id: int) -> MediaAsset | None:
             raise ConversionFailed("The original video is not in the media library any more.") from exc
         if not os.path.exists(source_path):
             raise ConversionFailed("The original video is missing from the media library; upload it again.")
-        handle, out_path = tempfile.mkstemp(prefix="smm-convert-", suffix=".mp4")
-        os.close(handle)
+        # one work file per conversion: a run that takes over from a killed worker writes
+        # over what that worker left (nothing piles up in the temp folder)
+        work = os.path.join(tempfile.gettempdir(), "smm-convert")
+        os.makedirs(work, exist_ok=True)
+        out_path = os.path.join(work, f"{conversion.pk}.mp4")
         try:
             convert_file(source_path, out_path, on_progress=on_progress)
             beat(conversion.pk)

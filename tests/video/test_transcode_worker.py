@@ -3,6 +3,9 @@ as the media library's button does it: the worker converts and stores the copy."
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import pytest
 
 from posts import transcode
@@ -77,6 +80,8 @@ def test_a_worker_killed_mid_conversion_is_taken_over_and_the_copy_made_once(mak
     conversion.refresh_from_db()
     assert conversion.processing == "running" and conversion.processing_progress < 100
     assert not conversion.file
+    work = Path(tempfile.gettempdir()) / "smm-convert" / f"{conversion.pk}.mp4"
+    assert work.exists()  # what the killed worker had written
 
     media_workers.queue_worker("media", "media2")
     # beat's requeue_stuck_conversions, once the heartbeat is older than 4 s
@@ -93,3 +98,4 @@ def test_a_worker_killed_mid_conversion_is_taken_over_and_the_copy_made_once(mak
     assert found.duration == pytest.approx(20, abs=0.2)
     assert MediaAsset.objects.filter(source=original).count() == 1
     assert transcode.requeue_stuck() == []  # ready: nothing to send again
+    assert not work.exists()  # the killed worker's half-written file was written over, then removed
