@@ -451,28 +451,11 @@ def _store(conversion: MediaAsset, out_path: str) -> None:
     with open(out_path, "rb") as handle:
         conversion.file.save(conversion.original_name, File(handle), save=False)
     conversion.thumbnail.save("thumb.jpg", ContentFile(poster), save=False)
-    fill_from_probe(conversion, result)
+    result.apply_to(conversion)
     conversion.processing = MediaAsset.Processing.READY
     conversion.processing_progress = 100
     conversion.processing_error = ""
     conversion.save()
-
-
-def fill_from_probe(asset: MediaAsset, result) -> None:
-    """Copy what ``posts.video.probe`` read onto ``asset`` (not saved)."""
-    asset.kind = MediaAsset.Kind.VIDEO
-    asset.mime_type = result.mime_type
-    asset.size = result.size
-    asset.width, asset.height = result.width, result.height
-    asset.duration_ms = result.duration_ms
-    asset.frame_rate = result.frame_rate
-    asset.container = result.container
-    asset.video_codec = result.video_codec
-    asset.audio_codec = result.audio_codec
-    asset.pixel_format = result.pixel_format
-    asset.bitrate = result.bitrate
-    asset.rotation = result.rotation
-    asset.faststart = result.faststart
 
 
 def _fail(conversion: MediaAsset, message: str) -> None:

@@ -16,16 +16,16 @@ from urllib.parse import parse_qsl
 
 import pytest
 import responses
-from django.core.files import File
 from django.utils import timezone
 
-from posts import publishing, transcode
-from posts.models import MediaAsset, PostMedia, PostTarget, TargetState
-from posts.video import make_clip, probe
+from posts import publishing
+from posts.models import PostMedia, PostTarget, TargetState
+from posts.video import make_clip
 from smm.models import AuditEvent
 from smm.platforms.base import AppCredentials
 from smm.platforms.facebook import FacebookAdapter
 from smm.platforms.instagram import InstagramAdapter
+from tests.media import video_asset as stored_video
 
 pytestmark = pytest.mark.django_db
 
@@ -46,12 +46,7 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def video_asset(engine_world, tmp_path):
-    path = make_clip(tmp_path / "pour.mp4", seconds=4, bitrate=300_000)
-    asset = MediaAsset(workspace=engine_world["ws"], original_name="pour.mp4")
-    transcode.fill_from_probe(asset, probe(path))
-    with open(path, "rb") as handle:
-        asset.file.save("pour.mp4", File(handle), save=False)
-    asset.save()
+    asset = stored_video(engine_world["ws"], make_clip(tmp_path / "pour.mp4", seconds=4, bitrate=300_000))
     return asset
 
 

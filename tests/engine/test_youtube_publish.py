@@ -12,14 +12,14 @@ import re
 
 import pytest
 import responses
-from django.core.files import File
 from django.utils import timezone
 
-from posts import publishing, transcode
-from posts.models import MediaAsset, PostMedia, PostTarget, TargetState
-from posts.video import make_clip, probe
+from posts import publishing
+from posts.models import PostMedia, PostTarget, TargetState
+from posts.video import make_clip
 from smm.platforms.base import AppCredentials
 from smm.platforms.youtube import API, UPLOAD_URL, YouTubeAdapter
+from tests.media import video_asset as stored_video
 
 pytestmark = pytest.mark.django_db
 
@@ -61,12 +61,9 @@ def youtube_account(engine_world, make_account, use_adapter):
 
 @pytest.fixture
 def video_asset(engine_world, tmp_path):
-    path = make_clip(tmp_path / "roast.mp4", seconds=3, width=320, height=568, bitrate=300_000)
-    asset = MediaAsset(workspace=engine_world["ws"], original_name="roast.mp4")
-    transcode.fill_from_probe(asset, probe(path))
-    with open(path, "rb") as handle:
-        asset.file.save("roast.mp4", File(handle), save=False)
-    asset.save()
+    asset = stored_video(
+        engine_world["ws"], make_clip(tmp_path / "roast.mp4", seconds=3, width=320, height=568, bitrate=300_000)
+    )
     return asset
 
 

@@ -9,16 +9,16 @@ import json
 import pytest
 import requests
 import responses
-from django.core.files import File
 from django.utils import timezone
 
-from posts import publishing, transcode
+from posts import publishing
 from posts.media import store_upload
-from posts.models import MediaAsset, PostMedia, PostTarget, TargetState
-from posts.video import make_clip, probe
+from posts.models import PostMedia, PostTarget, TargetState
+from posts.video import make_clip
 from smm.platforms.base import AppCredentials
 from smm.platforms.pinterest import PinterestAdapter
 from tests.engine import conftest as engine_conftest
+from tests.media import video_asset as stored_video
 from tests.platforms.test_pinterest_video import PARAMS, S3
 
 pytestmark = pytest.mark.django_db
@@ -105,12 +105,7 @@ def test_a_lost_pin_answer_is_found_on_the_board_and_recorded_once(engine_world,
 
 
 def test_a_video_pin_waits_for_processing_and_is_created_once(engine_world, pinterest, make_target, tmp_path):
-    path = make_clip(tmp_path / "roast.mp4", seconds=5, width=320, height=568)
-    asset = MediaAsset(workspace=engine_world["ws"], original_name="roast.mp4")
-    transcode.fill_from_probe(asset, probe(path))
-    with open(path, "rb") as handle:
-        asset.file.save("roast.mp4", File(handle), save=False)
-    asset.save()
+    asset = stored_video(engine_world["ws"], make_clip(tmp_path / "roast.mp4", seconds=5, width=320, height=568))
     target = make_target(
         state=TargetState.QUEUED, account=pinterest, text="Roasting, in motion", options={"board": BOARD}
     )
@@ -169,12 +164,7 @@ def test_a_worker_killed_during_the_upload_is_requeued_without_asking_and_sends_
 ):
     import datetime as dt
 
-    path = make_clip(tmp_path / "pour.mp4", seconds=5, width=320, height=568)
-    asset = MediaAsset(workspace=engine_world["ws"], original_name="pour.mp4")
-    transcode.fill_from_probe(asset, probe(path))
-    with open(path, "rb") as handle:
-        asset.file.save("pour.mp4", File(handle), save=False)
-    asset.save()
+    asset = stored_video(engine_world["ws"], make_clip(tmp_path / "pour.mp4", seconds=5, width=320, height=568))
     target = make_target(state=TargetState.QUEUED, account=pinterest, text="Pouring", options={"board": BOARD})
     PostMedia.objects.create(post=target.post, asset=asset)
     media_ids = iter(["81", "82"])

@@ -3,12 +3,11 @@ who can watch), the live check asking for what YouTube requires, and the note th
 vertical video of under 3 minutes goes out as a Short."""
 
 import pytest
-from django.core.files import File
 from playwright.sync_api import expect
 
-from posts import transcode
-from posts.models import MediaAsset, Post
-from posts.video import make_clip, probe
+from posts.models import Post
+from posts.video import make_clip
+from tests.media import video_asset as stored_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,12 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def vertical_clip(team, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    path = make_clip(tmp_path / "short.mp4", seconds=2, width=320, height=568)
-    asset = MediaAsset(workspace=team.workspace, original_name="short.mp4")
-    transcode.fill_from_probe(asset, probe(path))
-    with open(path, "rb") as handle:
-        asset.file.save("short.mp4", File(handle), save=False)
-    asset.save()
+    asset = stored_video(team.workspace, make_clip(tmp_path / "short.mp4", seconds=2, width=320, height=568))
     return asset
 
 

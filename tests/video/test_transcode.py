@@ -57,7 +57,7 @@ def rotated_clip(tmp_path):
 def video_asset(workspace, path, name=None) -> MediaAsset:
     """A video in the library as an upload stores it (file + what the probe read)."""
     asset = MediaAsset(workspace=workspace, original_name=name or path.name)
-    transcode.fill_from_probe(asset, probe(path))
+    probe(path).apply_to(asset)
     with open(path, "rb") as handle:
         asset.file.save(asset.original_name, File(handle), save=False)
     asset.save()
