@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import logging
 import random
 import time
 from collections.abc import Iterable
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import requests
@@ -37,12 +39,14 @@ from posts.models import FirstCommentStatus, Post, PostStatus, PostTarget, Targe
 from posts.states import (
     ALLOWED_TRANSITIONS,
     bulk_transition,
+    derive_status,
     refresh_post_status,
     refresh_posts_status,
     transition_if,
 )
 from smm.celery import app as celery_app
 from smm.models import AuditEvent, Brand, SocialAccount, Workspace
+from smm.models_api import WebhookEndpoint
 from smm.network_urls import http_url
 from smm.platforms.base import (
     AuthExpired,
@@ -399,6 +403,19 @@ def _send(target: PostTarget, adapter, account, content: PostContent, attempt: P
 
 def record_published(target: PostTarget, result: PublishResult) -> str:
     with transaction.atomic():
+        if transaction.get_connection().vendor == "postgresql":
+            won = _record_in_one_statement(target, result)
+            if won is None:
+                return "published-elsewhere"
+            if won.states is not None:
+                status = derive_status(won.states)
+                if status != target.post.status:
+                    Post.objects.filter(pk=target.post_id).update(status=status)
+                    target.post.status = status
+            if won.webhooks:
+                events.target_published(target)
+            _first_comment_next(target)
+            return "published"
         won = transition_if(
             target,
             [TargetState.PUBLISHING, TargetState.UNKNOWN],
@@ -418,14 +435,90 @@ def record_published(target: PostTarget, result: PublishResult) -> str:
         refresh_post_status(target.post)
         events.target_published(target)
         _write_history(target, "post.published", f"Published on {_where(target)}", url=target.remote_url)
-        if target.first_comment.strip() and not target.first_comment_status:
-            # Its own step, after the post: its failure never fails the post.
-            PostTarget.objects.filter(pk=target.pk).update(
-                first_comment_status=FirstCommentStatus.PENDING, first_comment_due=timezone.now()
-            )
-            target.first_comment_status = FirstCommentStatus.PENDING
-            transaction.on_commit(lambda: _first_comment_soon(target.pk))
+        _first_comment_next(target)
     return "published"
+
+
+def _first_comment_next(target: PostTarget) -> None:
+    if target.first_comment.strip() and not target.first_comment_status:
+        # Its own step, after the post: its failure never fails the post.
+        PostTarget.objects.filter(pk=target.pk).update(
+            first_comment_status=FirstCommentStatus.PENDING, first_comment_due=timezone.now()
+        )
+        target.first_comment_status = FirstCommentStatus.PENDING
+        transaction.on_commit(lambda: _first_comment_soon(target.pk))
+
+
+class _Recorded(NamedTuple):
+    states: list[str] | None  # every target's state of the post, this one published
+    webhooks: bool  # the workspace has an active webhook endpoint
+
+
+@functools.cache
+def _record_sql() -> str:
+    target, audit, hooks = PostTarget._meta, AuditEvent._meta, WebhookEndpoint._meta
+    # Names from the models' metadata, values as parameters.
+    return f"""
+        WITH won AS (
+            UPDATE "{target.db_table}"
+               SET "state" = %(to)s, "updated_at" = %(now)s, "remote_id" = %(remote_id)s,
+                   "remote_url" = %(remote_url)s, "published_at" = %(published_at)s, "locked_until" = NULL,
+                   "error_kind" = '', "error_message" = '', "error_user_message" = ''
+             WHERE "id" = %(id)s AND "state" = ANY(%(expected)s)
+         RETURNING "id"
+        ), history AS (
+            INSERT INTO "{audit.db_table}"
+                   ("workspace_id", "actor_id", "verb", "subject_type", "subject_id", "message", "data", "created_at")
+            SELECT %(workspace_id)s, NULL, 'post.published', 'posts.post', %(post_id)s, %(message)s,
+                   %(data)s::jsonb, %(now)s
+              FROM won
+        )
+        SELECT EXISTS (SELECT 1 FROM won),
+               ARRAY(SELECT "state" FROM "{target.db_table}" WHERE "post_id" = %(post_id_int)s AND "id" <> %(id)s),
+               EXISTS (SELECT 1 FROM "{hooks.db_table}" WHERE "workspace_id" = %(workspace_id)s AND "active")
+    """  # noqa: S608
+
+
+def _record_in_one_statement(target: PostTarget, result: PublishResult) -> _Recorded | None:
+    """publishing/unknown -> published with the remote id, URL and time, and the history
+    line, in one statement (the same compare-and-set as ``transition_if``); it also reads
+    the post's other targets' states (for its derived status) and whether the workspace
+    has a webhook endpoint at all. None if another run recorded the target first."""
+    assert TargetState.PUBLISHED in ALLOWED_TRANSITIONS[TargetState.PUBLISHING]
+    assert TargetState.PUBLISHED in ALLOWED_TRANSITIONS[TargetState.UNKNOWN]
+    now = timezone.now()
+    changes = {
+        "remote_id": str(result.remote_id)[:255],
+        "remote_url": http_url(result.url, max_length=1000),
+        "published_at": result.published_at or now,
+    }
+    message = f"Published on {_where(target)}"[:500]
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(
+            _record_sql(),
+            {
+                **changes,
+                "to": TargetState.PUBLISHED,
+                "now": now,
+                "id": target.pk,
+                "expected": [str(TargetState.PUBLISHING), str(TargetState.UNKNOWN)],
+                "workspace_id": target.post.workspace_id,
+                "post_id": str(target.post_id),
+                "post_id_int": target.post_id,
+                "message": message,
+                "data": json.dumps({"target": target.pk, "url": changes["remote_url"]}),
+            },
+        )
+        won, others, webhooks = cursor.fetchone()
+    if not won:
+        current = PostTarget.objects.filter(pk=target.pk).order_by().values_list("state", flat=True).first()
+        logger.warning("Target %s was published (%s) but is now %s", target.pk, result.remote_id, current)
+        return None
+    target.state, target.updated_at, target.locked_until = TargetState.PUBLISHED, now, None
+    target.error_kind = target.error_message = target.error_user_message = ""
+    for name, value in changes.items():
+        setattr(target, name, value)
+    return _Recorded(states=[*others, TargetState.PUBLISHED], webhooks=webhooks)
 
 
 def _first_comment_soon(target_id: int) -> None:
