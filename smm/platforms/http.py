@@ -20,8 +20,10 @@ import functools
 import http.cookiejar
 import ipaddress
 import logging
+import os
 import socket
 import threading
+import urllib.request
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -48,6 +50,31 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
         return False
 
 
+@functools.cache
+def _environment() -> tuple[bool, str | None]:
+    """Read once per process: whether an outbound proxy is configured (HTTP(S)_PROXY,
+    ALL_PROXY), and the CA bundle named by REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE."""
+    proxied = any(key in ("http", "https", "all") for key in urllib.request.getproxies())
+    return proxied, os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+
+
+def new_session() -> requests.Session:
+    """A ``requests.Session`` that does not look the environment up on every call.
+
+    By default requests reads the proxy variables, NO_PROXY and ~/.netrc for each request
+    (a scan of the environment and file look-ups, per call). Here the environment is read
+    once: behind a proxy the session keeps requests' per-call handling (NO_PROXY is per
+    URL); without one it stops looking, keeping a CA bundle named in the environment.
+    ~/.netrc is never used then: adapters send their own credentials."""
+    session = requests.Session()
+    proxied, ca_bundle = _environment()
+    if not proxied:
+        session.trust_env = False
+        if ca_bundle:
+            session.verify = ca_bundle
+    return session
+
+
 def thread_session() -> requests.Session:
     """One keep-alive ``requests.Session`` per thread, for callers that make many calls
     (the publishing worker): no new TCP (or TLS) connection and pool per call.
@@ -56,7 +83,7 @@ def thread_session() -> requests.Session:
     another account's call; headers are only set per request. Threads never share it."""
     session = getattr(_local, "session", None)
     if session is None:
-        session = requests.Session()
+        session = new_session()
         session.cookies.set_policy(_NoCookies())
         _local.session = session
     return session
@@ -209,7 +236,7 @@ class HttpClient:
         self.timeout = timeout
         self.policy = AddressPolicy(allow_private)
         self.allow_private = allow_private
-        self.session = session or requests.Session()
+        self.session = session or new_session()
         self.session.headers["User-Agent"] = USER_AGENT
         _use_policy(self.session, self.policy)
 
