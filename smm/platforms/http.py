@@ -236,9 +236,23 @@ class HttpClient:
         self.timeout = timeout
         self.policy = AddressPolicy(allow_private)
         self.allow_private = allow_private
-        self.session = session or new_session()
-        self.session.headers["User-Agent"] = USER_AGENT
-        _use_policy(self.session, self.policy)
+        self._session = None
+        if session is not None:
+            self.session = session
+
+    @property
+    def session(self) -> requests.Session:
+        # Made on first use: many adapters are built only for their content rules (the
+        # publish path builds one per post for that) and never call out.
+        if self._session is None:
+            self.session = new_session()
+        return self._session
+
+    @session.setter
+    def session(self, session: requests.Session) -> None:
+        session.headers["User-Agent"] = USER_AGENT
+        _use_policy(session, self.policy)
+        self._session = session
 
     def check_url(self, url: str) -> None:
         if self.policy.guards:
