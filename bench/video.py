@@ -18,8 +18,10 @@ a 60 fps one of 10 s (the conversion halves its frame rate). Prints JSON.
     .venv/bin/python bench/video.py [--mode probe|transcode|all] [--probes 20] [--repeat 3]
         [--seconds 20] [--width 1080] [--height 1920]
 
-Modes are functions in ``MODES``: a ``publish`` mode (a big video through the worker to
-the sandbox) can be added beside them.
+``--mode publish`` runs ``bench/video_publish.py`` (a 300 MB video through a real worker
+to the sandbox: the worker's peak RSS beside its idle RSS, and upload throughput against a
+plain ``requests`` streaming upload of the same file; it needs DATABASE_URL on PostgreSQL
+and REDIS_URL) and puts its JSON under "publish". It is not part of "all".
 """
 
 from __future__ import annotations
@@ -212,13 +214,16 @@ MODES = {"probe": mode_probe, "transcode": mode_transcode}
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--mode", choices=[*MODES, "all"], default="all")
+    parser.add_argument("--mode", choices=[*MODES, "all", "publish"], default="all")
+    parser.add_argument("--mb", type=int, default=300, help="publish: size of the generated video, MB")
     parser.add_argument("--probes", type=int, default=20, help="probes per clip (median)")
     parser.add_argument("--repeat", type=int, default=3, help="conversions per clip (median)")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--width", type=int, default=1080)
     parser.add_argument("--height", type=int, default=1920)
     args = parser.parse_args(argv)
+    if args.mode == "publish":
+        return publish(args)
     setup_django()
     report = {"bench": "video", "machine": machine(), "args": vars(args)}
     modes = list(MODES) if args.mode == "all" else [args.mode]
@@ -228,6 +233,20 @@ def main(argv=None) -> int:
         for name in modes:
             report[name] = MODES[name](clips, args)
     report["machine"]["load_1m_at_end"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+def publish(args) -> int:
+    """The publishing figures, from bench/video_publish.py in its own processes."""
+    import subprocess
+
+    script = Path(__file__).with_name("video_publish.py")
+    done = subprocess.run([sys.executable, str(script), "--mb", str(args.mb)], capture_output=True, text=True)
+    sys.stderr.write(done.stderr)
+    if done.returncode:
+        return done.returncode
+    report = {"bench": "video", "machine": machine(), "publish": json.loads(done.stdout[done.stdout.index("{") :])}
     print(json.dumps(report, indent=2))
     return 0
 
