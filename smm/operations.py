@@ -335,8 +335,9 @@ def _expiry_from(credentials: dict) -> dt.datetime | None:
 
 def refresh_account(account) -> bool:
     """Refresh an account's tokens ahead of expiry where its network allows; True when the
-    new expiry is past the warning window. The stored refresh token is never replaced by an
-    empty one (AccountContext.update_credentials keeps it)."""
+    network renewed them: the connection then renews itself, whatever the new access token's
+    lifetime (X's last two hours), and nobody needs an email about it. The stored refresh
+    token is never replaced by an empty one (AccountContext.update_credentials keeps it)."""
     from smm.platforms.base import PlatformError
 
     adapter = account.adapter()
@@ -353,7 +354,7 @@ def refresh_account(account) -> bool:
     if expiry and expiry != account.token_expires_at:
         account.token_expires_at = expiry
         account.save(update_fields=["token_expires_at"])
-    return bool(expiry and expiry > timezone.now() + dt.timedelta(days=max(TOKEN_WARN_DAYS)))
+    return True
 
 
 def alert_expiring_tokens(now: dt.datetime) -> int:

@@ -111,6 +111,20 @@ def test_refreshable_tokens_are_renewed_instead_of_alerting(shop, monkeypatch):
     assert account.token_expires_at == new_expiry
 
 
+def test_short_lived_access_tokens_that_renew_send_no_email(shop, monkeypatch):
+    # given an X account whose access token lives two hours (as X's do) and renews each time
+    account = shop["x"]
+    account.credentials = {"access_token": "old-access", "refresh_token": "keep-me"}
+    account.token_expires_at = timezone.now() + dt.timedelta(minutes=30)
+    account.save()
+    renewed = (timezone.now() + dt.timedelta(hours=2)).replace(microsecond=0)
+    monkeypatch.setattr("smm.accounts.adapter_for", lambda account: RefreshingAdapter(renewed))
+    # when the check runs: renewed, and no one is told to reconnect
+    assert operations.run_alerts()["tokens"] == 0 and mail.outbox == []
+    account.refresh_from_db()
+    assert account.token_expires_at == renewed
+
+
 def test_a_failed_refresh_falls_back_to_the_email(shop, monkeypatch):
     from smm.platforms.base import AuthExpired
 
