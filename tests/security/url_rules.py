@@ -126,6 +126,7 @@ RULES: dict[str, Rule] = {
     "posts:uploads": ws("write_posts", method="post"),  # tus creation (400 without its headers)
     "posts:upload": ws("write_posts"),  # an upload's outcome (JSON)
     "posts:media_poster": ws("write_posts", method="post"),  # no time given: back to the library with a message
+    "posts:media_captions": ws("write_posts", method="post"),  # no file: the library again (400) with the refusal
     "posts:campaigns": ws("view"),
     "posts:slots": ws("view"),
     "posts:snippets": ws("write_posts"),
