@@ -96,10 +96,16 @@ class MediaAssetSerializer(serializers.Serializer):
     source = serializers.IntegerField(
         source="source_id", read_only=True, allow_null=True, help_text="A conversion's original"
     )
+    captions = serializers.SerializerMethodField(help_text='Languages of the video\'s subtitles, e.g. ["en", "pt-BR"]')
     created_at = serializers.DateTimeField(read_only=True)
 
     def get_url(self, asset) -> str:
         return absolute(asset.file.url) if asset.file else ""
+
+    def get_captions(self, asset) -> list[str]:
+        if not asset.is_video:
+            return []
+        return [caption.language for caption in asset.captions.all()]
 
     def get_thumbnail_url(self, asset) -> str:
         return absolute(asset.thumbnail.url) if asset.thumbnail else ""

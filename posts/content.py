@@ -142,7 +142,26 @@ def video_item(asset) -> MediaItem:
         bitrate=asset.bitrate,
         thumbnail_path=thumbnail_path,
         thumbnail_url=thumbnail_url,
+        captions=video_captions(asset),
     )
+
+
+def video_captions(asset) -> list[tuple[str, str]]:
+    """(language, local path) of the video's subtitle files. A converted copy keeps its
+    original's timing, so it takes the original's subtitles when it has none of its own.
+    A file missing from storage is left out (the video still goes, without it)."""
+    captions = list(asset.captions.all())
+    if not captions and asset.source_id:
+        captions = list(asset.source.captions.all()) if asset.source else []
+    found = []
+    for caption in captions:
+        try:
+            path = caption.file.path
+        except NotImplementedError:  # a storage without local files
+            continue
+        if os.path.exists(path):
+            found.append((caption.language, path))
+    return found
 
 
 def _public_url(url: str) -> str:

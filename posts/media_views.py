@@ -16,6 +16,7 @@ in the library).
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -81,6 +82,7 @@ def with_conversions(page) -> None:
         latest[conversion.source_id] = conversion
     for asset in assets:
         asset.latest_conversion = latest.get(asset.pk)
+    prefetch_related_objects([a for a in assets if a.is_video], "captions")  # each video's subtitles
     page.object_list = assets
 
 

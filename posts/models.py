@@ -8,9 +8,11 @@ unit the engine publishes; the post's status is derived from its targets.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -110,6 +112,63 @@ class MediaAsset(models.Model):
     def duration(self) -> float | None:
         """Seconds, or None when unknown (and for images)."""
         return None if self.duration_ms is None else self.duration_ms / 1000
+
+
+def caption_upload_to(instance, filename):
+    return f"media/{instance.asset.workspace_id}/captions/{uuid.uuid4().hex}.vtt"
+
+
+# A BCP-47 language tag as subtitles use them: language (2-3 letters), then optionally a
+# script (4 letters), a region (2 letters or 3 digits) and variants ("en", "pt-BR", "zh-Hant-TW").
+_LANGUAGE_TAG = re.compile(
+    r"^[a-z]{2,3}(-[a-z]{4})?(-(?:[a-z]{2}|[0-9]{3}))?(-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*$", re.IGNORECASE
+)
+
+
+def normalize_language(value: str) -> str:
+    """The tag as written by convention ("PT-br" -> "pt-BR", "zh-hant" -> "zh-Hant"), or a
+    ValidationError in plain words."""
+    tag = (value or "").strip().replace("_", "-")
+    if not tag:
+        raise ValidationError("Say which language the subtitles are in (e.g. en or pt-BR).")
+    if len(tag) > 35 or not _LANGUAGE_TAG.match(tag):
+        raise ValidationError(
+            f"“{tag[:40]}” is not a language code. Use a code like en, fr or pt-BR (language, then country)."
+        )
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for part in parts[1:]:
+        if len(part) == 4 and part.isalpha():
+            out.append(part.title())
+        elif len(part) == 2 or (len(part) == 3 and part.isdigit()):
+            out.append(part.upper())
+        else:
+            out.append(part.lower())
+    return "-".join(out)
+
+
+def validate_language(value: str) -> None:
+    normalize_language(value)
+
+
+class MediaCaption(models.Model):
+    """Subtitles of a video (a WebVTT file) in one language; at most one per language.
+    Sent where the network takes them (Bluesky, as the video embed's ``captions``)."""
+
+    asset = models.ForeignKey(MediaAsset, on_delete=models.CASCADE, related_name="captions")
+    language = models.CharField(max_length=35, validators=[validate_language], help_text='BCP-47, e.g. "en", "pt-BR"')
+    file = models.FileField(upload_to=caption_upload_to, max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+    tenant_path = "asset__workspace"
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [models.UniqueConstraint(fields=["asset", "language"], name="caption_language_unique")]
+
+    def __str__(self):
+        return f"{self.asset} ({self.language})"
 
 
 UPLOAD_LIFETIME = dt.timedelta(hours=24)  # an unfinished upload is kept this long

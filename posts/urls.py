@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from posts import bulk_views, media_views, snippet_views, upload_views, views
+from posts import bulk_views, caption_views, media_views, snippet_views, upload_views, views
 
 app_name = "posts"
 urlpatterns = [
@@ -15,6 +15,7 @@ urlpatterns = [
     path("media/<int:media_id>/conversion/", media_views.media_conversion, name="media_conversion"),
     path("media/uploads/", upload_views.upload_list, name="uploads"),
     path("media/<int:media_id>/poster/", upload_views.media_poster, name="media_poster"),
+    path("media/<int:media_id>/captions/", caption_views.media_captions, name="media_captions"),
     path("media/uploads/<uuid:upload_id>/", upload_views.upload_detail, name="upload"),
     path("campaigns/", views.campaigns, name="campaigns"),
     path("slots/<int:brand_id>/", views.slots, name="slots"),

@@ -22,6 +22,9 @@ class MediaViewSet(WorkspaceScoped, mixins.CreateModelMixin, viewsets.ReadOnlyMo
     rights = {"create": "write_posts"}
     ordering_fields = ["id", "created_at"]
 
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("captions")  # each video's subtitle languages
+
     def get_serializer_class(self):
         return s.MediaUploadSerializer if self.action == "create" else s.MediaAssetSerializer
 

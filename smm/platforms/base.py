@@ -110,7 +110,8 @@ class MediaItem:
     local disk (send it with ``smm.platforms.video.FileRange``, never read it whole), and
     the probe's findings come along (``duration``, ``frame_rate``, codecs) so ``validate``
     can judge it without opening the file. ``width``/``height`` are as displayed.
-    ``thumbnail_url``/``thumbnail_path`` are its poster frame (a JPEG), where there is one."""
+    ``thumbnail_url``/``thumbnail_path`` are its poster frame (a JPEG), where there is one;
+    ``captions`` its subtitle files."""
 
     mime_type: str
     data: bytes | None = None
@@ -130,6 +131,9 @@ class MediaItem:
     bitrate: int | None = None
     thumbnail_path: str | None = None
     thumbnail_url: str | None = None
+    # A video's subtitles: (BCP-47 language, path of a WebVTT file on local disk), checked
+    # on upload (UTF-8, "WEBVTT", <= 20,000 bytes). Sent by Bluesky; others ignore them.
+    captions: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def is_video(self) -> bool:

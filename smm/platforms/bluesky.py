@@ -57,6 +57,10 @@ from smm.platforms.video import FileRange, VideoRules
 
 logger = logging.getLogger(__name__)
 
+# app.bsky.embed.video: up to 20 captions, each a text/vtt blob of up to 20,000 bytes.
+MAX_CAPTIONS = 20
+MAX_CAPTION_BYTES = 20_000
+
 DEFAULT_PDS = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
 THREADGATE_COLLECTION = "app.bsky.feed.threadgate"
@@ -542,7 +546,41 @@ class BlueskyAdapter(Adapter):
             embed["aspectRatio"] = {"width": width, "height": height}
         if item.alt_text.strip():
             embed["alt"] = item.alt_text.strip()
+        captions = self._caption_blobs(account, item, attempt)
+        if captions:
+            embed["captions"] = captions
         return embed
+
+    def _caption_blobs(self, account: AccountContext, item: MediaItem, attempt: PublishAttempt) -> list[dict[str, Any]]:
+        """The video's subtitles as the embed takes them, ``[{lang, file: blob}]``: each
+        WebVTT file sent with ``com.atproto.repo.uploadBlob`` (``Content-Type: text/vtt``),
+        at most 20 (the lexicon's ``maxLength``). Sent once the video is processed (blobs
+        no record uses are cleaned up by the PDS after a while), and each blob remembered
+        in ``caption_blobs`` as it comes back, so a re-run (a worker died before the post)
+        does not upload a file again. Files are small (<= 20,000 bytes, checked on upload)."""
+        done: dict[str, Any] = dict(attempt.state.get("caption_blobs") or {})
+        captions = []
+        for language, path in item.captions[:MAX_CAPTIONS]:
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read(MAX_CAPTION_BYTES + 1)
+            except OSError:
+                logger.warning("Bluesky: subtitle file %s (%s) is missing; the video goes without it", path, language)
+                continue
+            if len(data) > MAX_CAPTION_BYTES:
+                logger.warning("Bluesky: subtitle file %s (%s) is over 20,000 bytes; left out", path, language)
+                continue
+            key = f"{language}|{path}|{len(data)}"
+            blob = done.get(key)
+            if not blob:
+                body = self._call(
+                    account, "POST", "com.atproto.repo.uploadBlob", data=data, headers={"Content-Type": "text/vtt"}
+                )
+                blob = body["blob"]
+                done[key] = blob
+                attempt.remember(caption_blobs=done)
+            captions.append({"lang": language, "file": blob})
+        return captions
 
     def _video_blob(self, account: AccountContext, item: MediaItem, attempt: PublishAttempt) -> dict[str, Any]:
         """The video's blob on the account's PDS, as the video service hands it back.
