@@ -271,3 +271,25 @@ def test_the_api_lists_a_videos_subtitle_languages(team, video):
     listing = client.get(f"/api/v1/workspaces/{team.workspace.slug}/media/").json()
     rows = listing["results"] if isinstance(listing, dict) else listing
     assert [row["captions"] for row in rows if row["id"] == video.pk] == [["en", "pt-BR"]]
+
+
+def test_a_twenty_first_language_is_refused_but_replacing_one_still_works(team, video):
+    for n in range(20):
+        MediaCaption.objects.create(asset=video, language="a" + chr(97 + n), file=ContentFile(VTT, "a.vtt"))
+    client = signed_in(team.editor)
+
+    refused = client.post(captions_url(team, video), {"language": "en", "captions": vtt()})
+    replaced = client.post(captions_url(team, video), {"language": "aa", "captions": vtt(VTT_PT)})
+
+    assert refused.status_code == 400
+    assert "subtitles in up to 20 languages (Bluesky's limit)" in html_lib.unescape(refused.content.decode())
+    assert replaced.status_code == 302
+    assert video.captions.count() == 20 and read(video.captions.get(language="aa")) == VTT_PT
+
+
+def test_a_refusal_for_a_video_on_another_page_is_said_on_top(team, video):
+    for n in range(48):  # 48 a page: the video moves to page 2
+        MediaAsset.objects.create(workspace=team.workspace, original_name=f"p{n}.png", mime_type="image/png")
+    response = signed_in(team.editor).post(captions_url(team, video), {"language": "en", "captions": vtt(b"nope")})
+    assert response.status_code == 400
+    assert "roastery.mp4: This is not a WebVTT subtitle file" in html_lib.unescape(response.content.decode())
