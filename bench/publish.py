@@ -22,7 +22,7 @@ Needs DATABASE_URL (PostgreSQL on this machine; the benchmark (re)creates its ow
 (the network, beat, worker) is stopped by pid at the end.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres REDIS_URL=redis://127.0.0.1:6379/4 \\
-        .venv/bin/python bench/publish.py [--only steady|burst] [--network standin|sandbox] [--large]
+        .venv/bin/python bench/publish.py [--only steady|burst] [--network standin|sandbox] [--large] [--workers 2]
 """
 
 from __future__ import annotations
@@ -239,7 +239,10 @@ class CpuWindow:
         self.procs, self.redis_pid, self.pg = procs, redis_pid, pg
 
     def _own(self) -> dict[str, float]:
-        out = {name: cpu_seconds(proc.pid) for name, proc in self.procs.items()}
+        out: dict[str, float] = {}
+        for name, proc in self.procs.items():
+            part = "worker" if name.startswith("worker") else name  # every worker process together
+            out[part] = out.get(part, 0.0) + cpu_seconds(proc.pid)
         if self.redis_pid:
             out["redis"] = (_proc_cpu(self.redis_pid) or (0.0, 0.0))[0]
         return out
@@ -278,6 +281,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=200)
     parser.add_argument("--burst", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16, help="worker pool size (threads or processes)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes, each with --concurrency")
     parser.add_argument(
         "--pool", choices=["prefork", "threads", "gevent"], default="threads", help="Celery pool (the limit's too)"
     )
@@ -367,7 +371,7 @@ def main() -> None:
             "accounts": args.accounts,
             "network": args.network,
             "network_latency_ms": args.latency_ms,
-            "worker": f"celery -P {args.pool} -c {args.concurrency}, prefetch 1, acks_late",
+            "worker": f"{args.workers} x celery -P {args.pool} -c {args.concurrency}, prefetch 1, acks_late",
             "network_server": "bench/standin.py (asyncio)" if standin else "sandbox on gunicorn gthread 2x32",
             "cpus": os.cpu_count(),
         }
@@ -398,27 +402,32 @@ def main() -> None:
                 "warning",
             ],
         )
-        worker = procs.start(
-            "worker",
-            [
-                PY,
-                "-m",
-                "celery",
-                "-A",
-                "bench.publish_worker",
-                "worker",
-                "-Q",
-                "publish",
-                "-P",
-                args.pool,
-                "-c",
-                str(args.concurrency),
-                "-l",
-                os.environ.get("BENCH_WORKER_LOG", "warning"),
-                "--without-mingle",
-                "--without-gossip",
-            ],
-        )
+        workers = [
+            procs.start(
+                "worker" if i == 0 else f"worker{i + 1}",
+                [
+                    PY,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "bench.publish_worker",
+                    "worker",
+                    "-Q",
+                    "publish",
+                    "-P",
+                    args.pool,
+                    "-c",
+                    str(args.concurrency),
+                    "-l",
+                    os.environ.get("BENCH_WORKER_LOG", "warning"),
+                    "--without-mingle",
+                    "--without-gossip",
+                    "-n",
+                    f"publish{i + 1}@%h",
+                ],
+            )
+            for i in range(args.workers)
+        ]
         procs.start("beat", [PY, "-m", "celery", "-A", "smm", "beat", "-l", "warning", "-s", str(tmp / "beat")])
 
         import requests
@@ -434,6 +443,8 @@ def main() -> None:
 
         sleep_noop.delay(0)
         wait_for(lambda: int(rds.get("bench:noop:done") or 0) >= 1, 90, "the worker")
+        if args.workers > 1:
+            wait_for(lambda: len(app.control.ping(timeout=1.0)) >= args.workers, 90, "every worker")
         from django.db import connection
 
         with connection.cursor() as cursor:
@@ -530,7 +541,7 @@ def main() -> None:
                 "spread_s": spread,
                 "posts_per_minute": round(count * 60 / spread),
                 "lateness": lateness_summary(report["lateness"]),
-                "worker_peak_rss_mb": peak_rss_mb(worker.pid),
+                "worker_peak_rss_mb": sum(peak_rss_mb(w.pid) for w in workers),
                 "cpu_ms_per_post": per_item_ms(steady_cpu, max(1, report["published"])),
                 "cpu_seconds": steady_cpu,
             }
@@ -588,7 +599,7 @@ def main() -> None:
                 ),
                 "ratio_to_limit": round(ours / limit, 3),
                 "cpu_seconds_during_burst": cpu,
-                "worker_peak_rss_mb": peak_rss_mb(worker.pid),
+                "worker_peak_rss_mb": sum(peak_rss_mb(w.pid) for w in workers),
             }
     finally:
         if pg_meter is not None:
