@@ -151,8 +151,9 @@ def main() -> None:  # noqa: C901 - one linear script, read top to bottom
         )
     SandboxFaults.store({"latency_ms": 50})
     worker_args = [
-        PY, "-m", "celery", "-A", "bench.publish_worker", "worker", "-Q", "publish,default,metrics,inbox,webhooks,media",
-        "-P", "threads", "-c", "16", "-l", "warning", "--without-mingle", "--without-gossip",
+        PY, "-m", "celery", "-A", "bench.publish_worker", "worker",
+        "-Q", "publish,default,metrics,inbox,webhooks,media", "-P", "threads", "-c", "16",
+        "-l", "warning", "--without-mingle", "--without-gossip",
     ]  # fmt: skip
     results: dict = {"config": {"posts_per_run": args.posts, "spread_s": args.spread, "accounts": args.accounts}}
     watch = StatusWatch(f"http://127.0.0.1:{port}/ops/status.json")

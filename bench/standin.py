@@ -149,8 +149,12 @@ async def serve_connection(network: Network, reader: asyncio.StreamReader, write
             data = json.dumps(payload).encode()
             close = headers.get("connection", "").lower() == "close" or version == "HTTP/1.0"
             writer.write(
-                f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\nContent-Type: application/json; charset=utf-8\r\n"
-                f"Content-Length: {len(data)}\r\n{'Connection: close' if close else 'Connection: keep-alive'}\r\n\r\n".encode()
+                (
+                    f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\n"
+                    "Content-Type: application/json; charset=utf-8\r\n"
+                    f"Content-Length: {len(data)}\r\n"
+                    f"Connection: {'close' if close else 'keep-alive'}\r\n\r\n"
+                ).encode()
                 + data
             )
             await writer.drain()
