@@ -21,7 +21,6 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
@@ -53,7 +52,7 @@ from smm.platforms.base import (
     parse_iso,
 )
 from smm.platforms.errors import epoch_reset, on_their_side, rate_limited, retry_after
-from smm.platforms.video import FileRange, VideoRules
+from smm.platforms.video import FileRange, Heartbeat, VideoRules
 
 logger = logging.getLogger(__name__)
 
@@ -673,7 +672,7 @@ class BlueskyAdapter(Adapter):
         response = None
         for fresh_token in (False, True):
             token = self._service_token(account, audience, "com.atproto.repo.uploadBlob", expires=expires)
-            body = _UploadBody(item.path, on_progress=self._upload_heartbeat(attempt, size))
+            body = FileRange(item.path, on_progress=self._upload_heartbeat(attempt, size))
             try:
                 response = self._video_request(
                     "POST",
@@ -695,23 +694,16 @@ class BlueskyAdapter(Adapter):
             return status
         raise self._video_refusal(response, error, str(status.get("message") or ""))
 
-    def _upload_heartbeat(self, attempt: PublishAttempt, total: int) -> Callable[[int], None]:
+    def _upload_heartbeat(self, attempt: PublishAttempt, total: int) -> Heartbeat:
         """Called as the upload streams: every few MB or seconds it remembers how far it
         got, which renews the publishing lease (one POST of 300 MB can outlast it). A
         worker that dies mid-upload leaves no job: the next one uploads from the start."""
-        last = {"bytes": 0, "at": time.monotonic()}
-
-        def beat(sent: int) -> None:
-            now = time.monotonic()
-            early = (
-                sent - last["bytes"] < self.video_heartbeat_bytes and now - last["at"] < self.video_heartbeat_seconds
-            )
-            if sent < total and early:
-                return
-            last["bytes"], last["at"] = sent, now
-            attempt.remember(video_sent=sent)
-
-        return beat
+        return Heartbeat(
+            lambda sent: attempt.remember(video_sent=sent),
+            every_bytes=self.video_heartbeat_bytes,
+            every_seconds=self.video_heartbeat_seconds,
+            total=total,
+        )
 
     def _check_upload_limits(self, account: AccountContext, size: int) -> None:
         """``app.bsky.video.getUploadLimits`` before sending anything: a refusal in words
@@ -1096,21 +1088,6 @@ def _parse_moment(value: Any) -> dt.datetime | None:
         return parse_iso(str(value)) if value else None
     except ValueError:
         return None
-
-
-class _UploadBody(FileRange):
-    """The whole file as an upload body (exact ``Content-Length``, read from disk as the
-    connection asks), telling ``on_progress`` how many bytes have gone."""
-
-    def __init__(self, path: str, *, on_progress: Callable[[int], None]):
-        super().__init__(path)
-        self._on_progress = on_progress
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = super().read(size)
-        if chunk:
-            self._on_progress(self.length - self._left)
-        return chunk
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Callable
 from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -43,7 +42,7 @@ from smm.platforms.meta_graph import (
 )
 from smm.platforms.oauth import authorize_url
 from smm.platforms.text import grapheme_length
-from smm.platforms.video import FileRange, VideoRules
+from smm.platforms.video import FileRange, Heartbeat, VideoRules
 
 GRAPH = f"https://graph.facebook.com/{GRAPH_VERSION}"
 _HOSTS = {"facebook.com", "www.facebook.com", "m.facebook.com", "web.facebook.com"}
@@ -385,7 +384,7 @@ class FacebookAdapter(MetaGraphAdapter):
     def _upload_bytes(self, token: str, attempt: PublishAttempt, url: str, path: str, total: int, offset: int) -> None:
         """The file from ``offset`` to its end, in one streamed request (read from disk as
         it goes); progress is remembered as it streams, which renews the publishing lease."""
-        body = _Heartbeat(path, offset, on_progress=self._heartbeat(attempt, offset))
+        body = FileRange(path, offset, on_progress=self._heartbeat(attempt, offset))
         try:
             response = self.http.request(
                 "POST",
@@ -413,20 +412,13 @@ class FacebookAdapter(MetaGraphAdapter):
             raise error
         attempt.remember(reel_sent=total)
 
-    def _heartbeat(self, attempt: PublishAttempt, offset: int) -> Callable[[int], None]:
-        last = {"bytes": 0, "at": self.clock()}
-
-        def beat(sent: int) -> None:
-            moment = self.clock()
-            if (
-                sent - last["bytes"] < self.upload_heartbeat_bytes
-                and moment - last["at"] < self.upload_heartbeat_seconds
-            ):
-                return
-            last.update(bytes=sent, at=moment)
-            attempt.remember(reel_sent=offset + sent)
-
-        return beat
+    def _heartbeat(self, attempt: PublishAttempt, offset: int) -> Heartbeat:
+        return Heartbeat(
+            lambda sent: attempt.remember(reel_sent=offset + sent),
+            every_bytes=self.upload_heartbeat_bytes,
+            every_seconds=self.upload_heartbeat_seconds,
+            clock=self.clock,
+        )
 
     def _video_status(self, token: str, video_id: str, *, forget_if_gone: PublishAttempt | None = None):
         """The video's ``status`` (video_status and its uploading/processing/publishing
@@ -752,19 +744,3 @@ def _int(value) -> int:
         return max(0, int(value))
     except (TypeError, ValueError):
         return 0
-
-
-class _Heartbeat(FileRange):
-    """A ``FileRange`` that reports how many bytes requests has read from it so far."""
-
-    def __init__(self, path: str, start: int, *, on_progress: Callable[[int], None]):
-        super().__init__(path, start)
-        self._on_progress = on_progress
-        self._sent = 0
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = super().read(size)
-        self._sent += len(chunk)
-        if chunk:
-            self._on_progress(self._sent)
-        return chunk

@@ -49,7 +49,7 @@ from smm.platforms.base import (
 from smm.platforms.errors import retry_after, standard_error
 from smm.platforms.oauth import authorize_url
 from smm.platforms.oauth import pkce_challenge as pkce_challenge  # imported from here by callers
-from smm.platforms.video import VideoRules
+from smm.platforms.video import Heartbeat, VideoRules
 
 logger = logging.getLogger(__name__)
 
@@ -680,12 +680,13 @@ class MastodonAdapter(Adapter):
             if item.thumbnail_path and os.path.exists(item.thumbnail_path):
                 poster = files.enter_context(open(item.thumbnail_path, "rb"))
                 fields["thumbnail"] = ("poster.jpg", poster, "image/jpeg")
-            renewed = [time.monotonic()]
+            # remembering progress renews the publishing lease while the file streams
+            beat = Heartbeat(
+                lambda sent: attempt.remember(video_upload_sent=sent), every_seconds=VIDEO_UPLOAD_RENEW_EVERY
+            )
 
             def sending(monitor: MultipartEncoderMonitor) -> None:
-                if time.monotonic() - renewed[0] >= VIDEO_UPLOAD_RENEW_EVERY:
-                    renewed[0] = time.monotonic()
-                    attempt.remember(video_upload_sent=monitor.bytes_read)
+                beat(monitor.bytes_read)
 
             body = MultipartEncoderMonitor(MultipartEncoder(fields=fields), sending)
             token = account.credentials.get("access_token", "")

@@ -29,7 +29,6 @@ import base64
 import datetime as dt
 import os
 import re
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,7 +59,7 @@ from smm.platforms.base import (
 from smm.platforms.errors import retry_after
 from smm.platforms.oauth import authorize_url, expires_at
 from smm.platforms.options import text_value
-from smm.platforms.video import VideoRules
+from smm.platforms.video import Heartbeat, VideoRules
 
 API = "https://api.pinterest.com/v5"
 AUTHORIZE = "https://www.pinterest.com/oauth/"
@@ -552,12 +551,11 @@ class PinterestAdapter(Adapter):
         from requests_toolbelt import MultipartEncoder, MultipartEncoderMonitor
 
         fields: list[tuple[str, Any]] = [(str(k), str(v)) for k, v in media["upload_parameters"].items()]
-        last = [time.monotonic()]
+        # remembering progress renews the publishing lease while the file streams
+        beat = Heartbeat(lambda sent: attempt.remember(pi_video_sent=sent), every_seconds=VIDEO_UPLOAD_RENEW_EVERY)
 
         def sending(monitor: MultipartEncoderMonitor) -> None:
-            if time.monotonic() - last[0] >= VIDEO_UPLOAD_RENEW_EVERY:
-                last[0] = time.monotonic()
-                attempt.remember(pi_video_sent=monitor.bytes_read)  # form bytes; renews the publishing lease
+            beat(monitor.bytes_read)
 
         with open(item.path, "rb") as handle:
             fields.append(("file", (item.filename or "video.mp4", handle, item.mime_type)))

@@ -11,6 +11,8 @@ file), never with ``read()`` of the whole file.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -233,8 +235,16 @@ class FileRange:
     ``read(n)``, and reads from disk as requests asks, 64 KiB or so at a time. Use one per
     request (it is consumed); ``rewind()`` to send it again."""
 
-    def __init__(self, path: str | os.PathLike, start: int = 0, length: int | None = None):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        start: int = 0,
+        length: int | None = None,
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ):
         self._handle = None
+        self._on_progress = on_progress  # told the bytes read so far, after each read
         self.path = os.fspath(path)
         total = os.path.getsize(self.path)
         if start < 0 or start > total:
@@ -260,6 +270,8 @@ class FileRange:
             self._left = 0
         if self._left <= 0:
             self.close()
+        if chunk and self._on_progress is not None:
+            self._on_progress(self.length - self._left)
         return chunk
 
     def rewind(self) -> None:
@@ -273,6 +285,42 @@ class FileRange:
 
     def __del__(self):
         self.close()
+
+
+class Heartbeat:
+    """Called with the bytes sent so far while one long request streams a file: every
+    ``every_bytes`` more bytes or ``every_seconds`` (whichever first; None: not that one),
+    and at ``total`` when given, it calls ``remember(sent)``. Adapters remember their
+    progress with it through ``attempt.remember``, which also renews the publishing lease,
+    so a 300 MB upload is never taken by the sweeper while it is still going."""
+
+    def __init__(
+        self,
+        remember: Callable[[int], None],
+        *,
+        every_bytes: int | None = None,
+        every_seconds: float | None = None,
+        total: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.remember = remember
+        self.every_bytes = every_bytes
+        self.every_seconds = every_seconds
+        self.total = total
+        self.clock = clock
+        self._bytes = 0
+        self._at = clock()
+
+    def __call__(self, sent: int) -> None:
+        now = self.clock()
+        due = (
+            (self.every_bytes is not None and sent - self._bytes >= self.every_bytes)
+            or (self.every_seconds is not None and now - self._at >= self.every_seconds)
+            or (self.total is not None and sent >= self.total)
+        )
+        if due:
+            self._bytes, self._at = sent, now
+            self.remember(sent)
 
 
 def chunks(total: int, size: int) -> list[tuple[int, int]]:

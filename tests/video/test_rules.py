@@ -144,3 +144,24 @@ def test_a_file_range_is_read_a_piece_at_a_time_and_can_be_sent_again(tmp_path):
     assert part.read() == b"cdefg"
     with pytest.raises(ValueError):
         FileRange(path, start=11)
+
+
+def test_a_file_range_reports_its_progress_and_a_heartbeat_remembers_it_sparingly(tmp_path):
+    from smm.platforms.video import Heartbeat
+
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(b"x" * 100)
+    now = [0.0]
+    remembered = []
+    beat = Heartbeat(remembered.append, every_bytes=30, every_seconds=10, total=100, clock=lambda: now[0])
+    body = FileRange(path, on_progress=beat)
+    for _ in range(10):
+        body.read(10)  # 10 bytes a read: every 30 bytes, and at the end
+    assert remembered == [30, 60, 90, 100]
+    # time alone also makes it remember
+    remembered.clear()
+    beat = Heartbeat(remembered.append, every_seconds=10, clock=lambda: now[0])
+    beat(5)
+    now[0] = 11.0
+    beat(6)
+    assert remembered == [6]
