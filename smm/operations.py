@@ -191,6 +191,8 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
         "checked_at": now,
         "healthy": not incidents,
         "incidents": incidents,
+        # Early notice of what may become an incident; shown, but the installation is healthy.
+        "warnings": quota.warnings(now),
         "redis_unreachable": redis_down,
         "heartbeats": beats,
         "queues": queue_depths(),
@@ -240,6 +242,7 @@ def as_json(report: dict) -> dict:
         "checked_at": when(report["checked_at"]),
         "healthy": report["healthy"],
         "incidents": report["incidents"],
+        "warnings": report.get("warnings", []),
         "redis_unreachable": report["redis_unreachable"],
         "heartbeats": [
             {"queue": b["queue"], "last": when(b["last"]), "age_seconds": b["age_seconds"], "ok": b["ok"]}

@@ -2,7 +2,8 @@
 installation's OAuth client), in buckets (uploads; everything else) that start again at
 midnight Pacific time. Adapters report each call's cost through the ``count_quota`` hook
 ``smm.accounts`` gives them; the operations page shows the day's use and owners get one
-email when a bucket passes 80%.
+email when a bucket passes 80%. Past 80% is a warning on that page (the installation is
+still healthy); a bucket used up is an incident, since that network's work waits.
 
 A network takes part by declaring ``quota_limits`` ({bucket: units a day}) and
 ``quota_timezone`` on its adapter class. What we count is what SMM spent: another app on
@@ -121,16 +122,29 @@ def _bucket_words(row: dict) -> str:
     return f"API allowance ({row['used']:,} of {row['limit']:,} units a day)"
 
 
+def _past(row: dict, share: float) -> bool:
+    return bool(row["limit"]) and row["used"] >= share * row["limit"]
+
+
+def warnings(now: dt.datetime | None = None) -> list[str]:
+    """Allowances past 80% but not used up: an early warning, nothing waits yet."""
+    return [
+        f"{row['label']} has used {row['percent']}% of today's {_bucket_words(row)} for this installation; "
+        f"it renews at {row['resets_at']:%H:%M} UTC. Past the limit, {row['label']} posts, metrics and "
+        "replies wait until then."
+        for row in usage(now)
+        if _past(row, WARN_AT) and not _past(row, 1)
+    ]
+
+
 def incidents(now: dt.datetime | None = None) -> list[str]:
-    found = []
-    for row in usage(now):
-        if row["limit"] and row["used"] >= WARN_AT * row["limit"]:
-            found.append(
-                f"{row['label']} has used {row['percent']}% of today's {_bucket_words(row)} for this installation; "
-                f"it renews at {row['resets_at']:%H:%M} UTC. Past the limit, {row['label']} posts, metrics and "
-                "replies wait until then."
-            )
-    return found
+    """Allowances used up: that network's posts, metrics and replies wait for the renewal."""
+    return [
+        f"{row['label']} has used all of today's {_bucket_words(row)} for this installation: "
+        f"{row['label']} posts, metrics and replies wait until it renews at {row['resets_at']:%H:%M} UTC."
+        for row in usage(now)
+        if _past(row, 1)
+    ]
 
 
 def alert(now: dt.datetime | None = None) -> list[str]:
@@ -139,7 +153,7 @@ def alert(now: dt.datetime | None = None) -> list[str]:
 
     sent = []
     for row in usage(now):
-        if not row["limit"] or row["used"] < WARN_AT * row["limit"]:
+        if not _past(row, WARN_AT):
             continue
         if not once(f"quota:{row['network']}:{row['bucket']}:{row['day'].isoformat()}"):
             continue

@@ -91,15 +91,52 @@ def test_the_operations_page_shows_todays_allowance(client, shop):
     }
 
 
-def test_eighty_percent_of_the_uploads_is_an_incident_and_one_email(shop):
+def test_eighty_percent_of_the_uploads_is_a_warning_and_one_email(shop):
     quota.spend("youtube", "videos.insert", 79)
     assert operations.run_alerts()["api_quota"] == []
-    assert not any("YouTube" in i for i in operations.status()["incidents"])
+    report = operations.status()
+    assert not any("YouTube" in i for i in report["incidents"] + report["warnings"])
     quota.spend("youtube", "videos.insert", 1)
     assert operations.run_alerts()["api_quota"] == ["youtube:videos.insert"]
     assert operations.run_alerts()["api_quota"] == []  # once a day
     quota_mails = [m for m in mail.outbox if "allowance" in m.subject]
     assert len(quota_mails) == 1 and "80%" in quota_mails[0].subject
     assert "olga@example.com" in quota_mails[0].to
-    incidents = operations.status()["incidents"]
-    assert any("YouTube has used 80% of today's uploads (80 of 100 a day)" in i for i in incidents)
+    # an early warning: listed, but the installation is still healthy
+    report = operations.status()
+    assert report["healthy"] and report["incidents"] == []
+    assert any("YouTube has used 80% of today's uploads (80 of 100 a day)" in w for w in report["warnings"])
+
+
+def test_the_monitoring_endpoint_lists_the_warning_and_stays_200(client, settings, shop):
+    # given the uploads allowance at 80%
+    settings.OPS_STATUS_TOKEN = "monitor-token-123"
+    quota.spend("youtube", "videos.insert", 80)
+    # when monitoring reads the status
+    response = client.get("/ops/status.json", HTTP_AUTHORIZATION="Bearer monitor-token-123")
+    # then it answers 200, healthy, with the warning listed
+    assert response.status_code == 200
+    body = response.json()
+    assert body["healthy"] is True and body["incidents"] == []
+    assert len(body["warnings"]) == 1 and "80%" in body["warnings"][0]
+
+
+def test_the_operations_page_shows_the_warning_apart_from_incidents(client, shop):
+    quota.spend("youtube", "videos.insert", 85)
+    client.force_login(shop["owner"])
+    body = client.get(f"/w/{shop['workspace'].slug}/operations/").content.decode()
+    assert 'data-testid="warnings"' in body and "YouTube has used 85%" in body
+    assert 'data-testid="incidents"' not in body
+
+
+def test_an_exhausted_allowance_is_an_incident(client, settings, shop):
+    # given the uploads allowance used up: YouTube uploads wait until midnight Pacific
+    settings.OPS_STATUS_TOKEN = "monitor-token-123"
+    quota.spend("youtube", "videos.insert", 100)
+    # when monitoring reads the status
+    response = client.get("/ops/status.json", HTTP_AUTHORIZATION="Bearer monitor-token-123")
+    # then it is an incident (503), not a warning
+    assert response.status_code == 503
+    body = response.json()
+    assert body["warnings"] == []
+    assert any("YouTube has used all of today's uploads (100 of 100 a day)" in i for i in body["incidents"])

@@ -40,7 +40,11 @@ class Command(BaseCommand):
         if report["healthy"]:
             if not quiet:
                 self.stdout.write("All clear: workers, dispatcher and posts are on time.")
+                for warning in report["warnings"]:
+                    self.stdout.write(f"- warning: {warning}")
             return
         for incident in report["incidents"]:
             self.stdout.write(f"- {incident}")
+        for warning in report["warnings"]:
+            self.stdout.write(f"- warning: {warning}")
         raise CommandError(f"{len(report['incidents'])} problem(s) found.", returncode=1)
