@@ -17,15 +17,25 @@ class LinksConfig(AppConfig):
     @property
     def beat_schedule(self) -> dict:
         """Buffered clicks into the database every few seconds (merged by smm/celery.py);
-        nothing to drain without a buffer (the embedded run writes clicks directly)."""
+        nothing to drain without a buffer (the embedded run writes clicks directly). The
+        GA4 pull's check runs hourly."""
         from django.conf import settings
 
+        # GA4 connections due (daily, or after a rate limit's wait): checked every hour
+        schedule = {
+            "links.ga4_pull_due": {
+                "task": "links.tasks.ga4_pull_due",
+                "schedule": 3600.0,
+                "options": {"queue": "default", "expires": 1800},
+            }
+        }
         if not settings.CLICK_BUFFER_URL:
-            return {}
+            return schedule
         return {
+            **schedule,
             "links.drain_clicks": {
                 "task": "links.tasks.drain_clicks",
                 "schedule": 3.0,
                 "options": {"queue": "default", "expires": 10},
-            }
+            },
         }

@@ -185,6 +185,11 @@ class ClickLoss(models.Model):
 CURRENCY_HELP = "ISO 4217 code (EUR, USD, GBP...): every amount of this workspace is in it; nothing is converted"
 
 
+class FiguresSource(models.TextChoices):
+    SMM = "smm", "SMM conversions (signed API and CSV)"
+    GA4 = "ga4", "Google Analytics 4"
+
+
 class RoiSettings(models.Model):
     """A workspace's money settings: its one currency, the attribution window, and the secret
     that signs conversions sent to SMM (shown once when made, rotatable)."""
@@ -196,6 +201,14 @@ class RoiSettings(models.Model):
     )
     secret = EncryptedJSONField(help_text="{'key': ...}: signs conversions sent to SMM")
     secret_made_at = models.DateTimeField(null=True, blank=True)
+    figures_from = models.CharField(
+        "Revenue and conversions from",
+        max_length=3,
+        default=FiguresSource.SMM,
+        choices=FiguresSource.choices,
+        help_text="Google Analytics 4: a campaign's conversions, revenue, ROAS, ROI and CPA use GA4's key events "
+        "and purchase revenue instead of SMM's own conversions (never both: no double counting)",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TenantQuerySet.as_manager()
@@ -269,3 +282,64 @@ class Spend(models.Model):
 
     def __str__(self):
         return f"{self.campaign_id} {self.date}: {self.amount}"
+
+
+# --- Google Analytics 4 (optional): the workspace's connection and the pulled figures -----------
+
+
+class Ga4Connection(models.Model):
+    """One GA4 property a workspace reads campaign sessions, key events and revenue from, with
+    the service-account key that may read it. The key is encrypted at rest, never logged and
+    never shown back: only its ``client_email`` and when it was added."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="ga4_connection")
+    property_id = models.CharField(max_length=20, help_text="Digits, from GA4 Admin > Property details")
+    key = EncryptedJSONField(help_text="The service account's JSON key")
+    client_email = models.CharField(max_length=254, blank=True)
+    key_added_at = models.DateTimeField(null=True, blank=True)
+    enabled = models.BooleanField(default=True)
+    # The last pull, in words ("1,234 rows for 3 May–4 May 2026" or what Google refused and why)
+    last_pull_at = models.DateTimeField(null=True, blank=True)
+    last_pull_ok = models.BooleanField(null=True, blank=True)
+    last_result = models.CharField(max_length=500, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    # Days up to this one were pulled once and are settled; the last few days are pulled again
+    pulled_through = models.DateField(null=True, blank=True)
+    # Rate limited or Google unreachable: not tried again before this moment
+    retry_after = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self):
+        return f"GA4 property {self.property_id} of {self.workspace}"
+
+
+class Ga4Row(models.Model):
+    """GA4's figures for one day, one session campaign and one session source, as GA4 reports
+    them. ``campaign`` is the SMM campaign the name matched (as ``links.roi.campaign_for_utm``
+    matches utm_campaign); rows whose name matches none are kept with no campaign, and are
+    matched again after each pull (a campaign made or renamed later picks them up)."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="ga4_rows")
+    campaign = models.ForeignKey(Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="ga4_rows")
+    date = models.DateField()
+    campaign_name = models.CharField(max_length=200)
+    source = models.CharField(max_length=200)
+    sessions = models.PositiveIntegerField(default=0)
+    key_events = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    pulled_at = models.DateTimeField()
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "campaign_name", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "date", "campaign_name", "source"], name="ga4_row_once"),
+        ]
+        indexes = [models.Index(fields=["campaign", "date"], name="ga4_row_campaign_idx")]
+
+    def __str__(self):
+        return f"{self.date} {self.campaign_name}/{self.source}: {self.sessions} sessions"

@@ -39,6 +39,8 @@ EXPECTED = {
     "smm.api.tasks.deliver_webhook": "webhooks",
     "smm.api.tasks.send_due_webhooks": "webhooks",
     "links.tasks.drain_clicks": "default",
+    "links.tasks.ga4_pull_due": "default",
+    "links.tasks.ga4_pull": "default",
     "listening.tasks.check_spikes": "default",
     "listening.tasks.poll_sources": "default",
     "listening.tasks.fill_reach": "default",
