@@ -111,17 +111,22 @@ def _poll(account_id: int, *, now=None) -> str:
     context = account.context()
     keywords = workspace_keywords(account.brand.workspace_id)
     new = 0
+    refreshed = False
     try:
-        for _ in range(MAX_PAGES):
-            page = adapter.fetch_inbox(context, cursor.cursor)
-            with transaction.atomic():
-                new += ingest(account, page.items, source="poll", keywords=keywords)
-                moved = bool(page.cursor) and page.cursor != cursor.cursor
-                if page.cursor:
-                    cursor.cursor = page.cursor[:500]
-                cursor.save(update_fields=["cursor"])
-            if not page.items or not moved:
+        while True:
+            try:
+                new += _read_pages(account, adapter, context, cursor, keywords)
                 break
+            except AuthExpired as exc:
+                # Refresh once, as publishing does; pages already read stay stored.
+                if refreshed or not adapter.supports_refresh:
+                    raise
+                refreshed = True
+                try:
+                    adapter.refresh(context)
+                except PlatformError as refresh_exc:
+                    log.info("Refreshing account %s for its inbox failed: %s", account.pk, refresh_exc)
+                    raise exc from refresh_exc
     except RateLimited as exc:
         return _failed(cursor, now, exc, retry_after=exc.retry_after)
     except AuthExpired as exc:
@@ -140,6 +145,22 @@ def _poll(account_id: int, *, now=None) -> str:
     cursor.next_poll_at = now + POLL_EVERY
     cursor.save(update_fields=["failures", "last_error", "last_polled_at", "next_poll_at"])
     return f"{new} new"
+
+
+def _read_pages(account, adapter, context, cursor: InboxCursor, keywords) -> int:
+    """Read up to MAX_PAGES from the cursor, storing each page and the cursor as it goes."""
+    new = 0
+    for _ in range(MAX_PAGES):
+        page = adapter.fetch_inbox(context, cursor.cursor)
+        with transaction.atomic():
+            new += ingest(account, page.items, source="poll", keywords=keywords)
+            moved = bool(page.cursor) and page.cursor != cursor.cursor
+            if page.cursor:
+                cursor.cursor = page.cursor[:500]
+            cursor.save(update_fields=["cursor"])
+        if not page.items or not moved:
+            break
+    return new
 
 
 def _failed(cursor: InboxCursor, now, exc: PlatformError, retry_after: float | None = None) -> str:
