@@ -313,6 +313,34 @@ FIELDS = {
     "tiktok": _tiktok_fields,
     "youtube": _youtube_fields,
 }
+# What each network's fields are for, in a few words: the composer's hint says it before
+# any account is picked (``hint``). A network given fields above needs its line here.
+SUMMARIES = {
+    "mastodon": "who sees the post, a content warning, its language or a poll",
+    "bluesky": "its languages and who may reply",
+    "x": "who may reply or a poll",
+    "instagram": "a story instead of a feed post, and Reels kept to the Reels tab",
+    "facebook": "a video as a Reel",
+    "pinterest": "the Pin's board and title",
+    "tiktok": "who can see it, comments, duets and stitches, and branded content",
+    "youtube": "the video's title, audience, privacy, category, tags and scheduling",
+}
+
+
+def hint() -> str:
+    """The Network options card's words before an account is picked: every network of the
+    registry, in its order, with what its options are for (or that it has none)."""
+    from smm.platforms.registry import NETWORKS
+
+    with_options = [f"{row.label}: {SUMMARIES[name]}" for name, row in NETWORKS.items() if name in FIELDS]
+    without = [row.label for name, row in NETWORKS.items() if name not in FIELDS]
+    text = "Pick an account to set what only its network offers. " + "; ".join(with_options) + "."
+    if without:
+        names = without[0] if len(without) == 1 else ", ".join(without[:-1]) + " and " + without[-1]
+        text += f" {names} posts have no options of their own."
+    return text
+
+
 # Fields whose choices belong to one account (its Pinterest boards): built per account,
 # replacing the network's shared field of the same name.
 ACCOUNT_FIELDS = {"pinterest": _pinterest_account_fields, "tiktok": _tiktok_account_fields}
@@ -470,6 +498,10 @@ class Groups(list):
     @property
     def any_checked(self) -> bool:
         return any(group.checked for group in self)
+
+    @property
+    def hint(self) -> str:
+        return hint()
 
 
 def groups(form: forms.Form, accounts, chosen: set[str]) -> Groups:
