@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -137,9 +138,17 @@ def credentials_for(info: dict):
 
 
 def client_for(connection: Ga4Connection):
+    """The Data API client over REST. The transport is made here rather than named
+    (``transport="rest"``) because, named, the client switches a service account to
+    self-signed JWTs: the key would never meet Google's token endpoint, and a revoked or
+    deleted key would show as a bare 401 instead of the token endpoint's ``invalid_grant``."""
     from google.analytics.data_v1beta import BetaAnalyticsDataClient
+    from google.analytics.data_v1beta.services.beta_analytics_data.transports.rest import (
+        BetaAnalyticsDataRestTransport,
+    )
 
-    return BetaAnalyticsDataClient(credentials=credentials_for(connection.key), transport="rest")
+    transport = BetaAnalyticsDataRestTransport(credentials=credentials_for(connection.key))
+    return BetaAnalyticsDataClient(transport=transport)
 
 
 # --- Google's answers in words ---------------------------------------------------------------
@@ -157,8 +166,10 @@ class Refused(Exception):
 
 
 def _message(error) -> str:
-    text = getattr(error, "message", None) or str(error)
-    return str(text).strip().rstrip(".")[:200]
+    """Google's own message, without the method and URL the client puts in front of it."""
+    text = str(getattr(error, "message", None) or error).strip()
+    text = re.sub(r"^(GET|POST) \S+: ", "", text)
+    return text.rstrip(".")[:200]
 
 
 def explain(error: Exception, connection: Ga4Connection) -> Refused:
@@ -358,7 +369,9 @@ def pull(connection: Ga4Connection, *, today: dt.date | None = None, client=None
         connection.last_pull_at = connection.last_success_at = now
         connection.last_pull_ok = True
         connection.retry_after = None
-        connection.pulled_through = max(end - dt.timedelta(days=REVISED_DAYS), connection.pulled_through or start)
+        # each day is asked for on its day and the REVISED_DAYS - 1 days after: then it is settled
+        settled = end - dt.timedelta(days=REVISED_DAYS - 1)
+        connection.pulled_through = max(settled, connection.pulled_through or settled)
         connection.last_result = (
             f"{len(found):,} campaign row{'s' if len(found) != 1 else ''} for {_period(start, end)} "
             f"({report.row_count:,} from Google Analytics, GA4's own placeholders like (direct) left out)."

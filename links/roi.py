@@ -32,7 +32,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
-from links.models import Click, Conversion, ConversionSource, RoiSettings, Spend, SpendSource
+from links import ga4
+from links.models import Click, Conversion, ConversionSource, FiguresSource, RoiSettings, Spend, SpendSource
 from posts import roi_definitions as d
 from posts.models import Campaign, PostTarget, TargetState
 
@@ -417,9 +418,20 @@ def sums(workspace, group: str, *, campaigns=None, window: Window | None = None)
     for r in impressions.values(paths["impressions"]).annotate(n=Sum("metrics_latest__impressions")).order_by():
         if r["n"] is not None:
             row(r[paths["impressions"]])["impressions"] = r["n"]
-    for r in conversions.values(paths["conversions"]).annotate(n=Count("pk"), v=Sum("value")).order_by():
-        entry = row(r[paths["conversions"]])
-        entry["conversions"], entry["revenue"] = r["n"], r["v"] or Decimal("0.00")
+    if group == "campaign" and settings_for(workspace).figures_from == FiguresSource.GA4:
+        # The money settings chose Google Analytics 4: its key events and purchase revenue
+        # stand for the campaign's conversions and revenue, instead of ours (never both).
+        start, end = (
+            moment.astimezone(workspace.tz).date() if moment is not None else None
+            for moment in (window.start, window.end)
+        )
+        for key, s in ga4.campaign_sums(workspace, campaigns=campaigns, start=start, end=end).items():
+            entry = row(key)
+            entry["conversions"], entry["revenue"] = s["key_events"], s["revenue"]
+    else:
+        for r in conversions.values(paths["conversions"]).annotate(n=Count("pk"), v=Sum("value")).order_by():
+            entry = row(r[paths["conversions"]])
+            entry["conversions"], entry["revenue"] = r["n"], r["v"] or Decimal("0.00")
     if group == "campaign":
         spend = Spend.objects.for_workspace(workspace)
         if campaigns is not None:
@@ -471,6 +483,13 @@ def dashboard_rows(workspace, *, start=None, end=None, brand_ids=None) -> dict:
 
 
 def attribution_rule(settings: RoiSettings) -> str:
+    if settings.figures_from == FiguresSource.GA4:
+        return (
+            "Conversions and revenue are Google Analytics 4's key events and purchase revenue (SMM's own "
+            "conversions are not added): GA4 credits them to the campaign (utm_campaign) of the session they "
+            "happened in, a direct visit taking the visitor's last non-direct click; "
+            f"SMM's {settings.attribution_days}-day window does not apply to them."
+        )
     return (
         f"Conversions are credited to the last tracked click within {settings.attribution_days} days; "
         "without one, to the campaign named by utm_campaign."
