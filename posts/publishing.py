@@ -35,7 +35,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from posts import events
-from posts.models import FirstCommentStatus, Post, PostStatus, PostTarget, TargetState
+from posts.models import FirstCommentStatus, Post, PostMedia, PostStatus, PostTarget, TargetState
 from posts.states import (
     ALLOWED_TRANSITIONS,
     bulk_transition,
@@ -206,6 +206,7 @@ def publish_target(target_id: int) -> str:
     if target is not None:
         if target.post.status != PostStatus.PUBLISHING:
             with transaction.atomic():
+                _lock_post(target.post)
                 refresh_post_status(target.post)
         return _perform(target)
     # Not claimed: not queued any more (another run took it), or held (paused brand,
@@ -253,6 +254,7 @@ _CLAIM_MODELS = (("t", PostTarget), ("p", Post), ("b", Brand), ("w", Workspace),
 @functools.cache
 def _claim_sql() -> tuple[str, tuple]:
     target, post, brand, workspace, account = (model._meta for _, model in _CLAIM_MODELS)
+    media = PostMedia._meta
     select = ", ".join(
         f'{alias}."{field.column}"' for alias, model in _CLAIM_MODELS for field in model._meta.concrete_fields
     )
@@ -268,7 +270,8 @@ def _claim_sql() -> tuple[str, tuple]:
                AND a."id" = t."account_id" AND a."status" = %(connected)s
          RETURNING t.*
         )
-        SELECT {select}
+        SELECT {select},
+               EXISTS (SELECT 1 FROM "{media.db_table}" AS m WHERE m."post_id" = t."post_id")
           FROM claimed AS t
           JOIN "{post.db_table}" AS p ON p."id" = t."post_id"
           JOIN "{brand.db_table}" AS b ON b."id" = p."brand_id"
@@ -318,6 +321,8 @@ def _claim(target_id: int, now) -> PostTarget | None:
     brand.workspace = workspace if brand.workspace_id == workspace.pk else brand.workspace
     post.brand, post.workspace = brand, workspace
     target.post, target.account = post, account
+    # build_content reads the post's media only when there are some (most posts: none).
+    post.media_rows_exist = row[start]
     return target
 
 
@@ -407,11 +412,10 @@ def record_published(target: PostTarget, result: PublishResult) -> str:
             won = _record_in_one_statement(target, result)
             if won is None:
                 return "published-elsewhere"
-            if won.states is not None:
-                status = derive_status(won.states)
-                if status != target.post.status:
-                    Post.objects.filter(pk=target.post_id).update(status=status)
-                    target.post.status = status
+            if won.siblings:
+                _store_derived_status(target.post)
+            else:
+                target.post.status = PostStatus.PUBLISHED  # stored by the statement
             if won.webhooks:
                 events.target_published(target)
             _first_comment_next(target)
@@ -450,22 +454,65 @@ def _first_comment_next(target: PostTarget) -> None:
 
 
 class _Recorded(NamedTuple):
-    states: list[str] | None  # every target's state of the post, this one published
+    siblings: bool  # the post has other targets (its status was left to derive)
     webhooks: bool  # the workspace has an active webhook endpoint
+
+
+def _lock_post(post: Post) -> None:
+    """Lock the post's row for the rest of the transaction and read its status afresh.
+
+    Whoever changes a target's state and then derives the post's status takes this lock
+    first, before the target's row (the order posts/actions.py takes them in, so no
+    deadlock). Under READ COMMITTED each statement after it sees every sibling target
+    committed before the lock was granted: two targets finishing at the same instant can
+    no longer each read the other as still publishing and leave the post "Publishing".
+    (SQLite serialises writers; the lock is a no-op there.)"""
+    status = Post.objects.select_for_update(no_key=True).filter(pk=post.pk).values_list("status", flat=True).first()
+    if status is not None:
+        post.status = status
+
+
+@functools.cache
+def _derived_status_sql() -> str:
+    post, target = Post._meta, PostTarget._meta
+    return f"""
+        SELECT p."status", ARRAY(SELECT t."state" FROM "{target.db_table}" AS t WHERE t."post_id" = p."id")
+          FROM "{post.db_table}" AS p WHERE p."id" = %s
+    """  # noqa: S608
+
+
+def _store_derived_status(post: Post) -> None:
+    """The post's status from its targets' states read now, stored if it changed. The
+    caller holds the post's lock (taken by the record statement), so this read, a new
+    statement, sees every sibling that finished before it."""
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(_derived_status_sql(), [post.pk])
+        current, states = cursor.fetchone()
+    status = derive_status(states)  # a target was just published: never "changes requested"
+    if status != current:
+        Post.objects.filter(pk=post.pk).update(status=status)
+    post.status = status
 
 
 @functools.cache
 def _record_sql() -> str:
-    target, audit, hooks = PostTarget._meta, AuditEvent._meta, WebhookEndpoint._meta
-    # Names from the models' metadata, values as parameters.
+    target, audit, hooks, post = PostTarget._meta, AuditEvent._meta, WebhookEndpoint._meta, Post._meta
+    # Names from the models' metadata, values as parameters. The post's row is locked
+    # first (the sub-select runs before the target's row is updated), see _lock_post.
     return f"""
-        WITH won AS (
+        WITH post AS (
+            SELECT "id" FROM "{post.db_table}" WHERE "id" = %(post_id_int)s FOR NO KEY UPDATE
+        ), won AS (
             UPDATE "{target.db_table}"
                SET "state" = %(to)s, "updated_at" = %(now)s, "remote_id" = %(remote_id)s,
                    "remote_url" = %(remote_url)s, "published_at" = %(published_at)s, "locked_until" = NULL,
                    "error_kind" = '', "error_message" = '', "error_user_message" = ''
-             WHERE "id" = %(id)s AND "state" = ANY(%(expected)s)
+             WHERE "id" = %(id)s AND "state" = ANY(%(expected)s) AND "post_id" = (SELECT "id" FROM post)
          RETURNING "id"
+        ), alone AS (
+            UPDATE "{post.db_table}" SET "status" = %(published)s
+             WHERE "id" = %(post_id_int)s AND "status" <> %(published)s AND EXISTS (SELECT 1 FROM won)
+               AND NOT EXISTS (SELECT 1 FROM "{target.db_table}" WHERE "post_id" = %(post_id_int)s AND "id" <> %(id)s)
         ), history AS (
             INSERT INTO "{audit.db_table}"
                    ("workspace_id", "actor_id", "verb", "subject_type", "subject_id", "message", "data", "created_at")
@@ -474,16 +521,18 @@ def _record_sql() -> str:
               FROM won
         )
         SELECT EXISTS (SELECT 1 FROM won),
-               ARRAY(SELECT "state" FROM "{target.db_table}" WHERE "post_id" = %(post_id_int)s AND "id" <> %(id)s),
+               EXISTS (SELECT 1 FROM "{target.db_table}" WHERE "post_id" = %(post_id_int)s AND "id" <> %(id)s),
                EXISTS (SELECT 1 FROM "{hooks.db_table}" WHERE "workspace_id" = %(workspace_id)s AND "active")
     """  # noqa: S608
 
 
 def _record_in_one_statement(target: PostTarget, result: PublishResult) -> _Recorded | None:
     """publishing/unknown -> published with the remote id, URL and time, and the history
-    line, in one statement (the same compare-and-set as ``transition_if``); it also reads
-    the post's other targets' states (for its derived status) and whether the workspace
-    has a webhook endpoint at all. None if another run recorded the target first."""
+    line, in one statement (the same compare-and-set as ``transition_if``), the post's row
+    locked first; a post with no other target is marked published in it too. It also says
+    whether the post has other targets (then the caller derives its status, under the
+    lock) and whether the workspace has a webhook endpoint at all. None if another run
+    recorded the target first."""
     assert TargetState.PUBLISHED in ALLOWED_TRANSITIONS[TargetState.PUBLISHING]
     assert TargetState.PUBLISHED in ALLOWED_TRANSITIONS[TargetState.UNKNOWN]
     now = timezone.now()
@@ -499,6 +548,7 @@ def _record_in_one_statement(target: PostTarget, result: PublishResult) -> _Reco
             {
                 **changes,
                 "to": TargetState.PUBLISHED,
+                "published": PostStatus.PUBLISHED,
                 "now": now,
                 "id": target.pk,
                 "expected": [str(TargetState.PUBLISHING), str(TargetState.UNKNOWN)],
@@ -509,7 +559,7 @@ def _record_in_one_statement(target: PostTarget, result: PublishResult) -> _Reco
                 "data": json.dumps({"target": target.pk, "url": changes["remote_url"]}),
             },
         )
-        won, others, webhooks = cursor.fetchone()
+        won, siblings, webhooks = cursor.fetchone()
     if not won:
         current = PostTarget.objects.filter(pk=target.pk).order_by().values_list("state", flat=True).first()
         logger.warning("Target %s was published (%s) but is now %s", target.pk, result.remote_id, current)
@@ -518,7 +568,7 @@ def _record_in_one_statement(target: PostTarget, result: PublishResult) -> _Reco
     target.error_kind = target.error_message = target.error_user_message = ""
     for name, value in changes.items():
         setattr(target, name, value)
-    return _Recorded(states=[*others, TargetState.PUBLISHED], webhooks=webhooks)
+    return _Recorded(siblings=siblings, webhooks=webhooks)
 
 
 def _first_comment_soon(target_id: int) -> None:
@@ -553,6 +603,7 @@ def _wait_for_network(target: PostTarget, exc: StillProcessing) -> str:
     due = timezone.now() + dt.timedelta(seconds=exc.check_after)
     first_wait = target.error_kind != "processing"
     with transaction.atomic():
+        _lock_post(target.post)
         won = transition_if(
             target,
             TargetState.PUBLISHING,
@@ -587,6 +638,7 @@ def _retry_or_fail(
         delay = retry_delay(target.attempts)
     due = timezone.now() + dt.timedelta(seconds=delay)
     with transaction.atomic():
+        _lock_post(target.post)
         won = transition_if(
             target,
             expected,
@@ -612,6 +664,7 @@ def _fail(
     if user_message == exc.message:
         user_message = f"{target.account.network_label} refused the post: {exc.message}"
     with transaction.atomic():
+        _lock_post(target.post)
         won = transition_if(
             target,
             expected,
@@ -653,6 +706,7 @@ def _mark_unknown(target: PostTarget, evidence: str, expected: str = TargetState
     from posts import notifications
 
     with transaction.atomic():
+        _lock_post(target.post)
         won = transition_if(
             target,
             expected,
