@@ -35,7 +35,11 @@ def record_dispatcher_tick(now: dt.datetime | None = None) -> None:
 def dispatcher(now: dt.datetime) -> dict:
     last = operations.read_signal(DISPATCHER_KEY)
     age = (now - last).total_seconds() if last else None
-    return {"last_tick": last, "age_seconds": age, "ok": age is not None and age < DISPATCHER_STALE}
+    ok = age is not None and age < DISPATCHER_STALE
+    # Beat and workers started moments ago and the first tick since is on its way: the
+    # time read is the previous run's, not a stopped dispatcher.
+    starting = not ok and operations.just_started(last, now)
+    return {"last_tick": last, "age_seconds": age, "ok": ok, "starting": starting}
 
 
 def _targets(workspace=None):
@@ -106,7 +110,7 @@ def report(now: dt.datetime, workspace=None, *, cache_down: bool = False) -> dic
     overdue = list(overdue_targets(now, workspace=workspace)[:100])
     waiting = retrying(workspace)
     incidents = []
-    if not tick["ok"] and not cache_down:
+    if not tick["ok"] and not tick["starting"] and not cache_down:
         incidents.append("The dispatcher has not ticked for over a minute: scheduled posts are not being sent.")
     if overdue:
         incidents.append(f"{len(overdue)} post target(s) are more than a minute late.")
@@ -177,8 +181,11 @@ def alert_overdue(now: dt.datetime) -> int:
 
 def alert_dispatcher(now: dt.datetime) -> bool:
     """The dispatcher (Celery beat, then a publish worker) stopped ticking: nothing due is
-    being sent. One email per outage; never for a dispatcher that has not ticked yet."""
+    being sent. One email per outage; never for a dispatcher that has not ticked yet, nor
+    in the grace after a start (an outage already emailed stays emailed)."""
     tick = dispatcher(now)
+    if tick["starting"]:
+        return False
     if tick["ok"] or tick["last_tick"] is None:
         operations.resolved("dispatcher")
         return False

@@ -12,7 +12,7 @@ import os
 
 from celery import Celery
 from celery.app.routes import MapRoute
-from celery.signals import task_postrun, task_prerun
+from celery.signals import beat_init, task_postrun, task_prerun, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smm.settings")
 
@@ -76,3 +76,18 @@ def _recycle_database_connections(sender=None, **kwargs):
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_ready.connect
+@beat_init.connect
+def _record_start(**kwargs):
+    """Remember the start: until the new processes tick, the previous run's clock and
+    heartbeats are not an outage (smm.operations.just_started)."""
+    try:
+        from smm import operations
+
+        operations.record_start()
+    except Exception:  # noqa: BLE001 - monitoring must never stop a start
+        import logging
+
+        logging.getLogger(__name__).warning("Could not record the start for the operations page")

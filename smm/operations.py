@@ -25,6 +25,11 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "ops:heartbeat:{queue}"
+# When a worker or beat last started. Signals live in the cache for a day, so right after a
+# start they still hold the previous run's times: not an outage until the new processes
+# have had START_GRACE seconds to renew them.
+STARTED_KEY = "ops:started"
+START_GRACE = 120
 
 HEARTBEAT_EVERY = 30  # seconds between heartbeat tasks per queue
 HEARTBEAT_STALE = 120  # no heartbeat for this long: the queue has no live worker
@@ -44,6 +49,20 @@ def record_heartbeat(queue: str, now: dt.datetime | None = None) -> None:
     record_signal(HEARTBEAT_KEY.format(queue=queue), now)
 
 
+def record_start(now: dt.datetime | None = None) -> None:
+    """A worker or beat started (celery signals, smm/celery.py)."""
+    record_signal(STARTED_KEY, now)
+
+
+def just_started(last: dt.datetime | None, now: dt.datetime) -> bool:
+    """True while a signal last renewed at ``last`` has not been renewed since the latest
+    start and that start is less than START_GRACE seconds old: not yet an outage."""
+    started = read_signal(STARTED_KEY)
+    if started is None or (last is not None and last >= started):
+        return False
+    return (now - started).total_seconds() < START_GRACE
+
+
 def read_signal(key: str) -> dt.datetime | None:
     try:
         raw = cache.get(key)
@@ -58,7 +77,16 @@ def heartbeats(now: dt.datetime) -> list[dict]:
     for queue in settings.WORKER_QUEUES:
         last = read_signal(HEARTBEAT_KEY.format(queue=queue))
         age = (now - last).total_seconds() if last else None
-        rows.append({"queue": queue, "last": last, "age_seconds": age, "ok": age is not None and age < HEARTBEAT_STALE})
+        ok = age is not None and age < HEARTBEAT_STALE
+        rows.append(
+            {
+                "queue": queue,
+                "last": last,
+                "age_seconds": age,
+                "ok": ok,
+                "starting": not ok and just_started(last, now),
+            }
+        )
     return rows
 
 
@@ -170,6 +198,8 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
     incidents = [redis_incident(outage) for outage in redis_down]
     cache_down = any("cache" in outage["uses"] for outage in redis_down)
     for beat in [] if cache_down else beats:
+        if beat["starting"]:
+            continue  # workers started moments ago: their first heartbeat is on its way
         if beat["last"] is None:
             # Right after a start, or after the cache was emptied: not yet a proven outage.
             incidents.append(
@@ -309,6 +339,8 @@ def alert_heartbeats(now: dt.datetime) -> list[str]:
         key = f"heartbeat:{beat['queue']}"
         if beat["ok"]:
             resolved(key)  # the next outage is a new incident
+        elif beat["starting"]:
+            continue  # not yet an outage, nor the end of one already emailed
         elif once(key):
             dead.append(beat["queue"])
     if dead:

@@ -22,8 +22,9 @@ def heartbeat(queue: str) -> None:
 @shared_task(name="smm.tasks.operations_alerts", ignore_result=True, soft_time_limit=100)
 def operations_alerts() -> dict:
     result = operations.run_alerts()
-    if result["overdue"] or result["dead_queues"] or result["tokens"]:
-        logger.warning("Operations alerts sent: %s", result)
+    sent = {name: what for name, what in result.items() if what}
+    if sent:
+        logger.warning("Operations alerts sent: %s", sent)
     return result
 
 
