@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from links import roi
-from links.models import Conversion, RoiSettings, Spend
+from links import ga4, ga4_views, roi
+from links.models import Conversion, FiguresSource, RoiSettings, Spend
 from posts import roi_definitions as d
 from posts.models import Campaign
 from smm.request_input import get_id
@@ -40,7 +40,8 @@ class UploadForm(forms.Form):
 class MoneySettingsForm(forms.ModelForm):
     class Meta:
         model = RoiSettings
-        fields = ["currency", "attribution_days"]
+        fields = ["currency", "attribution_days", "figures_from"]
+        widgets = {"figures_from": forms.RadioSelect}
 
     def clean_currency(self):
         value = self.cleaned_data["currency"].strip().upper()
@@ -56,11 +57,29 @@ class MoneySettingsForm(forms.ModelForm):
                 )
         return value
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Absent from a post (a form or script from before the choice existed): unchanged
+        self.fields["figures_from"].required = False
+
+    def clean_figures_from(self):
+        value = self.cleaned_data["figures_from"] or self.instance.figures_from
+        if value == FiguresSource.GA4 and ga4.connection_for(self.instance.workspace) is None:
+            raise ValidationError("Connect a Google Analytics 4 property below first.")
+        return value
+
     def clean_attribution_days(self):
         value = self.cleaned_data["attribution_days"]
         if not 1 <= value <= 365:
             raise ValidationError("Between 1 and 365 days.")
         return value
+
+
+GA4_INPUTS = {
+    "conversions": ("Conversions (GA4 key events)", "Google Analytics 4's key events in sessions of this campaign."),
+    "conversion_rate": ("Conversion rate", "GA4 key events ÷ own clicks."),
+    "revenue": ("Revenue (GA4)", "Google Analytics 4's purchase revenue of those sessions."),
+}
 
 
 def _shown(row: dict, currency: str) -> dict:
@@ -88,8 +107,16 @@ def campaign(request, ws, campaign_id, *, spend_form=None, budget_form=None, upl
         ),
         ("Revenue", d.display("revenue", row["revenue"], currency), None),
     ]
+    figures_from_ga4 = settings.figures_from == FiguresSource.GA4
+    # The formulas stay; with GA4 chosen their inputs are GA4's, and the words say so
+    inputs = GA4_INPUTS if figures_from_ga4 else {}
     figures = [
-        {"key": key, "label": label, "definition": text, "value": d.display(key, row.get(key), currency)}
+        {
+            "key": key,
+            "label": inputs.get(key, (label, text))[0],
+            "definition": inputs.get(key, (label, text))[1],
+            "value": d.display(key, row.get(key), currency),
+        }
         for key, label, text in d.FIGURES
     ]
     can_manage = request.membership.can("manage_brands")
@@ -107,6 +134,8 @@ def campaign(request, ws, campaign_id, *, spend_form=None, budget_form=None, upl
         "spend": scoped(request, Spend).filter(campaign=item)[:100],
         "conversions": scoped(request, Conversion).filter(campaign=item).select_related("target__account")[:100],
         "rule": roi.attribution_rule(settings),
+        "figures_from_ga4": figures_from_ga4,
+        **_ga4_figures(request.workspace, item, currency),
         "can_manage": can_manage,
         "spend_form": spend_form or SpendForm(),
         "budget_form": budget_form or BudgetForm(instance=item),
@@ -115,6 +144,31 @@ def campaign(request, ws, campaign_id, *, spend_form=None, budget_form=None, upl
     }
     status = 400 if (spend_form is not None or budget_form is not None) else 200
     return render(request, "links/campaign.html", context, status=status)
+
+
+def _ga4_figures(workspace, item, currency: str) -> dict:
+    """Google Analytics 4's figures for the campaign, per session source, beside our own."""
+    connection = ga4.connection_for(workspace)
+    sources = ga4.by_source(workspace, item) if connection is not None else []
+    total = {
+        "sessions": sum(r["sessions"] for r in sources),
+        "key_events": sum((r["key_events"] for r in sources), Decimal("0")),
+        "revenue": sum((r["revenue"] for r in sources), Decimal("0")),
+    }
+
+    def shown(r):
+        return {
+            "sessions": d.display("clicks", r["sessions"]),
+            "key_events": d.display("clicks", r["key_events"]),
+            "revenue": d.display("revenue", r["revenue"], currency),
+        }
+
+    return {
+        "ga4": connection,
+        "ga4_sources": [{**r, "shown": shown(r)} for r in sources],
+        "ga4_total": shown(total),
+        "ga4_definitions": ga4.DEFINITIONS,
+    }
 
 
 @require_POST
@@ -200,8 +254,23 @@ def orders_import(request, ws):
 
 
 @workspace_view("manage_brands")
-def money(request, ws):
-    """Currency, attribution window and the conversion secret (shown once after a rotation)."""
+def money(request, ws, *, ga4_form=None):
+    """Currency, attribution window, where the money figures come from, the conversion secret
+    (shown once after a rotation) and the Google Analytics 4 connection (links.ga4_views)."""
+    if ga4_form is not None:  # the GA4 section was refused: the rest of the page as it stands
+        settings = roi.settings_for(request.workspace)
+        return render(
+            request,
+            "links/money.html",
+            {
+                "form": MoneySettingsForm(instance=settings),
+                "settings": settings,
+                "new_secret": None,
+                "rule": roi.attribution_rule(settings),
+                **ga4_views.section(request, ga4_form),
+            },
+            status=400,
+        )
     settings = roi.settings_for(request.workspace)
     form = MoneySettingsForm(request.POST or None, instance=settings)
     new_secret = None
@@ -216,5 +285,11 @@ def money(request, ws):
     return render(
         request,
         "links/money.html",
-        {"form": form, "settings": settings, "new_secret": new_secret, "rule": roi.attribution_rule(settings)},
+        {
+            "form": form,
+            "settings": settings,
+            "new_secret": new_secret,
+            "rule": roi.attribution_rule(settings),
+            **ga4_views.section(request),
+        },
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from links import roi_views, views
+from links import ga4_views, roi_views, views
 
 app_name = "links"
 
@@ -23,4 +23,8 @@ urlpatterns = [
     path("campaigns/<int:campaign_id>/spend/delete/", roi_views.spend_delete, name="spend_delete"),
     path("orders/import/", roi_views.orders_import, name="orders_import"),
     path("money/", roi_views.money, name="money"),
+    path("money/ga4/", ga4_views.save, name="ga4_save"),
+    path("money/ga4/test/", ga4_views.check, name="ga4_test"),
+    path("money/ga4/pull/", ga4_views.pull_now, name="ga4_pull"),
+    path("money/ga4/remove/", ga4_views.remove, name="ga4_remove"),
 ]

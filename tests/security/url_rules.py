@@ -275,6 +275,11 @@ LINKS_RULES: dict[str, Rule] = {
     "links:spend_delete": ws("manage_brands", method="post"),
     "links:orders_import": ws("manage_brands"),
     "links:money": ws("manage_brands"),
+    # Google Analytics 4 (links/ga4_views.py): a section of the money settings, same role
+    "links:ga4_save": ws("manage_brands", method="post"),
+    "links:ga4_test": ws("manage_brands", method="post"),
+    "links:ga4_pull": ws("manage_brands", method="post"),
+    "links:ga4_remove": ws("manage_brands", method="post"),
     # Listening (listening/): the dashboard and alerts are analytics; monitors are a brand's settings.
     "listening:dashboard": ws("view_analytics"),
     "listening:monitor_create": ws("manage_brands"),
