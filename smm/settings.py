@@ -279,12 +279,23 @@ STATICFILES_DIRS = [
     ("vendor/fullcalendar", BASE_DIR / "node_modules" / "fullcalendar"),
     ("vendor/fullcalendar-luxon3", BASE_DIR / "node_modules" / "@fullcalendar" / "luxon3"),
     ("vendor/luxon", BASE_DIR / "node_modules" / "luxon" / "build" / "global"),
-    ("vendor/tus", BASE_DIR / "node_modules" / "tus-js-client" / "dist"),
     # plotly.js: npm's partial "cartesian" bundle (1.5 MB, 0.5 MB gzip) has every trace type
     # analytics/charts.py draws (bar, scatter, heatmap); the full bundle is 4.8 MB (1.5 MB gzip).
     ("vendor/plotly", BASE_DIR / "node_modules" / "plotly.js-cartesian-dist-min"),
 ]
 PLOTLY_JS = "vendor/plotly/plotly-cartesian.min.js"
+# Single files where a package's folder holds more than the pages load (smm/vendor_static.py):
+# tus-js-client's dist has a 1.5 MB browser test bundle beside the client.
+_TUS_DIST = BASE_DIR / "node_modules" / "tus-js-client" / "dist"
+VENDOR_STATIC_FILES = {
+    "vendor/tus/tus.min.js": _TUS_DIST / "tus.min.js",
+    "vendor/tus/tus.min.js.map": _TUS_DIST / "tus.min.js.map",  # named by the bundle's last line
+}
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "smm.vendor_static.VendorFileFinder",
+]
 # bench/page_weight.py's baseline only: the full bundle (an npm devDependency, absent from
 # the production image) in its place.
 if env_bool("BENCH_FULL_PLOTLY", False):
