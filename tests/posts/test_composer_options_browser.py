@@ -68,6 +68,9 @@ def test_tabs_keep_what_is_typed_or_pasted_and_options_are_saved(page, live_serv
     # when: unticking X hides its options
     page.locator(f'input[name=accounts][value="{team.x.pk}"]').uncheck()
     expect(page.get_by_test_id(f"options-{team.x.pk}")).to_be_hidden()
+    # and leaves nothing drawn in the card (a hidden account's group left a line)
+    drawn = options.evaluate("card => [...card.children].filter(e => e.getClientRects().length).map(e => e.tagName)")
+    assert drawn == ["H2", "FIELDSET"], drawn
     page.locator(f'input[name=accounts][value="{team.x.pk}"]').check()
     expect(page.get_by_test_id(f"options-{team.x.pk}")).to_be_visible()
     screenshot("composer-network-options")
