@@ -343,14 +343,24 @@ def pull(connection: Ga4Connection, *, today: dt.date | None = None, client=None
     except Exception as error:  # noqa: BLE001 - every failure becomes words on the connection
         refused = explain(error, connection)
         logger.warning("GA4 pull for workspace %s refused: %s", workspace.slug, refused.words)
-        connection.last_pull_at = now
-        connection.last_pull_ok = False
-        connection.last_result = refused.words[:500]
-        connection.retry_after = now + RETRY_DELAY if refused.later else None
-        connection.save(update_fields=["last_pull_at", "last_pull_ok", "last_result", "retry_after", "updated_at"])
+        _store(
+            connection,
+            last_pull_at=now,
+            last_pull_ok=False,
+            last_result=refused.words[:500],
+            retry_after=now + RETRY_DELAY if refused.later else None,
+        )
         return False
     found = _by_key(report)
     with transaction.atomic():
+        # Removed, or another property or key saved, while Google was answering: these rows
+        # are not the connection's any more (the new one's pull is due at once)
+        current = Ga4Connection.objects.select_for_update().filter(pk=connection.pk).first()
+        if current is None or (current.property_id, current.key_added_at) != (
+            connection.property_id,
+            connection.key_added_at,
+        ):
+            return False
         Ga4Row.objects.for_workspace(workspace).filter(date__gte=start, date__lte=end).delete()
         Ga4Row.objects.bulk_create(
             Ga4Row(
@@ -366,19 +376,30 @@ def pull(connection: Ga4Connection, *, today: dt.date | None = None, client=None
             for (day, name, source), (sessions, key_events, revenue) in found.items()
         )
         match_campaigns(workspace)
-        connection.last_pull_at = connection.last_success_at = now
-        connection.last_pull_ok = True
-        connection.retry_after = None
         # each day is asked for on its day and the REVISED_DAYS - 1 days after: then it is settled
         settled = end - dt.timedelta(days=REVISED_DAYS - 1)
-        connection.pulled_through = max(settled, connection.pulled_through or settled)
-        connection.last_result = (
-            f"{len(found):,} campaign row{'s' if len(found) != 1 else ''} for {_period(start, end)} "
-            f"({report.row_count:,} from Google Analytics, GA4's own placeholders like (direct) left out)."
+        _store(
+            connection,
+            last_pull_at=now,
+            last_success_at=now,
+            last_pull_ok=True,
+            retry_after=None,
+            pulled_through=max(settled, current.pulled_through or settled),
+            last_result=(
+                f"{len(found):,} campaign row{'s' if len(found) != 1 else ''} for {_period(start, end)} "
+                f"({report.row_count:,} from Google Analytics, GA4's own placeholders like (direct) left out)."
+            ),
         )
-        connection.save()
     logger.info("GA4 pull for workspace %s: %s", workspace.slug, connection.last_result)
     return True
+
+
+def _store(connection: Ga4Connection, **fields) -> None:
+    """The outcome on the row as it is now (an UPDATE: a connection removed meanwhile stays
+    removed, and a property saved meanwhile is not overwritten) and on the instance."""
+    Ga4Connection.objects.filter(pk=connection.pk).update(**fields, updated_at=timezone.now())
+    for name, value in fields.items():
+        setattr(connection, name, value)
 
 
 def _workspace_currency(workspace) -> str:
@@ -435,9 +456,10 @@ def connect(workspace, *, property_id: str, key: dict | None) -> Ga4Connection:
         connection.client_email = str(key.get("client_email", ""))[:254]
         connection.key_added_at = timezone.now()
     connection.enabled = True
-    if changed:  # another property or key: what was pulled may not be this one's
+    if changed:  # another property or key: what was pulled may not be this one's, pull it anew
         connection.pulled_through = None
         connection.retry_after = None
+        connection.last_pull_at = None  # due at once, should the pull below meet one in progress
     connection.save()
     if changed:
         from links.tasks import ga4_pull

@@ -31,9 +31,13 @@ def ga4_pull_due() -> int:
     pulled in a task of its own. Never raises out of beat."""
     from links import ga4
 
-    ids = list(ga4.due().values_list("pk", flat=True))
-    for connection_id in ids:
-        ga4_pull.delay(connection_id)
+    try:
+        ids = list(ga4.due().values_list("pk", flat=True))
+        for connection_id in ids:
+            ga4_pull.delay(connection_id)
+    except Exception:  # noqa: BLE001 - the next hour tries again
+        logger.exception("GA4 pulls could not be sent")
+        return 0
     return len(ids)
 
 

@@ -418,3 +418,33 @@ def test_due_connections_are_sent_one_task_each(connection, monkeypatch):
     sent = []
     monkeypatch.setattr(tasks.ga4_pull, "delay", sent.append)
     assert tasks.ga4_pull_due() == 1 and sent == [connection.pk]
+
+
+@responses.activate
+def test_a_connection_removed_while_google_answers_stays_removed(connection):
+    from links.models import Ga4Connection as Model
+
+    # given: the connection is removed while the report is on its way
+    def removed_meanwhile(request):
+        Model.objects.filter(pk=connection.pk).delete()
+        return 200, {}, json.dumps(report(ROWS))
+
+    token_ok()
+    responses.add_callback(responses.POST, REPORT_URL, callback=removed_meanwhile)
+    # when / then: nothing stored, nothing brought back
+    assert ga4.pull(connection, today=TODAY) is False
+    assert not Model.objects.exists() and not Ga4Row.objects.exists()
+
+
+@responses.activate
+def test_rows_of_a_property_replaced_while_google_answers_are_dropped(connection, roi_world):
+    # given: another property is saved while the report of the old one is on its way
+    def replaced_meanwhile(request):
+        Ga4Connection.objects.filter(pk=connection.pk).update(property_id="987654321", pulled_through=None)
+        return 200, {}, json.dumps(report(ROWS))
+
+    token_ok()
+    responses.add_callback(responses.POST, REPORT_URL, callback=replaced_meanwhile)
+    assert ga4.pull(connection, today=TODAY) is False
+    assert not Ga4Row.objects.exists()
+    assert Ga4Connection.objects.get(pk=connection.pk).pulled_through is None
