@@ -307,6 +307,107 @@ media = extend_schema_view(
 )
 
 
+# --- a video's conversion and subtitles -------------------------------------------------------
+
+EX_CONVERSION = {
+    **EX_MEDIA,
+    "id": 43,
+    "url": "",
+    "thumbnail_url": "",
+    "original_name": "launch (converted).mp4",
+    "mime_type": "video/mp4",
+    "size": 0,
+    "width": None,
+    "height": None,
+    "alt_text": "",
+    "kind": "video",
+    "container": "",
+    "processing": "queued",
+    "processing_progress": 0,
+    "source": 42,
+    "captions": [],
+}
+EX_CAPTION = {
+    "language": "pt-BR",
+    "url": "https://smm.example/media/captions/1/42/pt-BR.vtt",
+    "created_at": "2026-03-02T09:30:00Z",
+}
+LANGUAGE = OpenApiParameter(
+    "language", str, OpenApiParameter.PATH, description='The subtitles\' language, BCP-47: "en", "pt-BR"'
+)
+
+media_convert = extend_schema(
+    summary="Convert a video for every network",
+    description="Starts converting a video of the library to the profile every network takes (MP4 with its "
+    "index first, H.264 up to 1080p and 30 fps, AAC). The conversion is a new media asset whose `source` is the "
+    "original (which is kept); poll it with GET on the media library (`processing`: queued, running, ready or "
+    "failed, `processing_progress` in percent, `processing_error` in words). Safe to repeat: asked again, the "
+    "conversion already queued, running or ready is answered (a failed one is tried again); asked for a "
+    "conversion, its original's. 202 while it is queued or running, 200 when it is ready.",
+    request=None,
+    responses={200: s.MediaAssetSerializer, 202: s.MediaAssetSerializer, **ERRORS},
+    examples=[
+        example("Queued", EX_CONVERSION, response_only=True, status_codes=["202"]),
+        example(
+            "Ready",
+            {**EX_CONVERSION, "processing": "ready", "processing_progress": 100, "size": 5242880, "width": 1080},
+            response_only=True,
+            status_codes=["200"],
+        ),
+        example(
+            "Not a video",
+            {"non_field_errors": ["Only a video can be converted."]},
+            response_only=True,
+            status_codes=["400"],
+        ),
+    ],
+)
+
+media_caption_put = extend_schema(
+    summary="Add or replace a video's subtitles in a language",
+    description="multipart/form-data with `file`: a WebVTT file (first line `WEBVTT`) in UTF-8, up to 20,000 "
+    "bytes; up to 20 languages a video. The same checks as the media library page. 201 when the language is "
+    "new, 200 when its file was replaced. Refusals are field errors (`file`, `language`, or `non_field_errors` "
+    "for an image or a video with 20 languages already).",
+    parameters=[LANGUAGE],
+    request={"multipart/form-data": s.CaptionUploadSerializer},
+    responses={200: s.CaptionSerializer, 201: s.CaptionSerializer, **ERRORS},
+    examples=[
+        example("Added", EX_CAPTION, response_only=True, status_codes=["201"]),
+        example("Replaced", EX_CAPTION, response_only=True, status_codes=["200"]),
+        example(
+            "Not WebVTT",
+            {
+                "file": [
+                    "This is not a WebVTT subtitle file (.vtt): its first line must be “WEBVTT”. "
+                    "Convert SRT or other subtitles to WebVTT and try again."
+                ]
+            },
+            response_only=True,
+            status_codes=["400"],
+        ),
+        example(
+            "Not a language code",
+            {
+                "language": [
+                    "“english” is not a language code. Use a code like en, fr or pt-BR (language, then country)."
+                ]
+            },
+            response_only=True,
+            status_codes=["400"],
+        ),
+    ],
+)
+
+media_caption_delete = extend_schema(
+    summary="Remove a video's subtitles in a language",
+    description="204 whether the subtitles were there or had been removed already.",
+    parameters=[LANGUAGE],
+    request=None,
+    responses={204: None, **ERRORS},
+)
+
+
 # --- campaigns --------------------------------------------------------------------------------
 
 

@@ -116,6 +116,21 @@ class MediaUploadSerializer(serializers.Serializer):
     alt_text = serializers.CharField(required=False, allow_blank=True, max_length=1500, default="")
 
 
+class CaptionSerializer(serializers.Serializer):
+    language = serializers.CharField(read_only=True, help_text='BCP-47, as stored: "en", "pt-BR"')
+    url = serializers.SerializerMethodField(help_text="The WebVTT file")
+    created_at = serializers.DateTimeField(read_only=True)
+
+    def get_url(self, caption) -> str:
+        return absolute(caption.file.url) if caption.file else ""
+
+
+class CaptionUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        required=False, help_text="A WebVTT file (.vtt) in UTF-8, up to 20,000 bytes (Bluesky's limit)"
+    )
+
+
 class CampaignSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=120)

@@ -18,6 +18,7 @@ from api.views import (
     posts,
     roi,
     uploads,
+    video,
     workspaces,
 )
 
@@ -57,6 +58,17 @@ v1 = [
         "workspaces/<slug:ws>/media/uploads/<uuid:upload_id>/",
         uploads.UploadDetailView.as_view(),
         name="api-media-upload",
+    ),
+    # a video's conversion and subtitles (posts/transcode.py, posts/captions.py)
+    path(
+        "workspaces/<slug:ws>/media/<int:media_id>/convert/",
+        video.MediaConvertView.as_view(),
+        name="api-media-convert",
+    ),
+    path(
+        "workspaces/<slug:ws>/media/<int:media_id>/captions/<str:language>/",
+        video.MediaCaptionView.as_view(),
+        name="api-media-caption",
     ),
     # Campaign ROI: the signed conversion endpoint (no token) and the figures
     path("workspaces/<slug:ws>/conversions/", roi.ConversionView.as_view(), name="api-conversions"),

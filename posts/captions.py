@@ -30,13 +30,15 @@ def check_webvtt(data: bytes) -> bytes:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ValidationError(
-            "This subtitle file is not in UTF-8 text. Save it as UTF-8 (most subtitle editors offer it) and try again."
+            "This subtitle file is not in UTF-8 text. Save it as UTF-8 (most subtitle editors offer it) and try again.",
+            code="file",
         ) from None
     first_line = text.split("\n", 1)[0].rstrip("\r")
     if not first_line.startswith("WEBVTT") or first_line[6:7] not in ("", " ", "\t"):
         raise ValidationError(
             "This is not a WebVTT subtitle file (.vtt): its first line must be “WEBVTT”. "
-            "Convert SRT or other subtitles to WebVTT and try again."
+            "Convert SRT or other subtitles to WebVTT and try again.",
+            code="file",
         )
     return data
 
@@ -44,18 +46,25 @@ def check_webvtt(data: bytes) -> bytes:
 def _too_big(size: int) -> ValidationError:
     return ValidationError(
         f"This subtitle file is {size:,} bytes; Bluesky takes subtitle files up to "
-        f"{MAX_CAPTION_BYTES:,} bytes. Split it or remove styling and try again."
+        f"{MAX_CAPTION_BYTES:,} bytes. Split it or remove styling and try again.",
+        code="file",
     )
 
 
 def add_caption(asset: MediaAsset, language: str, uploaded) -> tuple[MediaCaption, bool]:
     """Store ``uploaded`` (an UploadedFile) as the video's subtitles in ``language``; a file
-    for a language the video has already replaces it. Returns (caption, replaced)."""
+    for a language the video has already replaces it. Returns (caption, replaced).
+
+    Each refusal's ``code`` says what it is about ("not_video", "language", "file",
+    "too_many"), so the API can put it under its field."""
     if not asset.is_video:
-        raise ValidationError("Only a video can have subtitles.")
-    language = normalize_language(language)
+        raise ValidationError("Only a video can have subtitles.", code="not_video")
+    try:
+        language = normalize_language(language)
+    except ValidationError as error:
+        raise ValidationError(error.messages[0], code="language") from None
     if uploaded is None:
-        raise ValidationError("Choose the subtitle file (.vtt) to upload.")
+        raise ValidationError("Choose the subtitle file (.vtt) to upload.", code="file")
     if uploaded.size is not None and uploaded.size > MAX_CAPTION_BYTES:
         raise _too_big(uploaded.size)  # without reading a big file
     data = check_webvtt(uploaded.read(MAX_CAPTION_BYTES + 1))
@@ -63,7 +72,8 @@ def add_caption(asset: MediaAsset, language: str, uploaded) -> tuple[MediaCaptio
         existing = MediaCaption.objects.select_for_update().filter(asset=asset, language=language).first()
         if existing is None and MediaCaption.objects.filter(asset=asset).count() >= MAX_CAPTIONS:
             raise ValidationError(
-                f"A video can have subtitles in up to {MAX_CAPTIONS} languages (Bluesky's limit). Remove one first."
+                f"A video can have subtitles in up to {MAX_CAPTIONS} languages (Bluesky's limit). Remove one first.",
+                code="too_many",
             )
         old_name = existing.file.name if existing else None
         caption = existing or MediaCaption(asset=asset, language=language)

@@ -207,6 +207,7 @@ PLAIN_KWARGS = {
     "format": "json",
     "pk": 999999,
     "code": "noSuchCode",
+    "language": "en",
 }
 
 

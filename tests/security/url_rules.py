@@ -228,6 +228,8 @@ API_RULES: dict[str, Rule] = {
     "api-media-detail": api("view", pk="media_id"),
     "api-media-uploads": api("write_posts", method="post"),  # tus creation (400 without its headers)
     "api-media-upload": api("write_posts"),
+    "api-media-convert": api("write_posts", method="post"),  # an image: 400
+    "api-media-caption": api("write_posts", method="delete"),  # none in that language: 204
     "api-campaign-list": api("write_posts", method="post"),
     "api-campaign-detail": api("view", pk="campaign_id"),
     "api-slot-list": api("schedule_posts", method="post"),
