@@ -223,6 +223,7 @@ def status(workspace=None, now: dt.datetime | None = None) -> dict:
         "incidents": incidents,
         # Early notice of what may become an incident; shown, but the installation is healthy.
         "warnings": quota.warnings(now),
+        "starting": any(beat["starting"] for beat in beats),  # within the grace after a start
         "redis_unreachable": redis_down,
         "heartbeats": beats,
         "queues": queue_depths(),
