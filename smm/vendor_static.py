@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
-from django.core.checks import Error
+from django.core.checks import Warning
 from django.core.files.storage import FileSystemStorage
 
 
@@ -21,8 +21,10 @@ class VendorFileFinder(BaseFinder):
         self.storages: dict[tuple[str, Path], FileSystemStorage] = {}
 
     def check(self, **kwargs):
+        # A warning, as Django's for a missing STATICFILES_DIRS folder: a process that only
+        # serves what collectstatic gathered earlier needs no node_modules.
         return [
-            Error(f"VENDOR_STATIC_FILES: {source} (for {name}) does not exist; run npm ci.", id="smm.E050")
+            Warning(f"VENDOR_STATIC_FILES: {source} (for {name}) does not exist; run npm ci.", id="smm.W050")
             for name, source in self.files.items()
             if not source.is_file()
         ]

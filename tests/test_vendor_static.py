@@ -41,3 +41,12 @@ def test_the_tus_bundle_collects_with_the_production_storage(settings, tmp_path)
     collected = sorted(p.name for p in (tmp_path / "static" / "vendor" / "tus").iterdir())
     assert "tus.min.js" in collected and "browser-test-bundle.js" not in collected
     assert any(name.startswith("tus.min.") and name.endswith(".js") and name != "tus.min.js" for name in collected)
+
+
+def test_a_missing_vendor_file_is_a_warning_that_says_what_to_run(settings, tmp_path):
+    from smm.vendor_static import VendorFileFinder
+
+    settings.VENDOR_STATIC_FILES = {"vendor/tus/tus.min.js": tmp_path / "absent.js"}
+    [warning] = VendorFileFinder().check()
+    assert warning.id == "smm.W050" and "npm ci" in warning.msg
+    assert VendorFileFinder().find("vendor/tus/tus.min.js") == []
