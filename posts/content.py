@@ -29,7 +29,13 @@ def build_content(target: PostTarget) -> PostContent:
     to_jpeg = getattr(adapter, "converts_to_jpeg", ())
     options = dict(target.options or {})
     media = []
-    for row in PostMedia.objects.filter(post=post).select_related("asset").order_by("order", "id"):
+    # The claim (posts/publishing.py) says whether the post has media at all: no query then.
+    rows = (
+        PostMedia.objects.filter(post=post).select_related("asset").order_by("order", "id")
+        if getattr(post, "media_rows_exist", True)
+        else ()
+    )
+    for row in rows:
         asset = row.asset
         if asset.is_video:
             media.append(video_for(adapter, asset, options))
