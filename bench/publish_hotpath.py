@@ -1,8 +1,9 @@
 """The publish task's own cost, in process: N queued targets published one after another by
 ``posts.publishing.publish_target`` (what the worker's task calls) over HTTP to
 bench/standin.py (no latency), on PostgreSQL with production settings. Prints JSON: CPU
-milliseconds per publish of this process (the worker's share without Celery), queries and
-commits per publish, and, with ``--profile``, cProfile's top functions by cumulative time.
+milliseconds per publish of this process (the worker's share without Celery) and of its
+PostgreSQL backend (read from /proc: the server must run on this machine), queries per
+publish, and, with ``--profile``, cProfile's top functions by cumulative time.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/publish_hotpath.py \\
         [--targets 500] [--rounds 3] [--profile]
@@ -156,22 +157,31 @@ def main() -> None:  # noqa: C901 - one linear script
         for r in range(args.rounds):
             ids = make_queued(args.targets, f"round{r}")
             counter = Counter()
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                backend = cursor.fetchone()[0]
+            before_pg = _proc_cpu(backend)
             before_cpu, before_wall = time.process_time(), time.perf_counter()
             with connection.execute_wrapper(counter):
                 outcomes = [publishing.publish_target(pk) for pk in ids]
             cpu = time.process_time() - before_cpu
             wall = time.perf_counter() - before_wall
+            pg_cpu = _proc_cpu(backend) - before_pg
             published = outcomes.count("published")
             rounds.append(
                 {
                     "published": published,
                     "cpu_ms_per_publish": round(cpu * 1000 / len(ids), 3),
+                    "postgres_backend_cpu_ms_per_publish": round(pg_cpu * 1000 / len(ids), 3),
                     "wall_ms_per_publish": round(wall * 1000 / len(ids), 3),
                     "queries_per_publish": round(counter.queries / len(ids), 2),
                 }
             )
         results["rounds"] = rounds
         results["median_cpu_ms_per_publish"] = statistics.median(r["cpu_ms_per_publish"] for r in rounds)
+        results["median_postgres_backend_cpu_ms_per_publish"] = statistics.median(
+            r["postgres_backend_cpu_ms_per_publish"] for r in rounds
+        )
         results["median_wall_ms_per_publish"] = statistics.median(r["wall_ms_per_publish"] for r in rounds)
         results["queries_per_publish"] = rounds[-1]["queries_per_publish"]
         stats = requests.get(f"{network}/_bench/statuses", params={"prefix": "round"}, timeout=30).json()
@@ -199,6 +209,15 @@ def main() -> None:  # noqa: C901 - one linear script
 
         connections.close_all()
     print(json.dumps(results, indent=2))
+
+
+def _proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process on this machine (0 if it is not here)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _up(requests, url) -> bool:
