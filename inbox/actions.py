@@ -17,10 +17,19 @@ from django.utils import timezone
 from inbox import priority
 from inbox.ingest import workspace_keywords
 from inbox.models import InboxItem, InboxNote, InboxReply, Status
-from smm.models import Membership, record_event
+from smm.models import Membership, SocialAccount, record_event
 from smm.network_urls import http_url
+from smm.platforms.base import (
+    AuthExpired,
+    OutcomeUnknown,
+    PlatformError,
+    PublishResult,
+    RateLimited,
+    Transient,
+    UnreadableAnswer,
+)
 from smm.platforms.base import InboxItem as NetworkItem
-from smm.platforms.base import OutcomeUnknown, PlatformError, PublishResult, RateLimited, Transient, UnreadableAnswer
+from smm.platforms.token_refresh import call_refreshing_once
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +80,13 @@ def send_reply(reply_id: int) -> str:
         return "not claimed"
     reply = _reply_for_sending(reply_id)
     adapter = reply.item.account.adapter()
+    context = reply.item.account.context()
     try:
-        result = adapter.reply(reply.item.account.context(), _network_item(reply.item), reply.text)
+        # A refused token is refreshed once and the reply sent again: the network answers
+        # 401 before it writes anything, so the refused request stored no reply.
+        result = call_refreshing_once(
+            adapter, context, lambda: adapter.reply(context, _network_item(reply.item), reply.text)
+        )
     except UnreadableAnswer as exc:
         # The network took it; which reply it made is what we do not know.
         return _resolve(reply, adapter, evidence=exc.message)
@@ -84,6 +98,8 @@ def send_reply(reply_id: int) -> str:
         return _resolve(reply, adapter, evidence=exc.message)
     except (RateLimited, Transient) as exc:
         return _requeue(reply_id, exc)
+    except AuthExpired as exc:
+        return _auth_failed(reply, exc)
     except PlatformError as exc:
         InboxReply.objects.filter(pk=reply_id, state=InboxReply.State.SENDING).update(
             state=InboxReply.State.FAILED, locked_until=None, error_message=exc.user_message[:1000]
@@ -111,6 +127,26 @@ def resolve_stalled_reply(reply_id: int) -> str:
     return _resolve(reply, adapter, evidence="The sender stopped while sending (its lease expired)")
 
 
+def _auth_failed(reply: InboxReply, exc: AuthExpired) -> str:
+    """The network refused our access and a refresh did not bring it back (or its tokens
+    cannot be refreshed): the reply failed, certainly not sent, and the account asks for
+    reconnecting. Once reconnected, "Try again" sends it."""
+    account = reply.item.account
+    label = account.network_label
+    with transaction.atomic():
+        SocialAccount.objects.filter(pk=account.pk, status=SocialAccount.Status.CONNECTED).update(
+            status=SocialAccount.Status.NEEDS_RECONNECT, status_reason=exc.user_message[:300]
+        )
+        InboxReply.objects.filter(pk=reply.pk, state=InboxReply.State.SENDING).update(
+            state=InboxReply.State.FAILED,
+            locked_until=None,
+            error_message=f"{label} no longer accepts SMM's access to {account.handle}. "
+            "Reconnect the account, then press Try again.",
+        )
+    log.info("Inbox reply %s: %s refused our access to account %s", reply.pk, label, account.pk)
+    return "failed"
+
+
 def _reply_for_sending(reply_id: int) -> InboxReply:
     return InboxReply.objects.select_related("item__account__brand", "item__post_target").get(pk=reply_id)
 
@@ -118,7 +154,12 @@ def _reply_for_sending(reply_id: int) -> InboxReply:
 def _resolve(reply: InboxReply, adapter, *, evidence: str) -> str:
     item = reply.item
     try:
-        found = adapter.find_reply(item.account.context(), _network_item(item), reply.text, since=reply.created_at)
+        context = item.account.context()
+        found = call_refreshing_once(
+            adapter,
+            context,
+            lambda: adapter.find_reply(context, _network_item(item), reply.text, since=reply.created_at),
+        )
     except Exception as exc:  # OutcomeUnknown (it cannot tell), or the lookup itself failed
         log.warning("Inbox reply %s: looking for it on the network failed: %r", reply.pk, exc)
         found = None

@@ -23,6 +23,7 @@ from inbox.models import InboxCursor, InboxItem, InboxReply, Status
 from smm.models import SocialAccount
 from smm.platforms import adapter_class
 from smm.platforms.base import AuthExpired, NotSupported, PlatformError, RateLimited
+from smm.platforms.token_refresh import call_refreshing_once
 
 log = logging.getLogger(__name__)
 
@@ -110,23 +111,9 @@ def _poll(account_id: int, *, now=None) -> str:
     adapter = account.adapter()
     context = account.context()
     keywords = workspace_keywords(account.brand.workspace_id)
-    new = 0
-    refreshed = False
     try:
-        while True:
-            try:
-                new += _read_pages(account, adapter, context, cursor, keywords)
-                break
-            except AuthExpired as exc:
-                # Refresh once, as publishing does; pages already read stay stored.
-                if refreshed or not adapter.supports_refresh:
-                    raise
-                refreshed = True
-                try:
-                    adapter.refresh(context)
-                except PlatformError as refresh_exc:
-                    log.info("Refreshing account %s for its inbox failed: %s", account.pk, refresh_exc)
-                    raise exc from refresh_exc
+        # Pages read before a refused token stay stored; the poll carries on from the cursor.
+        new = call_refreshing_once(adapter, context, lambda: _read_pages(account, adapter, context, cursor, keywords))
     except RateLimited as exc:
         return _failed(cursor, now, exc, retry_after=exc.retry_after)
     except AuthExpired as exc:
