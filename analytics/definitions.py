@@ -40,6 +40,7 @@ from posts.roi_definitions import DEFINITIONS as MONEY_DEFINITIONS  # noqa: F401
 from posts.roi_definitions import FIGURES as MONEY_FIGURES  # noqa: F401
 from posts.roi_definitions import LABELS as MONEY_LABELS  # noqa: F401
 from posts.roi_definitions import display as money_display  # noqa: F401
+from posts.roi_definitions import figures_for as money_figures_for  # noqa: F401
 from posts.roi_definitions import plain as money_plain  # noqa: F401
 
 ENGAGEMENT_PARTS = ("likes", "comments", "shares", "saves", "clicks")

@@ -2,7 +2,8 @@
 
 The rows come from the links app (clicks, conversions, spend), which analytics may not
 import: it names ``roi_rows = "dotted.path"`` on its AppConfig, a callable
-``(workspace, *, start, end, brand_ids) -> {"rows", "currency", "rule"}``. The figures'
+``(workspace, *, start, end, brand_ids) -> {"rows", "currency", "rule", "source"}`` (the source
+of conversions and revenue, which decides the figures' words). The figures'
 definitions are in ``analytics.definitions`` (MONEY_FIGURES, from posts.roi_definitions).
 Without such an app (or when it fails) the card is simply not shown.
 """
@@ -36,7 +37,10 @@ def campaign_money(workspace, *, start=None, end=None, brand_ids=None) -> dict |
             row["shown"] = {
                 key: definitions.money_display(key, row.get(key), currency) for key, _, _ in definitions.MONEY_FIGURES
             }
-        labels, meanings = definitions.MONEY_LABELS, definitions.MONEY_DEFINITIONS
-        found["columns"] = [(key, labels[key], meanings[key]) for key in CARD_KEYS]
+        # Labels and definitions in the words of the conversions' source (SMM's or GA4's)
+        figures = {
+            key: (key, label, text) for key, label, text in definitions.money_figures_for(found.get("source", ""))
+        }
+        found["columns"] = [figures[key] for key in CARD_KEYS]
         return found
     return None

@@ -257,6 +257,7 @@ class Report:
     rows: list[dict]
     currency: str
     row_count: int
+    time_zone: str = ""  # the property's: its "date" values are days there
 
 
 def fetch(connection: Ga4Connection, start: dt.date, end: dt.date, *, client=None) -> Report:
@@ -264,13 +265,14 @@ def fetch(connection: Ga4Connection, start: dt.date, end: dt.date, *, client=Non
     rowCount rows were read); the rows keyed by the response's headers, not by position."""
     client = client or client_for(connection)
     rows: list[dict] = []
-    offset, currency, row_count = 0, "", 0
+    offset, currency, row_count, time_zone = 0, "", 0, ""
     while True:
         request = _request(
             connection.property_id, start, end, dimensions=DIMENSIONS, metrics=METRICS, limit=PAGE_SIZE, offset=offset
         )
         response = client.run_report(request=request, timeout=TIMEOUT)
         currency = response.metadata.currency_code or currency
+        time_zone = response.metadata.time_zone or time_zone
         row_count = response.row_count
         dimension_names = [h.name for h in response.dimension_headers]
         metric_names = [h.name for h in response.metric_headers]
@@ -280,7 +282,7 @@ def fetch(connection: Ga4Connection, start: dt.date, end: dt.date, *, client=Non
             rows.append(entry)
         offset += len(response.rows)
         if not response.rows or offset >= row_count or offset >= MAX_ROWS:
-            return Report(rows, currency, row_count)
+            return Report(rows, currency, row_count, time_zone[:64])
 
 
 def _day(text: str) -> dt.date | None:
@@ -385,6 +387,7 @@ def pull(connection: Ga4Connection, *, today: dt.date | None = None, client=None
             last_pull_ok=True,
             retry_after=None,
             pulled_through=max(settled, current.pulled_through or settled),
+            time_zone=report.time_zone or current.time_zone,
             last_result=(
                 f"{len(found):,} campaign row{'s' if len(found) != 1 else ''} for {_period(start, end)} "
                 f"({report.row_count:,} from Google Analytics, GA4's own placeholders like (direct) left out)."
@@ -400,6 +403,21 @@ def _store(connection: Ga4Connection, **fields) -> None:
     Ga4Connection.objects.filter(pk=connection.pk).update(**fields, updated_at=timezone.now())
     for name, value in fields.items():
         setattr(connection, name, value)
+
+
+def days_note(connection: Ga4Connection | None, workspace=None) -> str:
+    """Said wherever GA4's figures are shown when the property counts its days in another time
+    zone than the workspace (a GA4 day is midnight to midnight there); "" when they agree or the
+    property's time zone is not known yet (no pull)."""
+    if connection is None or not connection.time_zone:
+        return ""
+    workspace = workspace or connection.workspace
+    if connection.time_zone == workspace.time_zone:
+        return ""
+    return (
+        f"Google Analytics' figures are of days in {connection.time_zone}, the property's time zone "
+        f"(this workspace's is {workspace.time_zone})."
+    )
 
 
 def _workspace_currency(workspace) -> str:

@@ -83,6 +83,7 @@ def section(request, form: Ga4Form | None = None) -> dict:
         ),
         "ga4_unmatched": ga4.unmatched(request.workspace) if connection is not None else [],
         "ga4_definitions": ga4.DEFINITIONS,
+        "ga4_days": ga4.days_note(connection, request.workspace),
     }
 
 

@@ -307,6 +307,9 @@ class Ga4Connection(models.Model):
     pulled_through = models.DateField(null=True, blank=True)
     # Rate limited or Google unreachable: not tried again before this moment
     retry_after = models.DateTimeField(null=True, blank=True)
+    # The property's time zone (runReport's metadata.timeZone, stored at each pull): GA4's days
+    # are its days, said beside GA4's figures when they are not the workspace's
+    time_zone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -469,7 +469,7 @@ def campaign_rows(workspace, *, window: Window | None = None, campaign_ids=None)
 
 def dashboard_rows(workspace, *, start=None, end=None, brand_ids=None) -> dict:
     """The dashboard card's content (LinksConfig.roi_rows): campaign rows of the period, the
-    currency and the attribution rule in words."""
+    currency, the attribution rule in words and the source of conversions and revenue."""
     settings = settings_for(workspace)
     rows = campaign_rows(workspace, window=Window(start, end))
     if brand_ids:
@@ -479,7 +479,12 @@ def dashboard_rows(workspace, *, start=None, end=None, brand_ids=None) -> dict:
             .distinct()
         )
         rows = [r for r in rows if r["campaign"].pk in brand_campaigns]
-    return {"rows": rows, "currency": settings.currency, "rule": attribution_rule(settings)}
+    return {
+        "rows": rows,
+        "currency": settings.currency,
+        "rule": attribution_rule(settings),
+        "source": settings.figures_from,
+    }
 
 
 def attribution_rule(settings: RoiSettings) -> str:
@@ -488,12 +493,18 @@ def attribution_rule(settings: RoiSettings) -> str:
             "Conversions and revenue are Google Analytics 4's key events and purchase revenue (SMM's own "
             "conversions are not added): GA4 credits them to the campaign (utm_campaign) of the session they "
             "happened in, a direct visit taking the visitor's last non-direct click; "
-            f"SMM's {settings.attribution_days}-day window does not apply to them."
+            f"SMM's {settings.attribution_days}-day window does not apply to them." + _days_of_ga4(settings)
         )
     return (
         f"Conversions are credited to the last tracked click within {settings.attribution_days} days; "
         "without one, to the campaign named by utm_campaign."
     )
+
+
+def _days_of_ga4(settings: RoiSettings) -> str:
+    # GA4's days are the property's: said when they are not the workspace's
+    note = ga4.days_note(ga4.connection_for(settings.workspace), settings.workspace)
+    return f" {note}" if note else ""
 
 
 def breakdown(workspace, campaign, group: str) -> list[dict]:

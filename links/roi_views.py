@@ -75,13 +75,6 @@ class MoneySettingsForm(forms.ModelForm):
         return value
 
 
-GA4_INPUTS = {
-    "conversions": ("Conversions (GA4 key events)", "Google Analytics 4's key events in sessions of this campaign."),
-    "conversion_rate": ("Conversion rate", "GA4 key events ÷ own clicks."),
-    "revenue": ("Revenue (GA4)", "Google Analytics 4's purchase revenue of those sessions."),
-}
-
-
 def _shown(row: dict, currency: str) -> dict:
     keys = [key for key, _, _ in d.FIGURES]
     return {key: d.display(key, row.get(key), currency) for key in keys}
@@ -109,15 +102,9 @@ def campaign(request, ws, campaign_id, *, spend_form=None, budget_form=None, upl
     ]
     figures_from_ga4 = settings.figures_from == FiguresSource.GA4
     # The formulas stay; with GA4 chosen their inputs are GA4's, and the words say so
-    inputs = GA4_INPUTS if figures_from_ga4 else {}
     figures = [
-        {
-            "key": key,
-            "label": inputs.get(key, (label, text))[0],
-            "definition": inputs.get(key, (label, text))[1],
-            "value": d.display(key, row.get(key), currency),
-        }
-        for key, label, text in d.FIGURES
+        {"key": key, "label": label, "definition": text, "value": d.display(key, row.get(key), currency)}
+        for key, label, text in d.figures_for(settings.figures_from)
     ]
     can_manage = request.membership.can("manage_brands")
     context = {
@@ -168,6 +155,7 @@ def _ga4_figures(workspace, item, currency: str) -> dict:
         "ga4_sources": [{**r, "shown": shown(r)} for r in sources],
         "ga4_total": shown(total),
         "ga4_definitions": ga4.DEFINITIONS,
+        "ga4_days": ga4.days_note(connection, workspace),
     }
 
 

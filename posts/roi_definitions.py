@@ -42,6 +42,32 @@ FIGURES = [
 DEFINITIONS = {key: text for key, _, text in FIGURES}
 LABELS = {key: label for key, label, _ in FIGURES}
 
+# With Google Analytics 4 chosen as the source of conversions and revenue (the money settings'
+# "Revenue and conversions from", links.models.FiguresSource), the formulas stay and their
+# inputs are GA4's: these words replace SMM's for the figures whose inputs change. Every page
+# that shows the figures (campaign page, dashboard card) takes its words from ``figures_for``.
+GA4 = "ga4"
+SOURCE_FIGURES = {
+    GA4: {
+        "conversions": (
+            "Conversions (GA4 key events)",
+            "Google Analytics 4's key events in sessions of the campaign (GA4 credits them to the "
+            "session's utm_campaign; SMM's attribution window does not apply).",
+        ),
+        "conversion_rate": ("Conversion rate", "GA4 key events ÷ own clicks."),
+        "revenue": ("Revenue (GA4)", "Google Analytics 4's purchase revenue of those sessions."),
+        "cpa": ("Cost per acquisition", "Spend ÷ GA4 key events."),
+        "roas": ("ROAS", "GA4 purchase revenue ÷ spend."),
+        "roi": ("ROI", "(GA4 purchase revenue − spend) ÷ spend."),
+    },
+}
+
+
+def figures_for(source: str = "smm") -> list[tuple[str, str, str]]:
+    """(key, label, definition) of every figure, in the words of the conversions' source."""
+    words = SOURCE_FIGURES.get(source, {})
+    return [(key, *words.get(key, (label, text))) for key, label, text in FIGURES]
+
 
 def _div(numerator, denominator) -> Decimal | None:
     if numerator is None or denominator is None:
