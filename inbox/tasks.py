@@ -111,9 +111,10 @@ def _poll(account_id: int, *, now=None) -> str:
     adapter = account.adapter()
     context = account.context()
     keywords = workspace_keywords(account.brand.workspace_id)
+    new: list[int] = []
     try:
-        # Pages read before a refused token stay stored; the poll carries on from the cursor.
-        new = call_refreshing_once(adapter, context, lambda: _read_pages(account, adapter, context, cursor, keywords))
+        # Pages read before a refused token stay stored (and counted); the poll carries on from the cursor.
+        call_refreshing_once(adapter, context, lambda: _read_pages(account, adapter, context, cursor, keywords, new))
     except RateLimited as exc:
         return _failed(cursor, now, exc, retry_after=exc.retry_after)
     except AuthExpired as exc:
@@ -131,23 +132,22 @@ def _poll(account_id: int, *, now=None) -> str:
     cursor.last_polled_at = now
     cursor.next_poll_at = now + POLL_EVERY
     cursor.save(update_fields=["failures", "last_error", "last_polled_at", "next_poll_at"])
-    return f"{new} new"
+    return f"{sum(new)} new"
 
 
-def _read_pages(account, adapter, context, cursor: InboxCursor, keywords) -> int:
-    """Read up to MAX_PAGES from the cursor, storing each page and the cursor as it goes."""
-    new = 0
+def _read_pages(account, adapter, context, cursor: InboxCursor, keywords, new: list[int]) -> None:
+    """Read up to MAX_PAGES from the cursor, storing each page and the cursor as it goes; the
+    count of new items of each page is added to ``new``."""
     for _ in range(MAX_PAGES):
         page = adapter.fetch_inbox(context, cursor.cursor)
         with transaction.atomic():
-            new += ingest(account, page.items, source="poll", keywords=keywords)
+            new.append(ingest(account, page.items, source="poll", keywords=keywords))
             moved = bool(page.cursor) and page.cursor != cursor.cursor
             if page.cursor:
                 cursor.cursor = page.cursor[:500]
             cursor.save(update_fields=["cursor"])
         if not page.items or not moved:
             break
-    return new
 
 
 def _failed(cursor: InboxCursor, now, exc: PlatformError, retry_after: float | None = None) -> str:
