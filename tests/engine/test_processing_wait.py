@@ -66,20 +66,43 @@ def test_the_post_page_says_processing_not_error(client, make_target, fake_adapt
     assert 'class="target-error"' not in page
 
 
-def test_remembering_a_chunk_renews_the_publishing_lease(make_target, fake_adapter):
+def test_remembering_a_chunk_renews_the_publishing_lease(make_target, fake_adapter, monkeypatch):
     target = make_target(state=TargetState.QUEUED)
     seen = {}
+    real_now = timezone.now
 
     def slow_upload(attempt):
-        # the claim set a lease; pretend it is about to run out, then a chunk is remembered
-        PostTarget.objects.filter(pk=target.pk).update(locked_until=timezone.now() + dt.timedelta(seconds=1))
+        # the claim set a lease; the upload has been going for 149 s of its 150 when a
+        # chunk is remembered
+        monkeypatch.setattr(publishing.timezone, "now", lambda: real_now() + dt.timedelta(seconds=149))
         attempt.remember(segment=3)
+        monkeypatch.setattr(publishing.timezone, "now", real_now)
         seen["locked_until"] = PostTarget.objects.get(pk=target.pk).locked_until
         return fake_adapter.ok()
 
     fake_adapter.publish_script = [slow_upload]
     assert publishing.publish_target(target.pk) == "published"
-    assert (seen["locked_until"] - timezone.now()).total_seconds() > 60
+    assert (seen["locked_until"] - timezone.now()).total_seconds() > 60 + 149
+
+
+def test_remembering_right_after_the_claim_leaves_the_fresh_lease_alone(make_target, fake_adapter):
+    # given a target just claimed (its lease set a moment ago)
+    target = make_target(state=TargetState.QUEUED)
+    seen = {}
+
+    def first_step(attempt):
+        seen["claimed"] = PostTarget.objects.get(pk=target.pk).locked_until
+        attempt.remember(status_sent_at="2026-12-07T10:00:00+00:00")
+        row = PostTarget.objects.get(pk=target.pk)
+        seen["after"], seen["state"] = row.locked_until, row.publish_state
+        return fake_adapter.ok()
+
+    # when the adapter remembers its first step at once
+    fake_adapter.publish_script = [first_step]
+    assert publishing.publish_target(target.pk) == "published"
+    # then the step is saved and the lease (nearly all of it left) is not rewritten
+    assert seen["state"] == {"status_sent_at": "2026-12-07T10:00:00+00:00"}
+    assert seen["after"] == seen["claimed"]
 
 
 def test_remembering_does_not_touch_the_lease_of_a_target_no_longer_publishing(make_target):
