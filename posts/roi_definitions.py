@@ -69,6 +69,11 @@ def figures_for(source: str = "smm") -> list[tuple[str, str, str]]:
     return [(key, *words.get(key, (label, text))) for key, label, text in FIGURES]
 
 
+def definitions_for(source: str = "smm") -> dict[str, str]:
+    """{key: definition} of every figure, in the words of the conversions' source (the API's)."""
+    return {key: text for key, _, text in figures_for(source)}
+
+
 def _div(numerator, denominator) -> Decimal | None:
     if numerator is None or denominator is None:
         return None

@@ -220,7 +220,7 @@ class CampaignFiguresView(WorkspaceScoped, GenericAPIView):
             {
                 "currency": settings.currency,
                 "attribution": roi.attribution_rule(settings),
-                "definitions": d.DEFINITIONS,
+                "definitions": d.definitions_for(settings.figures_from),
                 "campaigns": [
                     {"id": r["campaign"].pk, "name": r["campaign"].name, "budget": d.plain("cost", r["budget"]) or None}
                     | _figures(r)
@@ -268,7 +268,7 @@ class CampaignFiguresDetailView(WorkspaceScoped, GenericAPIView):
             "currency": settings.currency,
             "budget": d.plain("cost", campaign.budget) or None,
             "attribution": roi.attribution_rule(settings),
-            "definitions": d.DEFINITIONS,
+            "definitions": d.definitions_for(settings.figures_from),
             "figures": _figures(row),
         }
         for group in ("network", "post", "brand"):

@@ -108,3 +108,24 @@ def test_nothing_is_said_when_the_property_counts_the_workspaces_days(owner_clie
 
 def test_a_connection_not_pulled_yet_says_nothing_of_days(connected, roi_world):  # noqa: F811
     assert ga4.days_note(connected) == ""
+
+
+def test_the_apis_definitions_follow_the_chosen_source(connected, roi_world):  # noqa: F811
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(roi_world["owner"])
+    campaign = f"/api/v1/workspaces/acme/campaigns/{roi_world['campaign'].pk}/figures/"
+    # given: SMM's own conversions, the default
+    smm = api.get("/api/v1/workspaces/acme/campaigns/figures/").json()["definitions"]
+    assert smm["revenue"] == "Sum of the credited conversions' values."
+
+    # when: Google Analytics 4 is chosen
+    choose(roi_world, "ga4")
+
+    # then: both figures endpoints define conversions and revenue as GA4's
+    for url in ("/api/v1/workspaces/acme/campaigns/figures/", campaign):
+        words = api.get(url).json()["definitions"]
+        assert words["revenue"] == "Google Analytics 4's purchase revenue of those sessions."
+        assert words["roi"] == "(GA4 purchase revenue − spend) ÷ spend."
+        assert words["clicks"] == smm["clicks"]
