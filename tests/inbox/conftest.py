@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 import responses
+from django.core.cache import cache
 
 from smm.platforms.base import InboxItem as NetworkItem
 
@@ -89,3 +90,22 @@ def mastodon_status(status_id, *, text="Hi @acme", account_acct="sam@elsewhere.s
 
 def mastodon_notification(notification_id, status):
     return {"id": str(notification_id), "type": "mention", "created_at": status["created_at"], "status": status}
+
+
+# Google's answer to a refused access token (YouTube Data API and the other Google APIs).
+GOOGLE_UNAUTHORIZED = {
+    "error": {
+        "code": 401,
+        "message": "Request had invalid authentication credentials.",
+        "errors": [{"reason": "authError", "message": "Invalid Credentials", "domain": "global"}],
+        "status": "UNAUTHENTICATED",
+    }
+}
+
+
+@pytest.fixture
+def clear_cache():
+    """Poll locks and other cached state start and end empty."""
+    cache.clear()
+    yield
+    cache.clear()

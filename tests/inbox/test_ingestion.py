@@ -19,7 +19,7 @@ from posts.models import Post, PostTarget
 from smm.platforms.base import InboxPage, RateLimited
 from tests.inbox.conftest import MASTODON, mastodon_notification, mastodon_status, network_item
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_cache")]
 
 NOTIFICATIONS = f"{MASTODON}/api/v1/notifications"
 
@@ -39,13 +39,6 @@ class FakeAdapter:
         if self.error:
             raise self.error
         return self.pages.pop(0) if self.pages else InboxPage(items=[], cursor=cursor)
-
-
-@pytest.fixture(autouse=True)
-def _clear_locks():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def test_first_poll_reads_from_the_start_and_stores_the_newest_cursor(shop, network):

@@ -9,31 +9,16 @@ from urllib.parse import parse_qs
 
 import pytest
 import responses
-from django.core.cache import cache
 from responses import matchers
 
 from inbox import tasks
 from inbox.models import InboxCursor, InboxItem
 from smm.platforms.youtube import API, TOKEN_URL
+from tests.inbox.conftest import GOOGLE_UNAUTHORIZED
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_cache")]
 
 CHANNEL = "UCacme"
-UNAUTHORIZED = {
-    "error": {
-        "code": 401,
-        "message": "Request had invalid authentication credentials.",
-        "errors": [{"reason": "authError", "message": "Invalid Credentials", "domain": "global"}],
-        "status": "UNAUTHENTICATED",
-    }
-}
-
-
-@pytest.fixture(autouse=True)
-def _clear_locks():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -81,7 +66,7 @@ def test_a_refused_token_is_refreshed_once_and_the_poll_goes_on(youtube):
     # given YouTube refuses the stored token, and Google hands out a new one
     with responses.RequestsMock() as replay:
         replay.add(
-            responses.GET, f"{API}/commentThreads", status=401, json=UNAUTHORIZED, match=[bearer("ya29.revoked")]
+            responses.GET, f"{API}/commentThreads", status=401, json=GOOGLE_UNAUTHORIZED, match=[bearer("ya29.revoked")]
         )
         token = replay.add(
             responses.POST,
@@ -112,7 +97,7 @@ def test_a_refused_token_is_refreshed_once_and_the_poll_goes_on(youtube):
 def test_a_refused_refresh_asks_for_a_reconnect(youtube):
     # given YouTube refuses the token and Google refuses the refresh token (revoked)
     with responses.RequestsMock() as replay:
-        replay.add(responses.GET, f"{API}/commentThreads", status=401, json=UNAUTHORIZED)
+        replay.add(responses.GET, f"{API}/commentThreads", status=401, json=GOOGLE_UNAUTHORIZED)
         replay.add(
             responses.POST,
             TOKEN_URL,
@@ -133,7 +118,7 @@ def test_a_refused_refresh_asks_for_a_reconnect(youtube):
 def test_a_token_still_refused_after_the_refresh_asks_for_a_reconnect(youtube):
     # given a fresh token that YouTube refuses too: one refresh only, no loop
     with responses.RequestsMock() as replay:
-        replay.add(responses.GET, f"{API}/commentThreads", status=401, json=UNAUTHORIZED)
+        replay.add(responses.GET, f"{API}/commentThreads", status=401, json=GOOGLE_UNAUTHORIZED)
         token = replay.add(responses.POST, TOKEN_URL, json={"access_token": "ya29.fresh", "expires_in": 3599})
 
         tasks.poll_account(youtube.pk)

@@ -16,20 +16,12 @@ from responses import matchers
 from inbox import actions
 from inbox.models import InboxReply
 from smm.platforms.youtube import API, TOKEN_URL
-from tests.inbox.conftest import MASTODON, network_item
+from tests.inbox.conftest import GOOGLE_UNAUTHORIZED, MASTODON, network_item
 
 pytestmark = pytest.mark.django_db
 
 COMMENTS = f"{API}/comments"
 X_API = "https://api.x.com"
-UNAUTHORIZED = {
-    "error": {
-        "code": 401,
-        "message": "Request had invalid authentication credentials.",
-        "errors": [{"reason": "authError", "message": "Invalid Credentials", "domain": "global"}],
-        "status": "UNAUTHENTICATED",
-    }
-}
 COMMENT = {
     "kind": "youtube#comment",
     "id": "UgA.reply1",
@@ -71,7 +63,9 @@ def test_a_refused_token_is_refreshed_once_and_the_reply_sent_once(shop, add_ite
     reply = queued_reply(shop, add_items, youtube)
     # given YouTube refuses the stored token before writing anything, and Google renews it
     with responses.RequestsMock() as replay:
-        refused = replay.add(responses.POST, COMMENTS, status=401, json=UNAUTHORIZED, match=[bearer("ya29.revoked")])
+        refused = replay.add(
+            responses.POST, COMMENTS, status=401, json=GOOGLE_UNAUTHORIZED, match=[bearer("ya29.revoked")]
+        )
         token = replay.add(responses.POST, TOKEN_URL, json={"access_token": "ya29.fresh", "expires_in": 3599})
         accepted = replay.add(responses.POST, COMMENTS, json=COMMENT, match=[bearer("ya29.fresh")])
 
@@ -99,7 +93,7 @@ def test_a_refused_refresh_fails_the_reply_and_asks_for_a_reconnect(shop, add_it
     reply = queued_reply(shop, add_items, youtube)
     # given YouTube refuses the token and Google refuses the refresh token (revoked)
     with responses.RequestsMock() as replay:
-        replay.add(responses.POST, COMMENTS, status=401, json=UNAUTHORIZED)
+        replay.add(responses.POST, COMMENTS, status=401, json=GOOGLE_UNAUTHORIZED)
         replay.add(
             responses.POST,
             TOKEN_URL,
@@ -122,7 +116,7 @@ def test_a_refused_refresh_fails_the_reply_and_asks_for_a_reconnect(shop, add_it
 def test_a_renewed_token_refused_too_is_not_renewed_again(shop, add_items, youtube):
     reply = queued_reply(shop, add_items, youtube)
     with responses.RequestsMock() as replay:
-        posts = replay.add(responses.POST, COMMENTS, status=401, json=UNAUTHORIZED)
+        posts = replay.add(responses.POST, COMMENTS, status=401, json=GOOGLE_UNAUTHORIZED)
         token = replay.add(responses.POST, TOKEN_URL, json={"access_token": "ya29.fresh", "expires_in": 3599})
 
         assert actions.send_reply(reply.pk) == "failed"
@@ -138,7 +132,7 @@ def test_a_token_endpoint_that_is_down_puts_the_reply_back_in_the_queue(shop, ad
     # A 503 from Google's token endpoint is no refusal: nobody is asked to reconnect.
     reply = queued_reply(shop, add_items, youtube)
     with responses.RequestsMock() as replay:
-        posts = replay.add(responses.POST, COMMENTS, status=401, json=UNAUTHORIZED)
+        posts = replay.add(responses.POST, COMMENTS, status=401, json=GOOGLE_UNAUTHORIZED)
         replay.add(responses.POST, TOKEN_URL, status=503, json={"error": "backendError"})
 
         assert actions.send_reply(reply.pk) == "Transient"

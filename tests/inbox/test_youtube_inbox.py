@@ -11,23 +11,15 @@ import json
 import pytest
 import requests
 import responses
-from django.core.cache import cache
 
 from inbox import actions, tasks
 from inbox.models import InboxItem, InboxReply
 from smm.platforms.youtube import API
 from smm.quota import ApiQuotaUsage
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clear_cache")]
 
 CHANNEL = "UCacme"
-
-
-@pytest.fixture(autouse=True)
-def _clear_locks():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
