@@ -3,6 +3,7 @@ ApiQuotaUsage under the Pacific day, the operations page shows it, and owners ge
 when a bucket passes 80%."""
 
 import datetime as dt
+import re
 
 import pytest
 import responses
@@ -82,6 +83,10 @@ def test_the_operations_page_shows_todays_allowance(client, shop):
     body = response.content.decode()
     assert "Network allowances today" in body
     assert "12 of 100 (12%)" in body and "340 of 10,000 (3%)" in body
+    # the network is named beside its coloured badge (it was white text on no background)
+    cells = re.findall(r'<td class="ops-network">(.*?)</td>', body, re.S)
+    assert len(cells) == 2
+    assert all('style="background: ' in cell and cell.rstrip().endswith("</span> YouTube") for cell in cells)
     data = client.get(f"/w/{shop['workspace'].slug}/operations.json").json()
     assert {k: v for k, v in data["api_quota"][0].items() if k != "resets_at"} == {
         "network": "youtube",
