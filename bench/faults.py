@@ -40,6 +40,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.production_env import answers, recreate_database  # noqa: E402
 from bench.publish import Procs, free_port, percentile, wait_for  # noqa: E402
 
 PY = sys.executable
@@ -86,12 +87,8 @@ def main() -> None:  # noqa: C901 - one linear script, read top to bottom
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server (the benchmark creates bench_faults there)")
     parts = urlsplit(base_url)
     db_name = os.environ.get("BENCH_DATABASE_NAME", "bench_faults")
-    import psycopg
 
-    admin = psycopg.connect(urlunsplit(parts._replace(path="/postgres", scheme="postgresql")), autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-    admin.execute(f'CREATE DATABASE "{db_name}"')
-    admin.close()
+    recreate_database(base_url, db_name)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-faults-"))
     print(f"logs: {tmp}", file=sys.stderr)
@@ -167,7 +164,7 @@ def main() -> None:  # noqa: C901 - one linear script, read top to bottom
         procs.start("beat", [PY, "-m", "celery", "-A", "smm", "beat", "-l", "warning", "-s", str(tmp / "beat")])
         import requests
 
-        wait_for(lambda: _up(requests, f"http://127.0.0.1:{port}/healthz"), 60, "the web server")
+        wait_for(lambda: answers(requests, f"http://127.0.0.1:{port}/healthz"), 60, "the web server")
         watch.start()
         # healthy to begin with: heartbeats on every queue and the dispatcher ticking
         wait_for(lambda: watch.samples and watch.samples[-1][2] is True, 120, "a healthy status page")
@@ -298,13 +295,6 @@ def _ping(rds) -> bool:
     try:
         return bool(rds.ping())
     except Exception:  # noqa: BLE001
-        return False
-
-
-def _up(requests, url) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
         return False
 
 

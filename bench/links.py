@@ -39,7 +39,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.production_env import production_env  # noqa: E402
+from bench.production_env import production_env, recreate_database  # noqa: E402
 from bench.publish import Procs, free_port, percentile, wait_for  # noqa: E402
 
 PY = sys.executable
@@ -257,13 +257,9 @@ def main():
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server (the benchmark creates bench_links there)")
     parts = urlsplit(base_url)
     db_name = os.environ.get("BENCH_DATABASE_NAME", "bench_links")
-    import psycopg
     import redis
 
-    admin = psycopg.connect(urlunsplit(parts._replace(path="/postgres", scheme="postgresql")), autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-    admin.execute(f'CREATE DATABASE "{db_name}"')
-    admin.close()
+    recreate_database(base_url, db_name)
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/11"
     redis.Redis.from_url(redis_url).flushdb()
 

@@ -50,6 +50,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.production_env import recreate_database  # noqa: E402
 from bench.publish import Procs, free_port, wait_for  # noqa: E402
 
 
@@ -444,12 +445,8 @@ def main():
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server (the benchmark creates bench_listening there)")
     parts = urlsplit(base_url)
     db_name = os.environ.get("BENCH_DATABASE_NAME", "bench_listening")
-    import psycopg
 
-    admin = psycopg.connect(urlunsplit(parts._replace(path="/postgres", scheme="postgresql")), autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-    admin.execute(f'CREATE DATABASE "{db_name}"')
-    admin.close()
+    recreate_database(base_url, db_name)
     tmp = Path(tempfile.mkdtemp(prefix="bench-listening-"))
     print(f"logs: {tmp}", file=sys.stderr)
     port = free_port()

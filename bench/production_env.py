@@ -31,3 +31,28 @@ def production_env(name: str, *, encryption_key: str | None = None) -> dict[str,
         "SECURE_SSL_REDIRECT": "false",
         "SECURE_HSTS_SECONDS": "0",
     }
+
+
+def recreate_database(base_url: str, name: str) -> str:
+    """Drop (forcing its connections off) and create the benchmark's own PostgreSQL database
+    ``name`` on the server of ``base_url``; answer the new database's URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(base_url)
+    admin = psycopg.connect(urlunsplit(parts._replace(path="/postgres", scheme="postgresql")), autocommit=True)
+    try:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        admin.close()
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def answers(requests, url: str) -> bool:
+    """Whether ``url`` answers 200 within 2 s (a started server is up)."""
+    try:
+        return requests.get(url, timeout=2).status_code == 200
+    except requests.RequestException:
+        return False

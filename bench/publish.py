@@ -45,7 +45,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.production_env import production_env  # noqa: E402
+from bench.production_env import production_env, recreate_database  # noqa: E402
 
 PY = sys.executable
 
@@ -296,12 +296,7 @@ def main() -> None:
     db_name = os.environ.get("BENCH_DATABASE_NAME", "bench_smm")
     parts = urlsplit(base_url)
 
-    import psycopg
-
-    admin = psycopg.connect(urlunsplit(parts._replace(path="/postgres", scheme="postgresql")), autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-    admin.execute(f'CREATE DATABASE "{db_name}"')
-    admin.close()
+    recreate_database(base_url, db_name)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-publish-"))
     print(f"logs: {tmp}", file=sys.stderr)

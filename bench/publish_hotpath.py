@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.production_env import production_env  # noqa: E402
+from bench.production_env import answers, production_env, recreate_database  # noqa: E402
 from bench.publish import Procs, free_port, wait_for  # noqa: E402
 
 PY = sys.executable
@@ -47,12 +47,8 @@ def main() -> None:  # noqa: C901 - one linear script
         raise SystemExit("Set DATABASE_URL to a PostgreSQL server")
     db_name = os.environ.get("BENCH_DATABASE_NAME", "bench_hotpath")
     parts = urlsplit(base_url)
-    import psycopg
 
-    admin = psycopg.connect(urlunsplit(parts._replace(path="/postgres", scheme="postgresql")), autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-    admin.execute(f'CREATE DATABASE "{db_name}"')
-    admin.close()
+    recreate_database(base_url, db_name)
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-hotpath-"))
     port = free_port()
@@ -143,7 +139,7 @@ def main() -> None:  # noqa: C901 - one linear script
 
     results: dict = {"config": {"targets_per_round": args.targets, "rounds": args.rounds, "accounts": args.accounts}}
     try:
-        wait_for(lambda: _up(requests, f"{network}/_bench/stats"), 30, "the stand-in")
+        wait_for(lambda: answers(requests, f"{network}/_bench/stats"), 30, "the stand-in")
         # warm up: imports, the adapter registry, the thread's session and connection
         for pk in make_queued(20, "warm"):
             publishing.publish_target(pk)
@@ -218,13 +214,6 @@ def _proc_cpu(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _up(requests, url) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 if __name__ == "__main__":
